@@ -1,0 +1,62 @@
+// The daemon's configuration as plain values: what cloison.toml, its drop-ins and the
+// command-line flags resolve to. Loading and validation live in config/loader.h.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cloison::config {
+
+// How a handler's runtime is driven.
+enum class RuntimeType {
+  kOci,  // an OCI runtime CLI (runc, crun, runsc) under cloison-monitor
+  kVm,   // a containerd shim v2 binary spoken to over ttrpc (Kata Containers)
+};
+
+// Whether a handler's pods get an infra (pause) container.
+enum class SandboxMode {
+  kAuto,   // only when the pod shares one PID namespace
+  kInfra,  // always: the runtime builds its sandbox around the infra container
+};
+
+struct RuntimeHandler {
+  std::string name;
+  std::string runtime_path;         // a bare name is looked up in $PATH
+  RuntimeType runtime_type = RuntimeType::kOci;
+  std::string runtime_root;         // --root for the runtime; set by the loader when empty
+  std::string runtime_config_path;  // handed to "vm" runtimes
+  std::vector<std::string> runtime_args;
+  std::string monitor_path;         // empty: cloison-monitor beside cloisond
+  bool privileged_without_host_devices = false;
+  std::vector<std::string> allowed_annotations;
+  SandboxMode sandbox_mode = SandboxMode::kAuto;
+
+  bool operator==(const RuntimeHandler&) const = default;
+};
+
+struct NetworkConfig {
+  std::string cni_config_dir;
+  std::vector<std::string> cni_plugin_dirs;
+
+  bool operator==(const NetworkConfig&) const = default;
+};
+
+struct Config {
+  std::string root;
+  std::string state;
+  std::string listen;  // socket path (a unix:// prefix is stripped by the loader)
+  std::string log_level;
+  std::string cgroup_driver;  // "cgroupfs" or "systemd"
+  int shutdown_timeout = 0;   // seconds
+  std::string default_runtime;
+  NetworkConfig network;
+  std::map<std::string, RuntimeHandler> runtimes;  // by handler name
+
+  bool operator==(const Config&) const = default;
+};
+
+const char* RuntimeTypeName(RuntimeType type);
+const char* SandboxModeName(SandboxMode mode);
+
+}  // namespace cloison::config

@@ -1,0 +1,26 @@
+// Parsing and validation of single configuration values, shared by the TOML loader and the
+// command-line flags. Each returns INVALID_ARGUMENT with the reason (callers add the key).
+#pragma once
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cloison/config/config.h"
+
+namespace cloison::config {
+
+absl::StatusOr<RuntimeType> ParseRuntimeType(absl::string_view text);
+absl::StatusOr<SandboxMode> ParseSandboxMode(absl::string_view text);
+
+absl::Status ValidateLogLevel(absl::string_view text);
+absl::Status ValidateCgroupDriver(absl::string_view text);
+absl::Status ValidateAbsolutePath(absl::string_view text);
+// Handler names follow RuntimeClass handler rules: lowercase letters, digits, '-' and '.'.
+absl::Status ValidateHandlerName(absl::string_view name);
+
+// Accepts "/path" or "unix:///path" and returns the socket path.
+absl::StatusOr<std::string> ParseListenAddress(absl::string_view text);
+
+}  // namespace cloison::config

@@ -1,0 +1,48 @@
+// The configured runtime handlers as found on this node: for each [runtimes.<name>], whether
+// its binary can run here and which CRI handler features it supports. Built by probing the
+// binaries (`<runtime> features` for OCI runtimes), so building one runs subprocesses.
+#pragma once
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "cloison/config/config.h"
+
+namespace cloison::runtime {
+
+struct HandlerFeatures {
+  bool recursive_read_only_mounts = false;
+  bool user_namespaces = false;
+};
+
+struct HandlerInfo {
+  config::RuntimeHandler config;
+  std::string resolved_path;       // the runtime binary; empty when not found
+  std::string unavailable_reason;  // empty when the handler can run here
+  HandlerFeatures features;
+
+  bool available() const { return unavailable_reason.empty(); }
+};
+
+class HandlerTable {
+ public:
+  // Probes every handler of `config`.
+  static HandlerTable Probe(const config::Config& config);
+
+  const HandlerInfo* Find(absl::string_view name) const;
+  const std::vector<HandlerInfo>& handlers() const { return handlers_; }
+  const std::string& default_name() const { return default_name_; }
+  // Comma-separated handler names, for error messages.
+  std::string Names() const;
+
+ private:
+  std::vector<HandlerInfo> handlers_;  // sorted by name
+  std::string default_name_;
+};
+
+// Reads the features an OCI runtime declares in its `features` JSON (runtime-spec
+// features.md). `kernel_has_mount_setattr` gates recursive read-only mounts.
+HandlerFeatures FeaturesFromOciJson(absl::string_view features_json, bool kernel_has_mount_setattr);
+
+}  // namespace cloison::runtime

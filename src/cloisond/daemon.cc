@@ -1,0 +1,105 @@
+#include "daemon.h"
+
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include <chrono>
+#include <memory>
+
+#include "cloison/runtime/handler_table.h"
+#include "cloison/server/cri_server.h"
+#include "cloison/server/live_config.h"
+#include "cloison/util/logging.h"
+#include "cloison/util/unix_socket.h"
+#include "cloison/util/version.h"
+
+namespace cloison::cloisond {
+namespace {
+
+server::ConfigSnapshot MakeSnapshot(const config::Config& config) {
+  auto shared = std::make_shared<const config::Config>(config);
+  auto handlers = std::make_shared<const runtime::HandlerTable>(runtime::HandlerTable::Probe(*shared));
+  return {std::move(shared), std::move(handlers)};
+}
+
+// Re-reads the configuration; applies the handler table and log level. Other keys need a
+// restart, which the log says when they changed.
+void Reload(const config::ConfigSources& sources, server::LiveConfig& live_config) {
+  absl::StatusOr<config::Config> next = config::LoadConfig(sources);
+  if (!next.ok()) {
+    spdlog::error("SIGHUP: configuration not reloaded: {}", next.status().message());
+    return;
+  }
+  const server::ConfigSnapshot current = live_config.Get();
+  config::Config applied = *current.config;
+  applied.runtimes = next->runtimes;
+  applied.default_runtime = next->default_runtime;
+  applied.log_level = next->log_level;
+  if (next->root != applied.root || next->state != applied.state || next->listen != applied.listen ||
+      next->cgroup_driver != applied.cgroup_driver || next->network != applied.network ||
+      next->shutdown_timeout != applied.shutdown_timeout) {
+    spdlog::warn("SIGHUP: only runtimes, default_runtime and log_level are reloaded; "
+                 "restart cloisond to apply the other changes");
+  }
+  util::SetLogLevel(applied.log_level);
+  live_config.Set(MakeSnapshot(applied));
+  spdlog::info("SIGHUP: reloaded runtime handlers and log level ({})", applied.log_level);
+}
+
+sigset_t DaemonSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+}  // namespace
+
+int RunDaemon(const config::ConfigSources& sources, const config::Config& config) {
+  // Block the daemon's signals before any thread starts, so that every thread inherits the
+  // mask and only the sigwait below receives them.
+  const sigset_t signals = DaemonSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  util::SetupLogging(config.log_level);
+  spdlog::info("cloisond {} starting (root {}, state {})", util::Version(), config.root, config.state);
+  for (const std::string& dir : {config.root, config.state}) {
+    if (absl::Status s = util::MakeDirs(dir, 0711); !s.ok()) {
+      spdlog::critical("cannot create {}: {}", dir, s.message());
+      return 1;
+    }
+  }
+
+  server::LiveConfig live_config(MakeSnapshot(config));
+  absl::StatusOr<std::unique_ptr<server::CriServer>> server =
+      server::CriServer::Start(config.listen, live_config);
+  if (!server.ok()) {
+    spdlog::critical("cannot serve the CRI on {}: {}", config.listen, server.status().message());
+    return 1;
+  }
+  spdlog::info("serving CRI v1 on unix://{}", config.listen);
+  sd_notify(0, "READY=1\nSTATUS=serving CRI v1");
+
+  while (true) {
+    int signal_number = 0;
+    if (sigwait(&signals, &signal_number) != 0) continue;
+    if (signal_number == SIGHUP) {
+      sd_notify(0, "RELOADING=1");
+      Reload(sources, live_config);
+      sd_notify(0, "READY=1");
+      continue;
+    }
+    spdlog::info("received signal {}; finishing calls in flight (up to {} s)", signal_number,
+                 live_config.Get().config->shutdown_timeout);
+    break;
+  }
+  sd_notify(0, "STOPPING=1");
+  (*server)->Shutdown(std::chrono::seconds(live_config.Get().config->shutdown_timeout));
+  spdlog::info("cloisond stopped; containers keep running");
+  return 0;
+}
+
+}  // namespace cloison::cloisond

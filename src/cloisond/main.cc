@@ -1,0 +1,39 @@
+// cloisond: the Cloison CRI daemon's entry point.
+#include <iostream>
+
+#include "cli.h"
+#include "cloison/config/loader.h"
+#include "cloison/config/serialize.h"
+#include "cloison/util/version.h"
+#include "daemon.h"
+
+int main(int argc, char** argv) {
+  using namespace cloison;
+  absl::StatusOr<cloisond::Invocation> invocation =
+      cloisond::ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  if (!invocation.ok()) {
+    std::cerr << "cloisond: " << invocation.status().message() << "\n";
+    return 1;
+  }
+  switch (invocation->command) {
+    case cloisond::Command::kVersion:
+      std::cout << "cloisond version " << util::Version() << "\nCRI API version v1\n";
+      return 0;
+    case cloisond::Command::kHelp:
+      std::cout << cloisond::UsageText();
+      return 0;
+    case cloisond::Command::kPrintConfig:
+    case cloisond::Command::kServe:
+      break;
+  }
+  absl::StatusOr<config::Config> loaded = config::LoadConfig(invocation->sources);
+  if (!loaded.ok()) {
+    std::cerr << "cloisond: configuration error: " << loaded.status().message() << "\n";
+    return 1;
+  }
+  if (invocation->command == cloisond::Command::kPrintConfig) {
+    std::cout << config::ToToml(*loaded);
+    return 0;
+  }
+  return cloisond::RunDaemon(invocation->sources, *loaded);
+}

@@ -1,0 +1,286 @@
+#include "cloison/config/loader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <toml.hpp>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cloison/config/values.h"
+
+namespace cloison::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Where(const toml::value& value) {
+  const toml::source_location loc = value.location();
+  return absl::StrCat(loc.file_name(), ":", loc.line());
+}
+
+absl::Status Bad(const toml::value& value, absl::string_view key, absl::string_view reason) {
+  return absl::InvalidArgumentError(absl::StrCat(Where(value), ": ", key, ": ", reason));
+}
+
+absl::Status ReadString(const toml::value& value, absl::string_view key, std::string& out) {
+  if (!value.is_string()) return Bad(value, key, "expected a string");
+  out = value.as_string().str;
+  return absl::OkStatus();
+}
+
+absl::Status ReadBool(const toml::value& value, absl::string_view key, bool& out) {
+  if (!value.is_boolean()) return Bad(value, key, "expected true or false");
+  out = value.as_boolean();
+  return absl::OkStatus();
+}
+
+absl::Status ReadStringArray(const toml::value& value, absl::string_view key,
+                             std::vector<std::string>& out) {
+  if (!value.is_array()) return Bad(value, key, "expected an array of strings");
+  std::vector<std::string> items;
+  for (const toml::value& item : value.as_array()) {
+    if (!item.is_string()) return Bad(item, key, "expected an array of strings");
+    items.push_back(item.as_string().str);
+  }
+  out = std::move(items);
+  return absl::OkStatus();
+}
+
+// Reads a string that must be one of `allowed` and maps it through `parse`.
+template <typename T, typename Parse>
+absl::Status ReadChoice(const toml::value& value, absl::string_view key, Parse parse, T& out) {
+  std::string text;
+  if (absl::Status s = ReadString(value, key, text); !s.ok()) return s;
+  absl::StatusOr<T> parsed = parse(text);
+  if (!parsed.ok()) return Bad(value, key, parsed.status().message());
+  out = *parsed;
+  return absl::OkStatus();
+}
+
+absl::Status RequireTable(const toml::value& value, absl::string_view key) {
+  if (!value.is_table()) return Bad(value, key, "expected a table");
+  return absl::OkStatus();
+}
+
+absl::Status ApplyHandler(const std::string& name, const toml::value& table, Config& config) {
+  const std::string prefix = absl::StrCat("runtimes.", name);
+  if (absl::Status s = RequireTable(table, prefix); !s.ok()) return s;
+  if (absl::Status s = ValidateHandlerName(name); !s.ok()) return Bad(table, prefix, s.message());
+
+  RuntimeHandler& handler = config.runtimes[name];
+  handler.name = name;
+  for (const auto& [key, value] : table.as_table()) {
+    const std::string full = absl::StrCat(prefix, ".", key);
+    absl::Status s;
+    if (key == "runtime_path") {
+      s = ReadString(value, full, handler.runtime_path);
+    } else if (key == "runtime_type") {
+      s = ReadChoice(value, full, ParseRuntimeType, handler.runtime_type);
+    } else if (key == "runtime_root") {
+      s = ReadString(value, full, handler.runtime_root);
+    } else if (key == "runtime_config_path") {
+      s = ReadString(value, full, handler.runtime_config_path);
+    } else if (key == "runtime_args") {
+      s = ReadStringArray(value, full, handler.runtime_args);
+    } else if (key == "monitor_path") {
+      s = ReadString(value, full, handler.monitor_path);
+    } else if (key == "privileged_without_host_devices") {
+      s = ReadBool(value, full, handler.privileged_without_host_devices);
+    } else if (key == "allowed_annotations") {
+      s = ReadStringArray(value, full, handler.allowed_annotations);
+    } else if (key == "sandbox_mode") {
+      s = ReadChoice(value, full, ParseSandboxMode, handler.sandbox_mode);
+    } else {
+      s = Bad(value, full, "unknown key");
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyNetwork(const toml::value& table, Config& config) {
+  if (absl::Status s = RequireTable(table, "network"); !s.ok()) return s;
+  for (const auto& [key, value] : table.as_table()) {
+    const std::string full = absl::StrCat("network.", key);
+    absl::Status s;
+    if (key == "cni_config_dir") {
+      s = ReadString(value, full, config.network.cni_config_dir);
+    } else if (key == "cni_plugin_dirs") {
+      s = ReadStringArray(value, full, config.network.cni_plugin_dirs);
+    } else {
+      s = Bad(value, full, "unknown key");
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// Validates a top-level string with `check` (which returns the reason) and stores it.
+absl::Status ReadChecked(const toml::value& value, absl::string_view key,
+                         absl::Status (*check)(absl::string_view), std::string& out) {
+  std::string text;
+  if (absl::Status s = ReadString(value, key, text); !s.ok()) return s;
+  if (absl::Status s = check(text); !s.ok()) return Bad(value, key, s.message());
+  out = std::move(text);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyTopLevel(const std::string& key, const toml::value& value, Config& config) {
+  if (key == "root") return ReadChecked(value, key, ValidateAbsolutePath, config.root);
+  if (key == "state") return ReadChecked(value, key, ValidateAbsolutePath, config.state);
+  if (key == "listen") {
+    std::string text;
+    if (absl::Status s = ReadString(value, key, text); !s.ok()) return s;
+    absl::StatusOr<std::string> path = ParseListenAddress(text);
+    if (!path.ok()) return Bad(value, key, path.status().message());
+    config.listen = *path;
+    return absl::OkStatus();
+  }
+  if (key == "log_level") return ReadChecked(value, key, ValidateLogLevel, config.log_level);
+  if (key == "cgroup_driver") {
+    return ReadChecked(value, key, ValidateCgroupDriver, config.cgroup_driver);
+  }
+  if (key == "shutdown_timeout") {
+    if (!value.is_integer()) return Bad(value, key, "expected an integer (seconds)");
+    const auto seconds = value.as_integer();
+    if (seconds < 1 || seconds > 3600) return Bad(value, key, "must be between 1 and 3600");
+    config.shutdown_timeout = static_cast<int>(seconds);
+    return absl::OkStatus();
+  }
+  if (key == "default_runtime") return ReadString(value, key, config.default_runtime);
+  if (key == "network") return ApplyNetwork(value, config);
+  if (key == "runtimes") {
+    if (absl::Status s = RequireTable(value, key); !s.ok()) return s;
+    for (const auto& [name, table] : value.as_table()) {
+      if (absl::Status s = ApplyHandler(name, table, config); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+  return Bad(value, key, "unknown key");
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file ", path.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::Status ApplyFile(const fs::path& path, Config& config) {
+  absl::StatusOr<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) return text.status();
+  return ApplyTomlDocument(*text, path.string(), config);
+}
+
+absl::Status ApplyDropIns(const fs::path& dir, bool must_exist, Config& config) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    if (!must_exist) return absl::OkStatus();
+    return absl::NotFoundError(absl::StrCat("config directory ", dir.string(), " does not exist"));
+  }
+  std::vector<fs::path> files;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".toml" && entry.is_regular_file()) {
+      files.push_back(entry.path());
+    }
+  }
+  if (ec) return absl::InternalError(absl::StrCat("listing ", dir.string(), ": ", ec.message()));
+  std::sort(files.begin(), files.end());
+  for (const fs::path& file : files) {
+    if (absl::Status s = ApplyFile(file, config); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyPathFlag(const std::optional<std::string>& flag, absl::string_view name,
+                          std::string& out) {
+  if (!flag) return absl::OkStatus();
+  if (absl::Status s = ValidateAbsolutePath(*flag); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": ", s.message()));
+  }
+  out = *flag;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyFlags(const ConfigSources& sources, Config& config) {
+  if (sources.listen) {
+    absl::StatusOr<std::string> path = ParseListenAddress(*sources.listen);
+    if (!path.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--listen: ", path.status().message()));
+    }
+    config.listen = *path;
+  }
+  if (absl::Status s = ApplyPathFlag(sources.root, "--root", config.root); !s.ok()) return s;
+  if (absl::Status s = ApplyPathFlag(sources.state, "--state", config.state); !s.ok()) return s;
+  if (sources.log_level) {
+    if (absl::Status s = ValidateLogLevel(*sources.log_level); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--log-level: ", s.message()));
+    }
+    config.log_level = *sources.log_level;
+  }
+  return absl::OkStatus();
+}
+
+// Checks what no single layer can and fills values derived from others.
+absl::Status Finalize(Config& config) {
+  if (!config.runtimes.contains(config.default_runtime)) {
+    std::vector<std::string> names;
+    for (const auto& [name, handler] : config.runtimes) names.push_back(name);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "default_runtime: \"", config.default_runtime, "\" names no [runtimes.",
+        config.default_runtime, "] table (configured handlers: ", absl::StrJoin(names, ", "), ")"));
+  }
+  for (auto& [name, handler] : config.runtimes) {
+    if (handler.runtime_path.empty()) handler.runtime_path = name;
+    if (handler.runtime_root.empty()) {
+      handler.runtime_root = (fs::path(config.state) / "runtimes" / name).string();
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ApplyTomlDocument(absl::string_view toml_text, const std::string& origin,
+                               Config& config) {
+  toml::value document;
+  try {
+    std::istringstream stream{std::string(toml_text)};
+    document = toml::parse(stream, origin);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(origin, ": invalid TOML: ", e.what()));
+  }
+  for (const auto& [key, value] : document.as_table()) {
+    if (absl::Status s = ApplyTopLevel(key, value, config); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Config> LoadConfig(const ConfigSources& sources) {
+  Config config;
+  if (absl::Status s = ApplyTomlDocument(EmbeddedDefaultToml(), "<embedded cloison.toml>", config);
+      !s.ok()) {
+    return s;
+  }
+  std::error_code ec;
+  if (sources.config_file) {
+    if (absl::Status s = ApplyFile(*sources.config_file, config); !s.ok()) return s;
+  } else if (fs::exists(kDefaultConfigPath, ec)) {
+    if (absl::Status s = ApplyFile(kDefaultConfigPath, config); !s.ok()) return s;
+  }
+  const bool dir_explicit = sources.config_dir.has_value();
+  if (absl::Status s = ApplyDropIns(sources.config_dir.value_or(kDefaultConfigDir), dir_explicit, config);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ApplyFlags(sources, config); !s.ok()) return s;
+  if (absl::Status s = Finalize(config); !s.ok()) return s;
+  return config;
+}
+
+}  // namespace cloison::config

@@ -1,0 +1,131 @@
+#include "cloison/util/command.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cloison/util/unique_fd.h"
+
+extern char** environ;
+
+namespace cloison::util {
+namespace {
+
+constexpr size_t kMaxCapture = 16 << 20;
+
+int WaitForExit(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+// Reads both pipes until they close or the deadline passes. Returns false on timeout.
+bool DrainUntilClosed(UniqueFd& out_fd, UniqueFd& err_fd, CommandResult& result,
+                      std::chrono::steady_clock::time_point deadline) {
+  while (out_fd.valid() || err_fd.valid()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd fds[2] = {{out_fd.get(), POLLIN, 0}, {err_fd.get(), POLLIN, 0}};
+    const int ready = poll(fds, 2, static_cast<int>(left.count()));
+    if (ready < 0 && errno != EINTR) return false;
+    UniqueFd* pipes[2] = {&out_fd, &err_fd};
+    std::string* sinks[2] = {&result.stdout_text, &result.stderr_text};
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].revents == 0) continue;
+      char buffer[8192];
+      const ssize_t n = read(pipes[i]->get(), buffer, sizeof(buffer));
+      if (n > 0) {
+        if (sinks[i]->size() < kMaxCapture) sinks[i]->append(buffer, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        pipes[i]->reset();
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> FindExecutable(const std::string& name) {
+  if (name.empty()) return absl::NotFoundError("empty program name");
+  if (name.find('/') != std::string::npos) {
+    if (access(name.c_str(), X_OK) == 0) return name;
+    return absl::NotFoundError(absl::StrCat(name, ": ", std::strerror(errno)));
+  }
+  const char* path_env = getenv("PATH");
+  const std::string search_path =
+      path_env && *path_env ? path_env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (absl::string_view dir : absl::StrSplit(search_path, ':', absl::SkipEmpty())) {
+    std::string candidate = absl::StrCat(dir, "/", name);
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return absl::NotFoundError(absl::StrCat(name, " not found in PATH (", search_path, ")"));
+}
+
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                         std::chrono::milliseconds timeout) {
+  if (argv.empty()) return absl::InvalidArgumentError("RunCommand: empty argv");
+  absl::StatusOr<std::string> program = FindExecutable(argv[0]);
+  if (!program.ok()) return program.status();
+
+  int out_pipe[2];
+  int err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) return absl::InternalError(std::strerror(errno));
+  UniqueFd out_read(out_pipe[0]), out_write(out_pipe[1]);
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) return absl::InternalError(std::strerror(errno));
+  UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+  // The child starts with default signal dispositions and an empty mask, whatever the daemon
+  // blocks for its own signal handling.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all_signals, no_signals;
+  sigfillset(&all_signals);
+  sigemptyset(&no_signals);
+  posix_spawnattr_setsigdefault(&attr, &all_signals);
+  posix_spawnattr_setsigmask(&attr, &no_signals);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawn_error = posix_spawn(&pid, program->c_str(), &actions, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  out_write.reset();
+  err_write.reset();
+  if (spawn_error != 0) {
+    return absl::InternalError(absl::StrCat("starting ", *program, ": ", std::strerror(spawn_error)));
+  }
+
+  CommandResult result;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (!DrainUntilClosed(out_read, err_read, result, deadline)) {
+    kill(pid, SIGKILL);
+    WaitForExit(pid);
+    return absl::DeadlineExceededError(
+        absl::StrCat(argv[0], " did not finish within ", timeout.count(), " ms"));
+  }
+  result.exit_code = WaitForExit(pid);
+  return result;
+}
+
+}  // namespace cloison::util

@@ -1,0 +1,69 @@
+#include "cloison/util/unix_socket.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "cloison/util/unique_fd.h"
+
+namespace cloison::util {
+
+absl::Status MakeDirs(const std::string& dir, unsigned mode) {
+  const std::filesystem::path target(dir);
+  std::filesystem::path partial;
+  for (const auto& part : target) {
+    partial /= part;
+    if (mkdir(partial.c_str(), mode) == 0) {
+      if (chmod(partial.c_str(), mode) != 0) {
+        return absl::InternalError(absl::StrCat("chmod ", partial.string(), ": ", std::strerror(errno)));
+      }
+    } else if (errno != EEXIST) {
+      return absl::InternalError(absl::StrCat("mkdir ", partial.string(), ": ", std::strerror(errno)));
+    }
+  }
+  struct stat st{};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(dir, " is not a directory"));
+  }
+  return absl::OkStatus();
+}
+
+bool SocketAnswers(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof(addr.sun_path)) return false;
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return false;
+  return connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+}
+
+absl::Status PrepareListenPath(const std::string& path) {
+  const std::string parent = std::filesystem::path(path).parent_path().string();
+  if (absl::Status s = MakeDirs(parent, 0711); !s.ok()) return s;
+  struct stat st{};
+  if (lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return absl::InternalError(absl::StrCat("stat ", path, ": ", std::strerror(errno)));
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " exists and is not a socket; refusing to replace it"));
+  }
+  if (SocketAnswers(path)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("another instance is already serving on ", path));
+  }
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return absl::InternalError(absl::StrCat("removing stale socket ", path, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cloison::util

@@ -1,0 +1,230 @@
+// Integration tests of the cloisond binary: real process, real unix socket, generated client.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "cloisond_process.h"
+#include "nlohmann/json.hpp"
+
+namespace cloison::testing {
+namespace {
+
+namespace v1 = ::runtime::v1;
+using ::testing::HasSubstr;
+
+const v1::RuntimeCondition* FindCondition(const v1::StatusResponse& response, const std::string& type) {
+  for (const v1::RuntimeCondition& condition : response.status().conditions()) {
+    if (condition.type() == type) return &condition;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> HandlerNames(const v1::StatusResponse& response) {
+  std::vector<std::string> names;
+  for (const v1::RuntimeHandler& handler : response.runtime_handlers()) names.push_back(handler.name());
+  return names;
+}
+
+v1::StatusResponse GetStatus(CloisondProcess& daemon, bool verbose) {
+  grpc::ClientContext context;
+  v1::StatusRequest request;
+  request.set_verbose(verbose);
+  v1::StatusResponse response;
+  const grpc::Status status = daemon.Runtime()->Status(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response;
+}
+
+TEST(Cloisond, VersionNamesCloisonAndApiV1) {
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  grpc::ClientContext context;
+  v1::VersionResponse response;
+  ASSERT_TRUE(daemon.Runtime()->Version(&context, v1::VersionRequest(), &response).ok());
+  EXPECT_EQ(response.runtime_name(), "cloison");
+  EXPECT_EQ(response.runtime_api_version(), "v1");
+  EXPECT_EQ(response.version(), "0.1.0");
+  EXPECT_EQ(response.runtime_version(), CLOISON_VERSION);
+}
+
+TEST(Cloisond, SocketIsMode0660InA0711Directory) {
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  struct stat st{};
+  ASSERT_EQ(stat(daemon.socket_path().c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0660u);
+  ASSERT_EQ(stat((daemon.dir().path() / "run").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0711u);
+}
+
+TEST(Cloisond, StatusReportsConditionsHandlersAndVerboseConfig) {
+  CloisondProcess daemon;
+  daemon.dir().Write("conf.d/50-ghost.toml", "[runtimes.ghost]\nruntime_path = \"/nonexistent/ghost\"\n");
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+
+  v1::StatusResponse status = GetStatus(daemon, /*verbose=*/true);
+  const v1::RuntimeCondition* runtime_ready = FindCondition(status, "RuntimeReady");
+  ASSERT_NE(runtime_ready, nullptr);
+  EXPECT_TRUE(runtime_ready->status()) << runtime_ready->message();
+  const v1::RuntimeCondition* network_ready = FindCondition(status, "NetworkReady");
+  ASSERT_NE(network_ready, nullptr);
+  EXPECT_FALSE(network_ready->status());
+  EXPECT_EQ(network_ready->reason(), "NetworkPluginNotReady");
+  EXPECT_THAT(network_ready->message(), HasSubstr((daemon.dir().path() / "cni").string()));
+
+  // runc and runsc are installed; the ghost handler is not offered to kubelet.
+  EXPECT_THAT(HandlerNames(status), ::testing::UnorderedElementsAre("runc", "", "runsc"));
+
+  ASSERT_TRUE(status.info().contains("config"));
+  const nlohmann::json config = nlohmann::json::parse(status.info().at("config"));
+  EXPECT_EQ(config["listen"], daemon.socket_path());
+  EXPECT_EQ(config["default_runtime"], "runc");
+  EXPECT_EQ(config["runtimes"]["ghost"]["runtime_path"], "/nonexistent/ghost");
+  const nlohmann::json handlers = nlohmann::json::parse(status.info().at("runtimeHandlers"));
+  EXPECT_EQ(handlers["ghost"]["available"], false);
+  EXPECT_EQ(handlers["runc"]["available"], true);
+  EXPECT_THAT(daemon.Log(), HasSubstr("runtime handler ghost is unavailable"));
+
+  // A CNI configuration appearing makes the network ready without a restart.
+  daemon.dir().Write("cni/10-bridge.conflist", R"({"cniVersion":"1.0.0","name":"b","plugins":[]})");
+  status = GetStatus(daemon, /*verbose=*/false);
+  EXPECT_TRUE(FindCondition(status, "NetworkReady")->status());
+  EXPECT_FALSE(status.info().contains("config"));
+}
+
+TEST(Cloisond, MissingDefaultHandlerMakesRuntimeNotReady) {
+  CloisondProcess daemon("[runtimes.runc]\nruntime_path = \"/nonexistent/runc\"\n");
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const v1::StatusResponse status = GetStatus(daemon, false);
+  const v1::RuntimeCondition* runtime_ready = FindCondition(status, "RuntimeReady");
+  ASSERT_NE(runtime_ready, nullptr);
+  EXPECT_FALSE(runtime_ready->status());
+  EXPECT_THAT(runtime_ready->message(), HasSubstr("\"runc\""));
+  EXPECT_THAT(HandlerNames(status), ::testing::UnorderedElementsAre("runsc"));
+}
+
+TEST(Cloisond, RuntimeConfigReportsTheCgroupDriver) {
+  for (const auto& [driver, expected] :
+       {std::pair{"cgroupfs", v1::CgroupDriver::CGROUPFS}, std::pair{"systemd", v1::CgroupDriver::SYSTEMD}}) {
+    CloisondProcess daemon(std::string("cgroup_driver = \"") + driver + "\"\n");
+    ASSERT_TRUE(daemon.Start()) << daemon.Log();
+    grpc::ClientContext context;
+    v1::RuntimeConfigResponse response;
+    ASSERT_TRUE(daemon.Runtime()->RuntimeConfig(&context, v1::RuntimeConfigRequest(), &response).ok());
+    EXPECT_EQ(response.linux().cgroup_driver(), expected) << driver;
+  }
+}
+
+TEST(Cloisond, UnimplementedRpcsNameThemselves) {
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  {
+    grpc::ClientContext context;
+    v1::RunPodSandboxResponse response;
+    const grpc::Status status = daemon.Runtime()->RunPodSandbox(&context, v1::RunPodSandboxRequest(), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    EXPECT_THAT(status.error_message(), HasSubstr("RunPodSandbox"));
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListImagesResponse response;
+    const grpc::Status status = daemon.Images()->ListImages(&context, v1::ListImagesRequest(), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    EXPECT_THAT(status.error_message(), HasSubstr("ListImages"));
+  }
+  // At debug level every call is logged with method, outcome and duration.
+  EXPECT_THAT(daemon.Log(), HasSubstr("rpc /runtime.v1.RuntimeService/RunPodSandbox failed in"));
+}
+
+TEST(Cloisond, SecondInstanceOnTheSameSocketIsRefused) {
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const std::string second_log = (daemon.dir().path() / "second.log").string();
+  const auto [code, output] = CloisondProcess::RunToCompletion(daemon.Args(), second_log);
+  EXPECT_EQ(code, 1);
+  EXPECT_THAT(output, HasSubstr("another instance is already serving on " + daemon.socket_path()));
+  // The first instance still serves.
+  grpc::ClientContext context;
+  v1::VersionResponse response;
+  EXPECT_TRUE(daemon.Runtime()->Version(&context, v1::VersionRequest(), &response).ok());
+}
+
+TEST(Cloisond, StaleSocketFileIsReplaced) {
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  // SIGKILL leaves the socket file behind, as a crash would.
+  kill(daemon.pid(), SIGKILL);
+  ASSERT_TRUE(daemon.Exited(std::chrono::seconds(5)).exited);
+  ASSERT_EQ(access(daemon.socket_path().c_str(), F_OK), 0);
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+}
+
+TEST(Cloisond, SigtermExitsZeroWithinFiveSeconds) {
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const auto start = std::chrono::steady_clock::now();
+  kill(daemon.pid(), SIGTERM);
+  const ExitResult result = daemon.Exited(std::chrono::seconds(5));
+  ASSERT_TRUE(result.exited) << "still running 5 s after SIGTERM";
+  EXPECT_EQ(result.code, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_NE(access(daemon.socket_path().c_str(), F_OK), 0);
+}
+
+TEST(Cloisond, SighupReloadsHandlersAndLogLevel) {
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  EXPECT_THAT(HandlerNames(GetStatus(daemon, false)), ::testing::Not(::testing::Contains("crun-like")));
+  daemon.dir().Write("conf.d/60-extra.toml", "[runtimes.crun-like]\nruntime_path = \"sh\"\n");
+  kill(daemon.pid(), SIGHUP);
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const std::vector<std::string> names = HandlerNames(GetStatus(daemon, false));
+    seen = std::find(names.begin(), names.end(), "crun-like") != names.end();
+  }
+  EXPECT_TRUE(seen) << daemon.Log();
+  EXPECT_THAT(daemon.Log(), HasSubstr("SIGHUP: reloaded runtime handlers"));
+
+  // A broken drop-in is reported and the running configuration stays.
+  daemon.dir().Write("conf.d/70-broken.toml", "[runtimes.x]\nruntime_type = 3\n");
+  kill(daemon.pid(), SIGHUP);
+  for (int i = 0; i < 100 && daemon.Log().find("not reloaded") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_THAT(daemon.Log(), HasSubstr("70-broken.toml:2: runtimes.x.runtime_type"));
+  const std::vector<std::string> names = HandlerNames(GetStatus(daemon, false));
+  EXPECT_NE(std::find(names.begin(), names.end(), "crun-like"), names.end());
+}
+
+TEST(Cloisond, BadConfigStopsTheStartWithFileAndLine) {
+  CloisondProcess daemon;
+  const std::string drop_in = daemon.dir().Write("conf.d/10-bad.toml", "\n\nlog_levle = \"debug\"\n");
+  const auto [code, output] = CloisondProcess::RunToCompletion(daemon.Args(), daemon.log_path());
+  EXPECT_EQ(code, 1);
+  EXPECT_THAT(output, HasSubstr(drop_in + ":3: log_levle: unknown key"));
+}
+
+TEST(Cloisond, ConfigSubcommandPrintsTheEffectiveToml) {
+  CloisondProcess daemon;
+  daemon.dir().Write("conf.d/10.toml", "[runtimes.kata-qemu-virtiofs]\nruntime_type = \"vm\"\n");
+  const auto [code, output] =
+      CloisondProcess::RunToCompletion(daemon.Args({"config"}), daemon.log_path());
+  EXPECT_EQ(code, 0) << output;
+  EXPECT_THAT(output, HasSubstr("listen = \"" + daemon.socket_path() + "\""));
+  EXPECT_THAT(output, HasSubstr("log_level = \"debug\""));
+  EXPECT_THAT(output, HasSubstr("[runtimes.kata-qemu-virtiofs]\nruntime_path = \"kata-qemu-virtiofs\"\nruntime_type = \"vm\""));
+  EXPECT_NE(access(daemon.socket_path().c_str(), F_OK), 0);  // printing does not serve
+}
+
+TEST(Cloisond, VersionFlag) {
+  TempDir dir;
+  const auto [code, output] =
+      CloisondProcess::RunToCompletion({CLOISOND_PATH, "--version"}, (dir.path() / "out").string());
+  EXPECT_EQ(code, 0);
+  EXPECT_THAT(output, HasSubstr(std::string("cloisond version ") + CLOISON_VERSION));
+}
+
+}  // namespace
+}  // namespace cloison::testing

@@ -1,0 +1,220 @@
+#include "cloison/config/loader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cloison/config/serialize.h"
+#include "test_tmpdir.h"
+
+namespace cloison::config {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// Sources that ignore the host's /etc/cloison: an empty drop-in dir and no main file.
+ConfigSources Isolated(const testing::TempDir& dir) {
+  ConfigSources sources;
+  std::filesystem::create_directories(dir.path() / "conf.d");
+  sources.config_dir = (dir.path() / "conf.d").string();
+  sources.config_file = dir.Write("main.toml", "");
+  return sources;
+}
+
+TEST(ConfigLoader, EmbeddedDefaultsDeclareRuncAndRunsc) {
+  testing::TempDir dir;
+  absl::StatusOr<Config> config = LoadConfig(Isolated(dir));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->root, "/var/lib/cloison");
+  EXPECT_EQ(config->state, "/run/cloison");
+  EXPECT_EQ(config->listen, "/run/cloison/cloison.sock");
+  EXPECT_EQ(config->log_level, "info");
+  EXPECT_EQ(config->cgroup_driver, "cgroupfs");
+  EXPECT_EQ(config->default_runtime, "runc");
+  EXPECT_EQ(config->network.cni_config_dir, "/etc/cni/net.d");
+  ASSERT_EQ(config->runtimes.size(), 2u);
+  const RuntimeHandler& runc = config->runtimes.at("runc");
+  EXPECT_EQ(runc.runtime_path, "runc");
+  EXPECT_EQ(runc.runtime_type, RuntimeType::kOci);
+  EXPECT_EQ(runc.runtime_root, "/run/cloison/runtimes/runc");  // derived from state
+  EXPECT_EQ(runc.sandbox_mode, SandboxMode::kAuto);
+  const RuntimeHandler& runsc = config->runtimes.at("runsc");
+  EXPECT_EQ(runsc.sandbox_mode, SandboxMode::kInfra);
+  EXPECT_TRUE(runsc.privileged_without_host_devices);
+  EXPECT_EQ(runsc.runtime_args, std::vector<std::string>{"--network=host"});
+}
+
+TEST(ConfigLoader, DropInsMergeInLexicalOrderOverTheMainFile) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  dir.Write("main.toml", "log_level = \"warn\"\ncgroup_driver = \"systemd\"\n");
+  dir.Write("conf.d/20-b.toml", "log_level = \"error\"\n[runtimes.runc]\nruntime_root = \"/b\"\n");
+  dir.Write("conf.d/10-a.toml", "log_level = \"debug\"\n[runtimes.runc]\nruntime_root = \"/a\"\n");
+  dir.Write("conf.d/30-kata.toml",
+            "[runtimes.kata-qemu-virtiofs]\nruntime_path = \"/usr/bin/containerd-shim-kata-v2\"\n"
+            "runtime_type = \"vm\"\nsandbox_mode = \"infra\"\n");
+  dir.Write("conf.d/README", "not toml, ignored");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->log_level, "error");        // 20-b wins over 10-a and main
+  EXPECT_EQ(config->cgroup_driver, "systemd");  // main file, untouched by drop-ins
+  EXPECT_EQ(config->runtimes.at("runc").runtime_root, "/b");
+  EXPECT_EQ(config->runtimes.at("runc").runtime_path, "runc");  // other keys kept
+  const RuntimeHandler& kata = config->runtimes.at("kata-qemu-virtiofs");
+  EXPECT_EQ(kata.runtime_type, RuntimeType::kVm);
+  EXPECT_EQ(kata.sandbox_mode, SandboxMode::kInfra);
+  EXPECT_EQ(kata.runtime_root, "/run/cloison/runtimes/kata-qemu-virtiofs");
+}
+
+TEST(ConfigLoader, UnknownKeyNamesFileLineAndKey) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  const std::string file =
+      dir.Write("conf.d/50-typo.toml", "# comment\n[runtimes.runc]\nruntime_path = \"runc\"\nruntme_root = \"/x\"\n");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()), StartsWith(file + ":4: runtimes.runc.runtme_root"));
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("unknown key"));
+}
+
+TEST(ConfigLoader, UnknownTopLevelKeyIsRefused) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  const std::string file = dir.Write("main.toml", "root = \"/r\"\nlisten_addr = \"/x.sock\"\n");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), StartsWith(file + ":2: listen_addr: unknown key"));
+}
+
+TEST(ConfigLoader, BadHandlerTypeIsRefusedWithItsLine) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  const std::string file =
+      dir.Write("conf.d/kata.toml", "[runtimes.kata]\nruntime_type = \"shim\"\n");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), StartsWith(file + ":2: runtimes.kata.runtime_type"));
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("\"shim\" is not a runtime type"));
+}
+
+TEST(ConfigLoader, WrongValueTypesAreRefused) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  const std::string file = dir.Write(
+      "main.toml", "[runtimes.runc]\nprivileged_without_host_devices = \"yes\"\n");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              StartsWith(file + ":2: runtimes.runc.privileged_without_host_devices: expected true or false"));
+
+  dir.Write("main.toml", "shutdown_timeout = 0\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr(":1: shutdown_timeout: must be between"));
+
+  dir.Write("main.toml", "cgroup_driver = \"cgroupv3\"\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr(":1: cgroup_driver: \"cgroupv3\" is not a cgroup driver"));
+
+  dir.Write("main.toml", "[runtimes.\"Bad_Name\"]\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("runtimes.Bad_Name: \"Bad_Name\" is not a handler name"));
+}
+
+TEST(ConfigLoader, SyntaxErrorNamesTheFile) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  const std::string file = dir.Write("main.toml", "root = \n");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), StartsWith(file + ": invalid TOML"));
+}
+
+TEST(ConfigLoader, DefaultRuntimeMustNameAHandler) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  dir.Write("main.toml", "default_runtime = \"crun\"\n");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("default_runtime: \"crun\" names no [runtimes.crun]"));
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("runc, runsc"));
+}
+
+TEST(ConfigLoader, FlagsOverrideEveryFile) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  dir.Write("main.toml", "listen = \"/file.sock\"\nroot = \"/file-root\"\nlog_level = \"warn\"\n");
+  dir.Write("conf.d/a.toml", "state = \"/file-state\"\n");
+  sources.listen = "unix:///tmp/flag.sock";
+  sources.root = "/flag-root";
+  sources.state = "/flag-state";
+  sources.log_level = "debug";
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, "/tmp/flag.sock");
+  EXPECT_EQ(config->root, "/flag-root");
+  EXPECT_EQ(config->state, "/flag-state");
+  EXPECT_EQ(config->log_level, "debug");
+  EXPECT_EQ(config->runtimes.at("runc").runtime_root, "/flag-state/runtimes/runc");
+}
+
+TEST(ConfigLoader, BadFlagValuesNameTheFlag) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  sources.log_level = "loud";
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), StartsWith("--log-level: \"loud\""));
+
+  sources.log_level.reset();
+  sources.listen = "tcp://127.0.0.1:1234";
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), StartsWith("--listen:"));
+
+  sources.listen.reset();
+  sources.root = "relative/root";
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), StartsWith("--root: \"relative/root\" is not an absolute path"));
+}
+
+TEST(ConfigLoader, MissingExplicitFileOrDirIsAnError) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  sources.config_file = (dir.path() / "absent.toml").string();
+  EXPECT_EQ(LoadConfig(sources).status().code(), absl::StatusCode::kNotFound);
+  sources = Isolated(dir);
+  sources.config_dir = (dir.path() / "absent.d").string();
+  EXPECT_EQ(LoadConfig(sources).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ConfigSerialize, TomlOutputLoadsBackToTheSameConfig) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  dir.Write("conf.d/x.toml",
+            "[runtimes.crun]\nruntime_path = \"/usr/bin/crun\"\nruntime_args = [\"--debug\", \"a\\\"b\"]\n"
+            "allowed_annotations = [\"io.x/*\"]\n");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  Config reloaded;
+  ASSERT_TRUE(ApplyTomlDocument(ToToml(*config), "printed", reloaded).ok());
+  EXPECT_EQ(reloaded, *config);
+}
+
+TEST(ConfigSerialize, JsonHasEveryHandler) {
+  testing::TempDir dir;
+  absl::StatusOr<Config> config = LoadConfig(Isolated(dir));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const nlohmann::json json = ToJson(*config);
+  EXPECT_EQ(json["default_runtime"], "runc");
+  EXPECT_EQ(json["runtimes"]["runsc"]["runtime_args"][0], "--network=host");
+  EXPECT_EQ(json["runtimes"]["runc"]["runtime_type"], "oci");
+  EXPECT_EQ(json["network"]["cni_config_dir"], "/etc/cni/net.d");
+}
+
+}  // namespace
+}  // namespace cloison::config
