@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs every dependency, builds cloison, installs cloisond to /usr/local/bin and starts it
+# with its embedded default configuration, serving CRI v1 on /run/cloison/cloison.sock.
+# On a systemd node it installs and starts cloisond.service; elsewhere it runs cloisond in
+# the foreground (Ctrl-C stops it; containers keep running).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+./scripts/build.sh
+build_dir=${CLOISON_BUILD_DIR:-build}
+cmake --install "$build_dir" --prefix /usr/local >/dev/null
+echo "installed $(/usr/local/bin/cloisond --version | head -n1) to /usr/local/bin"
+
+if [ -d /run/systemd/system ]; then
+  install -m 0644 config/cloisond.service /etc/systemd/system/cloisond.service
+  systemctl daemon-reload
+  systemctl enable --now cloisond.service
+  systemctl --no-pager status cloisond.service | head -n 5
+  echo "cloisond is serving on unix:///run/cloison/cloison.sock (journalctl -u cloisond for logs)"
+else
+  echo "no systemd here: running cloisond in the foreground on unix:///run/cloison/cloison.sock"
+  exec /usr/local/bin/cloisond
+fi
