@@ -21,7 +21,7 @@ runtime_packages=(
   iproute2 iptables util-linux procps ca-certificates
 )
 test_packages=(
-  docker-registry skopeo umoci busybox-static
+  docker-registry skopeo umoci busybox-static apache2-utils openssl python3
 )
 
 export DEBIAN_FRONTEND=noninteractive
