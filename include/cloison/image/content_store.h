@@ -1,0 +1,69 @@
+// Verified blob storage: <dir>/blobs/sha256/<hex>. A blob is streamed into a temporary file
+// under <dir>/ingest, hashed as it arrives, fsync'd, and renamed into place only when its
+// digest (and size, when known) match; otherwise nothing is kept. Start() removes ingest
+// leftovers of an earlier crash. Safe to use from several threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "cloison/image/digest.h"
+#include "cloison/util/unique_fd.h"
+
+namespace cloison::image {
+
+class ContentStore {
+ public:
+  explicit ContentStore(std::string dir);
+
+  absl::Status Start();
+
+  // One blob being written. Destroying it without Commit() discards the data.
+  class Writer {
+   public:
+    ~Writer();
+    absl::Status Append(const char* data, size_t size);
+    // Checks digest and size, makes the blob durable and visible. DATA_LOSS on a mismatch.
+    absl::Status Commit();
+    uint64_t written() const { return written_; }
+    // Forgets the data written so far (a download restarting on another endpoint).
+    absl::Status Restart();
+
+   private:
+    friend class ContentStore;
+    Writer(const ContentStore& store, std::string digest, int64_t expected_size,
+           std::string temp_path, util::UniqueFd fd);
+
+    const ContentStore& store_;
+    std::string digest_;
+    int64_t expected_size_;
+    std::string temp_path_;
+    util::UniqueFd fd_;
+    Sha256 hasher_;
+    uint64_t written_ = 0;
+    bool committed_ = false;
+  };
+
+  // `expected_size` < 0 when unknown. INVALID_ARGUMENT for a malformed digest.
+  absl::StatusOr<std::unique_ptr<Writer>> NewWriter(const std::string& digest, int64_t expected_size);
+  // Stores small content in one go (manifests, configs); verifies the digest.
+  absl::Status Put(const std::string& digest, absl::string_view content);
+
+  bool Has(const std::string& digest) const;
+  std::string BlobPath(const std::string& digest) const;
+  absl::StatusOr<std::string> Read(const std::string& digest) const;
+  absl::Status Delete(const std::string& digest);
+  // Digests of every stored blob.
+  std::vector<std::string> List() const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace cloison::image

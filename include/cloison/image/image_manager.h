@@ -1,0 +1,79 @@
+// The image service's logic: pulls (short names through the search registries), lookups by
+// id, tag or digest, removal with garbage collection of blobs and layers no image needs, and
+// the store's filesystem usage. Persistent under <root>/images. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "cloison/config/config.h"
+#include "cloison/image/content_store.h"
+#include "cloison/image/image_store.h"
+#include "cloison/image/layer_store.h"
+#include "cloison/image/puller.h"
+#include "cloison/image/registry_auth.h"
+
+namespace cloison::image {
+
+struct StoreUsage {
+  std::string mountpoint;  // the images directory
+  uint64_t used_bytes = 0;
+  uint64_t inodes_used = 0;
+};
+
+class ImageManager {
+ public:
+  // `images_dir` is <root>/images.
+  ImageManager(std::string images_dir, config::ImageConfig config);
+
+  // Loads the records, removes leftovers of interrupted pulls and unreferenced content.
+  absl::Status Start();
+
+  // Returns the pulled image's record. INVALID_ARGUMENT for a malformed name; the registry
+  // errors of the last candidate otherwise.
+  absl::StatusOr<ImageRecord> Pull(const std::string& image, const Credentials& credentials);
+
+  // Finds by id ("sha256:<hex>" or the bare hex), "name:tag", "name@digest" or a short name.
+  // NOT_FOUND when no image matches.
+  absl::StatusOr<ImageRecord> Find(const std::string& image) const;
+  std::vector<ImageRecord> List() const;
+
+  // By id: the image goes. By tag: only the tag goes while the image has other tags; the
+  // image goes with its last one. FAILED_PRECONDITION while `in_use` says a container uses it.
+  absl::Status Remove(const std::string& image);
+
+  // The image config JSON (for verbose ImageStatus).
+  absl::StatusOr<std::string> ReadConfig(const ImageRecord& record) const;
+  std::string LayerDir(const std::string& digest) const { return layers_.LayerDir(digest); }
+
+  StoreUsage Usage() const;
+
+  // Installed by the container manager: whether a container uses image `id`.
+  void SetInUseCheck(std::function<bool(const std::string& id)> in_use);
+
+ private:
+  const ImageRecord* FindLocked(const std::string& image) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::Status SaveMerged(ImageRecord pulled) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CollectGarbage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  std::string dir_;
+  config::ImageConfig config_;
+  ContentStore content_;
+  LayerStore layers_;
+  Puller puller_;
+
+  // Pulls hold it shared for their whole run; garbage collection holds it exclusively, so
+  // content a pull has fetched but not recorded yet is never collected. Taken before mu_.
+  mutable absl::Mutex gc_mu_;
+  mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(gc_mu_);
+  ImageStore store_ ABSL_GUARDED_BY(mu_);
+  std::function<bool(const std::string&)> in_use_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cloison::image

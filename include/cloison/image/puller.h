@@ -1,0 +1,45 @@
+// Pulls one image reference into the content and layer stores: resolves the manifest (an
+// index or manifest list to this node's platform), fetches the config, then downloads and
+// unpacks the layers in parallel (bounded across all pulls). Every blob is fetched once
+// even when several pulls need it at the same time. Returns the image's record, which the
+// caller stores.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "cloison/config/config.h"
+#include "cloison/image/content_store.h"
+#include "cloison/image/image_store.h"
+#include "cloison/image/layer_store.h"
+#include "cloison/image/manifest.h"
+#include "cloison/image/reference.h"
+#include "cloison/image/registry_auth.h"
+#include "cloison/util/semaphore.h"
+#include "cloison/util/singleflight.h"
+
+namespace cloison::image {
+
+class RegistryClient;
+
+class Puller {
+ public:
+  Puller(ContentStore& content, LayerStore& layers, config::ImageConfig config);
+
+  absl::StatusOr<ImageRecord> Pull(const Reference& reference, const Credentials& credentials);
+
+ private:
+  absl::Status FetchBlobOnce(RegistryClient& client, const Descriptor& blob);
+  absl::Status EnsureLayer(RegistryClient& client, const Descriptor& layer);
+
+  ContentStore& content_;
+  LayerStore& layers_;
+  config::ImageConfig config_;
+  util::Semaphore downloads_;
+  util::SingleFlight flights_;
+};
+
+// Reads uid or username from an image config's "config.User" ("1000", "app", "1000:1000").
+void UserFromImageConfig(absl::string_view config_json, ImageRecord& record);
+
+}  // namespace cloison::image

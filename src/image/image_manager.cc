@@ -1,0 +1,193 @@
+#include "cloison/image/image_manager.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cloison/image/reference.h"
+#include "cloison/util/logging.h"
+
+namespace cloison::image {
+namespace {
+
+void EraseValue(std::vector<std::string>& items, const std::string& value) {
+  items.erase(std::remove(items.begin(), items.end(), value), items.end());
+}
+
+void AddUnique(std::vector<std::string>& items, const std::string& value) {
+  if (std::find(items.begin(), items.end(), value) == items.end()) items.push_back(value);
+}
+
+// "sha256:<hex>" or "<64 hex>" -> "sha256:<hex>"; nullopt otherwise.
+std::optional<std::string> AsImageId(const std::string& text) {
+  if (IsValidDigest(text)) return text;
+  const std::string prefixed = absl::StrCat("sha256:", text);
+  if (IsValidDigest(prefixed)) return prefixed;
+  return std::nullopt;
+}
+
+}  // namespace
+
+ImageManager::ImageManager(std::string images_dir, config::ImageConfig config)
+    : dir_(std::move(images_dir)),
+      config_(std::move(config)),
+      content_(dir_ + "/content"),
+      layers_(dir_ + "/layers"),
+      puller_(content_, layers_, config_),
+      store_(dir_ + "/records") {}
+
+absl::Status ImageManager::Start() {
+  absl::MutexLock gc_lock(&gc_mu_);
+  absl::MutexLock lock(&mu_);
+  for (absl::Status s : {content_.Start(), layers_.Start(), store_.Load()}) {
+    if (!s.ok()) return s;
+  }
+  return CollectGarbage();
+}
+
+absl::StatusOr<ImageRecord> ImageManager::Pull(const std::string& image, const Credentials& credentials) {
+  absl::StatusOr<std::vector<Reference>> candidates = ResolveName(image, config_.search_registries);
+  if (!candidates.ok()) return candidates.status();
+  absl::ReaderMutexLock gc_lock(&gc_mu_);
+  absl::Status last_error;
+  for (const Reference& candidate : *candidates) {
+    absl::StatusOr<ImageRecord> pulled = puller_.Pull(candidate, credentials);
+    if (pulled.ok()) {
+      absl::MutexLock lock(&mu_);
+      if (absl::Status s = SaveMerged(*pulled); !s.ok()) return s;
+      return *store_.FindById(pulled->id);
+    }
+    last_error = pulled.status();
+    // A short name goes on to the next search registry when this one lacks the image.
+    if (!absl::IsNotFound(last_error) && !absl::IsUnauthenticated(last_error)) break;
+  }
+  return last_error;
+}
+
+absl::Status ImageManager::SaveMerged(ImageRecord pulled) {
+  // A tag names one image: the previous holder of each tag loses it.
+  for (const ImageRecord& other : store_.List()) {
+    if (other.id == pulled.id) continue;
+    ImageRecord updated = other;
+    for (const std::string& tag : pulled.repo_tags) EraseValue(updated.repo_tags, tag);
+    if (updated.repo_tags != other.repo_tags) {
+      if (absl::Status s = store_.Save(updated); !s.ok()) return s;
+    }
+  }
+  if (const ImageRecord* existing = store_.FindById(pulled.id)) {
+    ImageRecord merged = *existing;
+    for (const std::string& tag : pulled.repo_tags) AddUnique(merged.repo_tags, tag);
+    for (const std::string& digest : pulled.repo_digests) AddUnique(merged.repo_digests, digest);
+    return store_.Save(merged);
+  }
+  return store_.Save(pulled);
+}
+
+const ImageRecord* ImageManager::FindLocked(const std::string& image) const {
+  if (std::optional<std::string> id = AsImageId(image)) {
+    if (const ImageRecord* record = store_.FindById(*id)) return record;
+  }
+  absl::StatusOr<std::vector<Reference>> candidates = ResolveName(image, config_.search_registries);
+  if (!candidates.ok()) return nullptr;
+  for (const Reference& candidate : *candidates) {
+    const std::string name = candidate.digest.empty() ? candidate.TaggedString() : candidate.DigestedString();
+    if (const ImageRecord* record = store_.FindByName(name)) return record;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<ImageRecord> ImageManager::Find(const std::string& image) const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (const ImageRecord* record = FindLocked(image)) return *record;
+  return absl::NotFoundError(absl::StrCat("image \"", image, "\" not found"));
+}
+
+std::vector<ImageRecord> ImageManager::List() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return store_.List();
+}
+
+absl::Status ImageManager::Remove(const std::string& image) {
+  absl::MutexLock gc_lock(&gc_mu_);
+  absl::MutexLock lock(&mu_);
+  const ImageRecord* found = FindLocked(image);
+  if (found == nullptr) return absl::NotFoundError(absl::StrCat("image \"", image, "\" not found"));
+  ImageRecord record = *found;
+
+  // Removing one of several tags only untags.
+  if (!AsImageId(image) && record.repo_tags.size() > 1) {
+    absl::StatusOr<std::vector<Reference>> candidates = ResolveName(image, config_.search_registries);
+    for (const Reference& candidate : candidates.ok() ? *candidates : std::vector<Reference>{}) {
+      const std::string tag = candidate.TaggedString();
+      if (std::find(record.repo_tags.begin(), record.repo_tags.end(), tag) != record.repo_tags.end()) {
+        EraseValue(record.repo_tags, tag);
+        return store_.Save(record);
+      }
+    }
+  }
+  if (in_use_ && in_use_(record.id)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("image ", record.id, " (", image, ") is in use by a container"));
+  }
+  if (absl::Status s = store_.Delete(record.id); !s.ok()) return s;
+  spdlog::info("removed image {}", record.id);
+  return CollectGarbage();
+}
+
+absl::Status ImageManager::CollectGarbage() {
+  std::set<std::string> blobs_in_use;
+  std::set<std::string> layers_in_use;
+  for (const ImageRecord& record : store_.List()) {
+    blobs_in_use.insert(record.id);
+    blobs_in_use.insert(record.manifest_digest);
+    for (const std::string& repo_digest : record.repo_digests) {
+      blobs_in_use.insert(repo_digest.substr(repo_digest.rfind('@') + 1));
+    }
+    for (const LayerRecord& layer : record.layers) {
+      blobs_in_use.insert(layer.digest);
+      layers_in_use.insert(layer.digest);
+    }
+  }
+  for (const std::string& digest : content_.List()) {
+    if (blobs_in_use.contains(digest)) continue;
+    if (absl::Status s = content_.Delete(digest); !s.ok()) return s;
+  }
+  for (const std::string& digest : layers_.List()) {
+    if (layers_in_use.contains(digest)) continue;
+    if (absl::Status s = layers_.Delete(digest); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ImageManager::ReadConfig(const ImageRecord& record) const {
+  return content_.Read(record.id);
+}
+
+StoreUsage ImageManager::Usage() const {
+  StoreUsage usage;
+  usage.mountpoint = dir_;
+  std::set<std::pair<dev_t, ino_t>> seen;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(
+           dir_, std::filesystem::directory_options::skip_permission_denied, ec);
+       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    struct stat st{};
+    if (lstat(it->path().c_str(), &st) != 0) continue;
+    if (!seen.insert({st.st_dev, st.st_ino}).second) continue;  // hard links count once
+    usage.inodes_used += 1;
+    usage.used_bytes += static_cast<uint64_t>(st.st_blocks) * 512;
+  }
+  return usage;
+}
+
+void ImageManager::SetInUseCheck(std::function<bool(const std::string& id)> in_use) {
+  absl::MutexLock lock(&mu_);
+  in_use_ = std::move(in_use);
+}
+
+}  // namespace cloison::image

@@ -1,0 +1,93 @@
+#include "cloison/image/layer_store.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cloison/image/digest.h"
+#include "cloison/image/layer_unpack.h"
+#include "cloison/image/reference.h"
+#include "cloison/util/atomic_file.h"
+#include "cloison/util/unix_socket.h"
+
+namespace cloison::image {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr char kTempPrefix[] = ".tmp-";
+
+}  // namespace
+
+LayerStore::LayerStore(std::string dir) : dir_(std::move(dir)) {}
+
+absl::Status LayerStore::Start() {
+  if (absl::Status s = util::MakeDirs(dir_, 0700); !s.ok()) return s;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir_, ec)) {
+    if (absl::StartsWith(entry.path().filename().string(), kTempPrefix)) fs::remove_all(entry.path(), ec);
+  }
+  return absl::OkStatus();
+}
+
+std::string LayerStore::LayerDir(const std::string& digest) const {
+  return absl::StrCat(dir_, "/", DigestHex(digest));
+}
+
+bool LayerStore::Has(const std::string& digest) const {
+  return IsValidDigest(digest) && access(LayerDir(digest).c_str(), F_OK) == 0;
+}
+
+absl::Status LayerStore::Unpack(const std::string& digest, const std::string& blob_path) {
+  if (!IsValidDigest(digest)) return absl::InvalidArgumentError(absl::StrCat("bad layer digest ", digest));
+  if (Has(digest)) return absl::OkStatus();
+  std::string temp = absl::StrCat(dir_, "/", kTempPrefix, DigestHex(digest), "-XXXXXX");
+  if (mkdtemp(temp.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat("mkdtemp ", temp, ": ", std::strerror(errno)));
+  }
+  std::error_code ec;
+  absl::StatusOr<UnpackStats> stats = UnpackLayer(blob_path, temp);
+  if (!stats.ok()) {
+    fs::remove_all(temp, ec);
+    return absl::Status(stats.status().code(),
+                        absl::StrCat("unpacking layer ", digest, ": ", stats.status().message()));
+  }
+  // The layer directory is a lower layer for overlayfs: the root of it is a plain 0755 dir.
+  if (rename(temp.c_str(), LayerDir(digest).c_str()) != 0) {
+    const int error = errno;
+    fs::remove_all(temp, ec);
+    if (Has(digest)) return absl::OkStatus();  // unpacked meanwhile by someone else
+    return absl::InternalError(absl::StrCat("rename ", temp, ": ", std::strerror(error)));
+  }
+  return util::SyncDirectory(dir_);
+}
+
+absl::Status LayerStore::Delete(const std::string& digest) {
+  if (!IsValidDigest(digest)) return absl::InvalidArgumentError(absl::StrCat("bad layer digest ", digest));
+  // Rename first so a crash mid-removal leaves a temporary leftover, not a half layer.
+  const std::string doomed = absl::StrCat(dir_, "/", kTempPrefix, "rm-", DigestHex(digest));
+  if (rename(LayerDir(digest).c_str(), doomed.c_str()) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return absl::InternalError(absl::StrCat("rename ", LayerDir(digest), ": ", std::strerror(errno)));
+  }
+  std::error_code ec;
+  fs::remove_all(doomed, ec);
+  if (ec) return absl::InternalError(absl::StrCat("removing ", doomed, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+std::vector<std::string> LayerStore::List() const {
+  std::vector<std::string> digests;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir_, ec)) {
+    std::string digest = absl::StrCat("sha256:", entry.path().filename().string());
+    if (IsValidDigest(digest)) digests.push_back(std::move(digest));
+  }
+  return digests;
+}
+
+}  // namespace cloison::image

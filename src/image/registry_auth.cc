@@ -1,0 +1,111 @@
+#include "cloison/image/registry_auth.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace cloison::image {
+namespace {
+
+bool IsTokenChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '!' || c == '#' || c == '$' || c == '%' ||
+         c == '&' || c == '\'' || c == '*' || c == '+' || c == '-' || c == '.' || c == '^' || c == '_' ||
+         c == '`' || c == '|' || c == '~';
+}
+
+// A small cursor over the header text.
+class Scanner {
+ public:
+  explicit Scanner(absl::string_view text) : text_(text) {}
+  bool done() const { return pos_ >= text_.size(); }
+  void SkipSpaces() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
+  }
+  bool Consume(char c) {
+    SkipSpaces();
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  std::string Token() {
+    SkipSpaces();
+    const size_t start = pos_;
+    while (pos_ < text_.size() && IsTokenChar(text_[pos_])) ++pos_;
+    return std::string(text_.substr(start, pos_ - start));
+  }
+  std::string QuotedOrToken() {
+    SkipSpaces();
+    if (pos_ >= text_.size() || text_[pos_] != '"') return Token();
+    ++pos_;
+    std::string value;
+    while (pos_ < text_.size() && text_[pos_] != '"') {
+      if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
+      value.push_back(text_[pos_++]);
+    }
+    ++pos_;  // closing quote
+    return value;
+  }
+  // True when the next token is followed by '=' (a parameter, not a new scheme).
+  bool AtParameter() const {
+    size_t p = pos_;
+    while (p < text_.size() && (text_[p] == ' ' || text_[p] == '\t')) ++p;
+    const size_t start = p;
+    while (p < text_.size() && IsTokenChar(text_[p])) ++p;
+    if (p == start) return false;
+    while (p < text_.size() && (text_[p] == ' ' || text_[p] == '\t')) ++p;
+    return p < text_.size() && text_[p] == '=';
+  }
+
+ private:
+  absl::string_view text_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<Credentials> CredentialsFromAuthConfig(absl::string_view username,
+                                                      absl::string_view password,
+                                                      absl::string_view auth,
+                                                      absl::string_view identity_token,
+                                                      absl::string_view registry_token) {
+  Credentials credentials{std::string(username), std::string(password), std::string(identity_token),
+                          std::string(registry_token)};
+  if (!auth.empty()) {
+    std::string decoded;
+    if (!absl::Base64Unescape(auth, &decoded)) {
+      return absl::InvalidArgumentError("auth.auth is not valid base64");
+    }
+    const size_t colon = decoded.find(':');
+    if (colon == std::string::npos) {
+      return absl::InvalidArgumentError("auth.auth does not decode to \"user:password\"");
+    }
+    credentials.username = decoded.substr(0, colon);
+    credentials.password = decoded.substr(colon + 1);
+  }
+  return credentials;
+}
+
+std::vector<AuthChallenge> ParseWwwAuthenticate(absl::string_view header) {
+  std::vector<AuthChallenge> challenges;
+  Scanner scanner(header);
+  while (!scanner.done()) {
+    while (scanner.Consume(',')) {
+    }
+    std::string scheme = scanner.Token();
+    if (scheme.empty()) break;
+    AuthChallenge challenge;
+    challenge.scheme = absl::AsciiStrToLower(scheme);
+    while (scanner.AtParameter()) {
+      std::string name = absl::AsciiStrToLower(scanner.Token());
+      scanner.Consume('=');
+      challenge.params[name] = scanner.QuotedOrToken();
+      if (!scanner.Consume(',')) break;
+    }
+    challenges.push_back(std::move(challenge));
+  }
+  return challenges;
+}
+
+}  // namespace cloison::image
