@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 
+#include "cloison/image/image_manager.h"
 #include "cloison/runtime/handler_table.h"
 #include "cloison/server/cri_server.h"
 #include "cloison/server/live_config.h"
@@ -73,9 +74,15 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
     }
   }
 
+  image::ImageManager images(config.root + "/images", config.image);
+  if (absl::Status s = images.Start(); !s.ok()) {
+    spdlog::critical("cannot open the image store under {}/images: {}", config.root, s);
+    return 1;
+  }
+
   server::LiveConfig live_config(MakeSnapshot(config));
   absl::StatusOr<std::unique_ptr<server::CriServer>> server =
-      server::CriServer::Start(config.listen, live_config);
+      server::CriServer::Start(config.listen, live_config, images);
   if (!server.ok()) {
     spdlog::critical("cannot serve the CRI on {}: {}", config.listen, server.status().message());
     return 1;

@@ -119,6 +119,56 @@ absl::Status ApplyNetwork(const toml::value& table, Config& config) {
   return absl::OkStatus();
 }
 
+absl::Status ReadInt(const toml::value& value, absl::string_view key, int low, int high, int& out) {
+  if (!value.is_integer()) return Bad(value, key, "expected an integer");
+  const auto number = value.as_integer();
+  if (number < low || number > high) {
+    return Bad(value, key, absl::StrCat("must be between ", low, " and ", high));
+  }
+  out = static_cast<int>(number);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyImage(const toml::value& table, Config& config) {
+  if (absl::Status s = RequireTable(table, "image"); !s.ok()) return s;
+  for (const auto& [key, value] : table.as_table()) {
+    const std::string full = absl::StrCat("image.", key);
+    absl::Status s;
+    if (key == "search_registries") {
+      s = ReadStringArray(value, full, config.image.search_registries);
+    } else if (key == "max_concurrent_downloads") {
+      s = ReadInt(value, full, 1, 64, config.image.max_concurrent_downloads);
+    } else {
+      s = Bad(value, full, "unknown key");
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyRegistry(const std::string& host, const toml::value& table, Config& config) {
+  const std::string prefix = absl::StrCat("registries.\"", host, "\"");
+  if (absl::Status s = RequireTable(table, prefix); !s.ok()) return s;
+  RegistryConfig& registry = config.image.registries[host];
+  for (const auto& [key, value] : table.as_table()) {
+    const std::string full = absl::StrCat(prefix, ".", key);
+    absl::Status s;
+    if (key == "mirrors") {
+      s = ReadStringArray(value, full, registry.mirrors);
+    } else if (key == "insecure") {
+      s = ReadBool(value, full, registry.insecure);
+    } else if (key == "ca_file") {
+      s = ReadString(value, full, registry.ca_file);
+    } else if (key == "timeout") {
+      s = ReadInt(value, full, 1, 3600, registry.timeout);
+    } else {
+      s = Bad(value, full, "unknown key");
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 // Validates a top-level string with `check` (which returns the reason) and stores it.
 absl::Status ReadChecked(const toml::value& value, absl::string_view key,
                          absl::Status (*check)(absl::string_view), std::string& out) {
@@ -144,15 +194,17 @@ absl::Status ApplyTopLevel(const std::string& key, const toml::value& value, Con
   if (key == "cgroup_driver") {
     return ReadChecked(value, key, ValidateCgroupDriver, config.cgroup_driver);
   }
-  if (key == "shutdown_timeout") {
-    if (!value.is_integer()) return Bad(value, key, "expected an integer (seconds)");
-    const auto seconds = value.as_integer();
-    if (seconds < 1 || seconds > 3600) return Bad(value, key, "must be between 1 and 3600");
-    config.shutdown_timeout = static_cast<int>(seconds);
-    return absl::OkStatus();
-  }
+  if (key == "shutdown_timeout") return ReadInt(value, key, 1, 3600, config.shutdown_timeout);
   if (key == "default_runtime") return ReadString(value, key, config.default_runtime);
   if (key == "network") return ApplyNetwork(value, config);
+  if (key == "image") return ApplyImage(value, config);
+  if (key == "registries") {
+    if (absl::Status s = RequireTable(value, key); !s.ok()) return s;
+    for (const auto& [host, table] : value.as_table()) {
+      if (absl::Status s = ApplyRegistry(host, table, config); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
   if (key == "runtimes") {
     if (absl::Status s = RequireTable(value, key); !s.ok()) return s;
     for (const auto& [name, table] : value.as_table()) {

@@ -31,7 +31,17 @@ std::string ToToml(const Config& config) {
       << "default_runtime = " << Quote(config.default_runtime) << "\n"
       << "\n[network]\n"
       << "cni_config_dir = " << Quote(config.network.cni_config_dir) << "\n"
-      << "cni_plugin_dirs = " << QuoteAll(config.network.cni_plugin_dirs) << "\n";
+      << "cni_plugin_dirs = " << QuoteAll(config.network.cni_plugin_dirs) << "\n"
+      << "\n[image]\n"
+      << "search_registries = " << QuoteAll(config.image.search_registries) << "\n"
+      << "max_concurrent_downloads = " << config.image.max_concurrent_downloads << "\n";
+  for (const auto& [host, registry] : config.image.registries) {
+    out << "\n[registries." << Quote(host) << "]\n"
+        << "mirrors = " << QuoteAll(registry.mirrors) << "\n"
+        << "insecure = " << (registry.insecure ? "true" : "false") << "\n"
+        << "ca_file = " << Quote(registry.ca_file) << "\n"
+        << "timeout = " << registry.timeout << "\n";
+  }
   for (const auto& [name, handler] : config.runtimes) {
     out << "\n[runtimes." << name << "]\n"
         << "runtime_path = " << Quote(handler.runtime_path) << "\n"
@@ -63,6 +73,13 @@ nlohmann::json ToJson(const Config& config) {
         {"sandbox_mode", SandboxModeName(handler.sandbox_mode)},
     };
   }
+  nlohmann::json registries = nlohmann::json::object();
+  for (const auto& [host, registry] : config.image.registries) {
+    registries[host] = {{"mirrors", registry.mirrors},
+                        {"insecure", registry.insecure},
+                        {"ca_file", registry.ca_file},
+                        {"timeout", registry.timeout}};
+  }
   return {
       {"root", config.root},
       {"state", config.state},
@@ -74,6 +91,10 @@ nlohmann::json ToJson(const Config& config) {
       {"network",
        {{"cni_config_dir", config.network.cni_config_dir},
         {"cni_plugin_dirs", config.network.cni_plugin_dirs}}},
+      {"image",
+       {{"search_registries", config.image.search_registries},
+        {"max_concurrent_downloads", config.image.max_concurrent_downloads}}},
+      {"registries", registries},
       {"runtimes", runtimes},
   };
 }

@@ -17,16 +17,17 @@ namespace cloison::server {
 constexpr int kMaxMessageBytes = 16 << 20;
 constexpr mode_t kSocketMode = 0660;
 
-CriServer::CriServer(std::string socket_path, const LiveConfig& live_config)
-    : socket_path_(std::move(socket_path)), runtime_service_(live_config) {}
+CriServer::CriServer(std::string socket_path, const LiveConfig& live_config, image::ImageManager& images)
+    : socket_path_(std::move(socket_path)), runtime_service_(live_config), image_service_(images) {}
 
 CriServer::~CriServer() { Shutdown(std::chrono::milliseconds(0)); }
 
 absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(const std::string& socket_path,
-                                                            const LiveConfig& live_config) {
+                                                            const LiveConfig& live_config,
+                                                            image::ImageManager& images) {
   if (absl::Status s = util::PrepareListenPath(socket_path); !s.ok()) return s;
 
-  std::unique_ptr<CriServer> server(new CriServer(socket_path, live_config));
+  std::unique_ptr<CriServer> server(new CriServer(socket_path, live_config, images));
   grpc::ServerBuilder builder;
   int bound = 0;
   builder.AddListeningPort(absl::StrCat("unix:", socket_path), grpc::InsecureServerCredentials(),

@@ -127,11 +127,16 @@ TEST(Cloisond, UnimplementedRpcsNameThemselves) {
     EXPECT_THAT(status.error_message(), HasSubstr("RunPodSandbox"));
   }
   {
+    // A server-streaming RPC goes through the same interceptor.
     grpc::ClientContext context;
-    v1::ListImagesResponse response;
-    const grpc::Status status = daemon.Images()->ListImages(&context, v1::ListImagesRequest(), &response);
+    std::unique_ptr<grpc::ClientReader<v1::StreamImagesResponse>> reader =
+        daemon.Images()->StreamImages(&context, v1::StreamImagesRequest());
+    v1::StreamImagesResponse response;
+    while (reader->Read(&response)) {
+    }
+    const grpc::Status status = reader->Finish();
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-    EXPECT_THAT(status.error_message(), HasSubstr("ListImages"));
+    EXPECT_THAT(status.error_message(), HasSubstr("StreamImages"));
   }
   // At debug level every call is logged with method, outcome and duration.
   EXPECT_THAT(daemon.Log(), HasSubstr("rpc /runtime.v1.RuntimeService/RunPodSandbox failed in"));

@@ -192,12 +192,39 @@ TEST(ConfigLoader, MissingExplicitFileOrDirIsAnError) {
   EXPECT_EQ(LoadConfig(sources).status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST(ConfigLoader, ImageAndRegistrySettings) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  dir.Write("conf.d/20-reg.toml",
+            "[image]\nsearch_registries = [\"127.0.0.1:5000\", \"docker.io\"]\n"
+            "max_concurrent_downloads = 5\n"
+            "[registries.\"docker.io\"]\nmirrors = [\"http://127.0.0.1:5001\"]\ntimeout = 7\n"
+            "[registries.\"quay.io\"]\ninsecure = true\nca_file = \"/etc/ca.pem\"\n");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->image.search_registries, (std::vector<std::string>{"127.0.0.1:5000", "docker.io"}));
+  EXPECT_EQ(config->image.max_concurrent_downloads, 5);
+  const RegistryConfig& docker = config->image.registries.at("docker.io");
+  EXPECT_EQ(docker.mirrors, std::vector<std::string>{"http://127.0.0.1:5001"});
+  EXPECT_EQ(docker.timeout, 7);
+  EXPECT_FALSE(docker.insecure);
+  EXPECT_TRUE(config->image.registries.at("quay.io").insecure);
+  EXPECT_EQ(config->image.registries.at("quay.io").timeout, 30);  // default
+
+  const std::string bad = dir.Write("conf.d/30-bad.toml", "[registries.\"x.io\"]\nmirror = []\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              StartsWith(bad + ":2: registries.\"x.io\".mirror: unknown key"));
+}
+
 TEST(ConfigSerialize, TomlOutputLoadsBackToTheSameConfig) {
   testing::TempDir dir;
   ConfigSources sources = Isolated(dir);
   dir.Write("conf.d/x.toml",
             "[runtimes.crun]\nruntime_path = \"/usr/bin/crun\"\nruntime_args = [\"--debug\", \"a\\\"b\"]\n"
-            "allowed_annotations = [\"io.x/*\"]\n");
+            "allowed_annotations = [\"io.x/*\"]\n"
+            "[registries.\"127.0.0.1:5000\"]\nmirrors = [\"a\", \"b\"]\ninsecure = true\n");
   absl::StatusOr<Config> config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
   Config reloaded;

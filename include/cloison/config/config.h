@@ -42,6 +42,24 @@ struct NetworkConfig {
   bool operator==(const NetworkConfig&) const = default;
 };
 
+// How one registry (host[:port], e.g. "docker.io" or "127.0.0.1:5000") is reached.
+struct RegistryConfig {
+  std::vector<std::string> mirrors;  // [scheme://]host[:port], tried in order before the origin
+  bool insecure = false;             // plain HTTP allowed (loopback registries always may)
+  std::string ca_file;               // extra PEM CA bundle trusted for this registry
+  int timeout = 30;                  // seconds to connect, and the longest stall mid-transfer
+
+  bool operator==(const RegistryConfig&) const = default;
+};
+
+struct ImageConfig {
+  std::vector<std::string> search_registries;  // for short names such as "busybox"
+  int max_concurrent_downloads = 0;            // layer downloads at once, across pulls
+  std::map<std::string, RegistryConfig> registries;  // by registry host[:port]
+
+  bool operator==(const ImageConfig&) const = default;
+};
+
 struct Config {
   std::string root;
   std::string state;
@@ -51,6 +69,7 @@ struct Config {
   int shutdown_timeout = 0;   // seconds
   std::string default_runtime;
   NetworkConfig network;
+  ImageConfig image;
   std::map<std::string, RuntimeHandler> runtimes;  // by handler name
 
   bool operator==(const Config&) const = default;

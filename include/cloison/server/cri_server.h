@@ -9,6 +9,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "cloison/image/image_manager.h"
+#include "cloison/server/image_service.h"
 #include "cloison/server/live_config.h"
 #include "cloison/server/runtime_service.h"
 #include "grpcpp/server.h"
@@ -18,18 +20,19 @@ namespace cloison::server {
 class CriServer {
  public:
   static absl::StatusOr<std::unique_ptr<CriServer>> Start(const std::string& socket_path,
-                                                          const LiveConfig& live_config);
+                                                          const LiveConfig& live_config,
+                                                          image::ImageManager& images);
   ~CriServer();
 
   // Stops accepting calls; calls still running after `grace` are cancelled. Idempotent.
   void Shutdown(std::chrono::milliseconds grace);
 
  private:
-  CriServer(std::string socket_path, const LiveConfig& live_config);
+  CriServer(std::string socket_path, const LiveConfig& live_config, image::ImageManager& images);
 
   std::string socket_path_;
   RuntimeService runtime_service_;
-  ::runtime::v1::ImageService::Service image_service_;
+  ImageService image_service_;
   std::unique_ptr<grpc::Server> server_;
 };
 

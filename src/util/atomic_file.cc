@@ -1,0 +1,71 @@
+#include "cloison/util/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "cloison/util/unique_fd.h"
+
+namespace cloison::util {
+namespace {
+
+absl::Status Errno(absl::string_view what, const std::string& path) {
+  const int error = errno;
+  const std::string message = absl::StrCat(what, " ", path, ": ", std::strerror(error));
+  return error == ENOENT ? absl::NotFoundError(message) : absl::InternalError(message);
+}
+
+}  // namespace
+
+absl::Status SyncDirectory(const std::string& dir) {
+  UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Errno("open", dir);
+  if (fsync(fd.get()) != 0) return Errno("fsync", dir);
+  return absl::OkStatus();
+}
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view content, unsigned mode) {
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  std::string temp = absl::StrCat(path, ".tmp-XXXXXX");
+  UniqueFd fd(mkostemp(temp.data(), O_CLOEXEC));
+  if (!fd.valid()) return Errno("create", temp);
+  auto fail = [&](absl::string_view what) {
+    absl::Status status = Errno(what, temp);
+    unlink(temp.c_str());
+    return status;
+  };
+  size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = write(fd.get(), content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("write");
+    written += static_cast<size_t>(n);
+  }
+  if (fchmod(fd.get(), mode) != 0) return fail("chmod");
+  if (fsync(fd.get()) != 0) return fail("fsync");
+  fd.reset();
+  if (rename(temp.c_str(), path.c_str()) != 0) return fail("rename");
+  return SyncDirectory(dir);
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Errno("open", path);
+  std::string content;
+  char buffer[65536];
+  while (true) {
+    const ssize_t n = read(fd.get(), buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Errno("read", path);
+    if (n == 0) break;
+    content.append(buffer, static_cast<size_t>(n));
+  }
+  return content;
+}
+
+}  // namespace cloison::util

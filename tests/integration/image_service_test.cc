@@ -1,0 +1,378 @@
+// Integration tests of the CRI ImageService: the real cloisond pulling from a real
+// docker-registry on loopback (plain, basic auth, token auth), with the fixture images.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "cloisond_process.h"
+#include "local_registry.h"
+#include "nlohmann/json.hpp"
+
+namespace cloison::testing {
+namespace {
+
+namespace v1 = ::runtime::v1;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+struct PullResult {
+  grpc::Status status;
+  std::string image_ref;
+};
+
+PullResult Pull(CloisondProcess& daemon, const std::string& image, const std::string& user = "",
+                const std::string& password = "") {
+  grpc::ClientContext context;
+  v1::PullImageRequest request;
+  request.mutable_image()->set_image(image);
+  if (!user.empty()) {
+    request.mutable_auth()->set_username(user);
+    request.mutable_auth()->set_password(password);
+  }
+  v1::PullImageResponse response;
+  PullResult result;
+  result.status = daemon.Images()->PullImage(&context, request, &response);
+  result.image_ref = response.image_ref();
+  return result;
+}
+
+v1::ImageStatusResponse Status(CloisondProcess& daemon, const std::string& image, bool verbose = false) {
+  grpc::ClientContext context;
+  v1::ImageStatusRequest request;
+  request.mutable_image()->set_image(image);
+  request.set_verbose(verbose);
+  v1::ImageStatusResponse response;
+  const grpc::Status status = daemon.Images()->ImageStatus(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response;
+}
+
+std::vector<v1::Image> ListImages(CloisondProcess& daemon) {
+  grpc::ClientContext context;
+  v1::ListImagesResponse response;
+  EXPECT_TRUE(daemon.Images()->ListImages(&context, v1::ListImagesRequest(), &response).ok());
+  return {response.images().begin(), response.images().end()};
+}
+
+grpc::Status Remove(CloisondProcess& daemon, const std::string& image) {
+  grpc::ClientContext context;
+  v1::RemoveImageRequest request;
+  request.mutable_image()->set_image(image);
+  v1::RemoveImageResponse response;
+  return daemon.Images()->RemoveImage(&context, request, &response);
+}
+
+std::string LayersDir(const CloisondProcess& daemon) {
+  return (daemon.dir().path() / "root/images/layers").string();
+}
+
+size_t CountEntries(const std::string& dir) {
+  std::error_code ec;
+  size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator(dir, ec); it != std::filesystem::directory_iterator(); ++it) ++n;
+  return n;
+}
+
+// The unpacked layer directory holding `relative`, or "" when none does.
+std::string FindInLayers(const CloisondProcess& daemon, const std::string& relative) {
+  std::error_code ec;
+  for (const auto& layer : std::filesystem::directory_iterator(LayersDir(daemon), ec)) {
+    struct stat st{};
+    if (lstat((layer.path() / relative).c_str(), &st) == 0) return layer.path().string();
+  }
+  return "";
+}
+
+TEST(ImageService, PullByTagThenStatusListAndFsInfo) {
+  auto registry = LocalRegistry::Start();
+  ASSERT_NE(registry, nullptr);
+  const std::string digest = registry->Push("busybox", "library/busybox:1.0");
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+
+  const std::string name = registry->host() + "/library/busybox:1.0";
+  const PullResult pulled = Pull(daemon, name);
+  ASSERT_TRUE(pulled.status.ok()) << pulled.status.error_message() << daemon.Log();
+  EXPECT_THAT(pulled.image_ref, ::testing::StartsWith("sha256:"));
+
+  const v1::ImageStatusResponse status = Status(daemon, pulled.image_ref, /*verbose=*/true);
+  ASSERT_TRUE(status.has_image());
+  EXPECT_EQ(status.image().id(), pulled.image_ref);
+  EXPECT_THAT(status.image().repo_tags(), ElementsAre(name));
+  EXPECT_THAT(status.image().repo_digests(),
+              ElementsAre(registry->host() + "/library/busybox@" + digest));
+  EXPECT_GT(status.image().size(), 100000u);
+  const nlohmann::json info = nlohmann::json::parse(status.info().at("info"));
+  EXPECT_EQ(info["config"]["architecture"], "amd64");
+  EXPECT_EQ(info["config"]["config"]["Cmd"][0], "/bin/sh");
+
+  // The same image is found by tag and by digest reference.
+  EXPECT_EQ(Status(daemon, name).image().id(), pulled.image_ref);
+  EXPECT_EQ(Status(daemon, registry->host() + "/library/busybox@" + digest).image().id(), pulled.image_ref);
+  EXPECT_FALSE(Status(daemon, registry->host() + "/library/busybox:2.0").has_image());  // NotFound: empty
+
+  const std::vector<v1::Image> images = ListImages(daemon);
+  ASSERT_EQ(images.size(), 1u);
+  EXPECT_EQ(images[0].id(), pulled.image_ref);
+
+  // The layer is unpacked, busybox runs from it.
+  const std::string layer = FindInLayers(daemon, "bin/busybox");
+  ASSERT_FALSE(layer.empty());
+  EXPECT_EQ(access((layer + "/bin/busybox").c_str(), X_OK), 0);
+
+  grpc::ClientContext context;
+  v1::ImageFsInfoResponse fs;
+  ASSERT_TRUE(daemon.Images()->ImageFsInfo(&context, v1::ImageFsInfoRequest(), &fs).ok());
+  ASSERT_EQ(fs.image_filesystems_size(), 1);
+  EXPECT_EQ(fs.image_filesystems(0).fs_id().mountpoint(), (daemon.dir().path() / "root/images").string());
+  EXPECT_GT(fs.image_filesystems(0).used_bytes().value(), 500000u);
+  EXPECT_GT(fs.image_filesystems(0).inodes_used().value(), 5u);
+}
+
+TEST(ImageService, PullByDigestRecordsNoTag) {
+  auto registry = LocalRegistry::Start();
+  ASSERT_NE(registry, nullptr);
+  const std::string digest = registry->Push("busybox", "library/busybox:1.0");
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const std::string by_digest = registry->host() + "/library/busybox@" + digest;
+  const PullResult pulled = Pull(daemon, by_digest);
+  ASSERT_TRUE(pulled.status.ok()) << pulled.status.error_message();
+  const v1::ImageStatusResponse status = Status(daemon, by_digest);
+  EXPECT_TRUE(status.image().repo_tags().empty());
+  EXPECT_THAT(status.image().repo_digests(), ElementsAre(by_digest));
+}
+
+TEST(ImageService, MultiArchIndexResolvesToThisNode) {
+  auto registry = LocalRegistry::Start();
+  ASSERT_NE(registry, nullptr);
+  const std::string index_digest = registry->Push("multiarch", "multi:1");
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const PullResult pulled = Pull(daemon, registry->host() + "/multi:1");
+  ASSERT_TRUE(pulled.status.ok()) << pulled.status.error_message();
+  const v1::ImageStatusResponse status = Status(daemon, pulled.image_ref, true);
+  // The repo digest is the index's, as the tag points at the index.
+  EXPECT_THAT(status.image().repo_digests(), ElementsAre(registry->host() + "/multi@" + index_digest));
+  EXPECT_EQ(nlohmann::json::parse(status.info().at("info"))["config"]["architecture"], "amd64");
+  const std::string layer = FindInLayers(daemon, "arch");
+  ASSERT_FALSE(layer.empty());
+  EXPECT_EQ(CloisondProcess::ReadFile(layer + "/arch").substr(0, 5), "amd64");
+}
+
+TEST(ImageService, ZstdAndMultiLayerWithWhiteoutsAndHardLinks) {
+  auto registry = LocalRegistry::Start();
+  ASSERT_NE(registry, nullptr);
+  registry->Push("zstd", "zstd:1");
+  registry->Push("multilayer", "multilayer:1");
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  ASSERT_TRUE(Pull(daemon, registry->host() + "/zstd:1").status.ok());
+  const PullResult multi = Pull(daemon, registry->host() + "/multilayer:1");
+  ASSERT_TRUE(multi.status.ok()) << multi.status.error_message();
+
+  // Layer 2: the hard link shares the inode of a.txt.
+  const std::string layer2 = FindInLayers(daemon, "data/hard");
+  ASSERT_FALSE(layer2.empty());
+  struct stat a{}, hard{};
+  ASSERT_EQ(stat((layer2 + "/data/a.txt").c_str(), &a), 0);
+  ASSERT_EQ(stat((layer2 + "/data/hard").c_str(), &hard), 0);
+  EXPECT_EQ(a.st_ino, hard.st_ino);
+  // Layer 3: b.txt is an overlay whiteout (0/0 char device), dir is opaque.
+  std::string layer3;
+  for (const auto& layer : std::filesystem::directory_iterator(LayersDir(daemon))) {
+    struct stat st{};
+    if (lstat((layer.path() / "data/b.txt").c_str(), &st) == 0 && S_ISCHR(st.st_mode)) {
+      layer3 = layer.path().string();
+      EXPECT_EQ(st.st_rdev, makedev(0, 0));
+    }
+  }
+  ASSERT_FALSE(layer3.empty()) << "no whiteout for data/b.txt";
+  char value[8] = {};
+  ASSERT_EQ(lgetxattr((layer3 + "/data/dir").c_str(), "trusted.overlay.opaque", value, sizeof(value)), 1);
+  EXPECT_EQ(value[0], 'y');
+  // busybox layer is shared: zstd and gzip copies are different blobs, so 1 (zstd) + 3 layers.
+  EXPECT_EQ(CountEntries(LayersDir(daemon)), 4u);
+}
+
+TEST(ImageService, BasicAuth) {
+  auto registry = LocalRegistry::Start(RegistryAuth::kBasic);
+  ASSERT_NE(registry, nullptr);
+  registry->Push("busybox", "private/busybox:1");
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const std::string name = registry->host() + "/private/busybox:1";
+
+  PullResult anonymous = Pull(daemon, name);
+  EXPECT_EQ(anonymous.status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << anonymous.status.error_message();
+  EXPECT_THAT(anonymous.status.error_message(), HasSubstr("no credentials were given"));
+  PullResult wrong = Pull(daemon, name, LocalRegistry::kUser, "wrong");
+  EXPECT_EQ(wrong.status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << wrong.status.error_message();
+  PullResult right = Pull(daemon, name, LocalRegistry::kUser, LocalRegistry::kPassword);
+  EXPECT_TRUE(right.status.ok()) << right.status.error_message();
+}
+
+TEST(ImageService, TokenAuth) {
+  auto registry = LocalRegistry::Start(RegistryAuth::kToken);
+  ASSERT_NE(registry, nullptr);
+  registry->Push("busybox", "private/busybox:1");
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const std::string name = registry->host() + "/private/busybox:1";
+
+  PullResult anonymous = Pull(daemon, name);
+  EXPECT_EQ(anonymous.status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << anonymous.status.error_message();
+  PullResult wrong = Pull(daemon, name, LocalRegistry::kUser, "wrong");
+  EXPECT_EQ(wrong.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(wrong.status.error_message(), HasSubstr("rejected the credentials"));
+  // The auth field (base64 user:password), as kubelet passes docker config secrets.
+  grpc::ClientContext context;
+  v1::PullImageRequest request;
+  request.mutable_image()->set_image(name);
+  request.mutable_auth()->set_auth("Y2xvaXNvbjpzM2NyZXQtcGFzcw==");  // cloison:s3cret-pass
+  v1::PullImageResponse response;
+  const grpc::Status status = daemon.Images()->PullImage(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST(ImageService, CorruptedBlobFailsThePullAndKeepsNothing) {
+  auto registry = LocalRegistry::Start();
+  ASSERT_NE(registry, nullptr);
+  registry->Push("busybox", "library/busybox:1.0");
+  // Corrupt the layer: read the manifest from the fixture layout to find its digest.
+  const nlohmann::json index = nlohmann::json::parse(
+      CloisondProcess::ReadFile(LocalRegistry::FixtureLayout("busybox") + "/index.json"));
+  const std::string manifest_digest = index["manifests"][0]["digest"];
+  const nlohmann::json manifest = nlohmann::json::parse(CloisondProcess::ReadFile(
+      LocalRegistry::FixtureLayout("busybox") + "/blobs/sha256/" + manifest_digest.substr(7)));
+  const std::string layer_digest = manifest["layers"][0]["digest"];
+  registry->CorruptBlob(layer_digest);
+
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const PullResult pulled = Pull(daemon, registry->host() + "/library/busybox:1.0");
+  EXPECT_EQ(pulled.status.error_code(), grpc::StatusCode::DATA_LOSS) << pulled.status.error_message();
+  EXPECT_THAT(pulled.status.error_message(), HasSubstr("does not match its digest"));
+  EXPECT_TRUE(ListImages(daemon).empty());
+  EXPECT_EQ(CountEntries(LayersDir(daemon)), 0u);
+  EXPECT_NE(access((daemon.dir().path() / "root/images/content/blobs/sha256" / layer_digest.substr(7)).c_str(), F_OK), 0);
+  EXPECT_EQ(CountEntries((daemon.dir().path() / "root/images/content/ingest").string()), 0u);
+}
+
+TEST(ImageService, ConcurrentPullsShareOneDownload) {
+  auto registry = LocalRegistry::Start();
+  ASSERT_NE(registry, nullptr);
+  registry->Push("multilayer", "multilayer:1");
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const std::string name = registry->host() + "/multilayer:1";
+  PullResult results[4];
+  {
+    std::vector<std::jthread> pullers;
+    for (PullResult& result : results) pullers.emplace_back([&] { result = Pull(daemon, name); });
+  }
+  for (const PullResult& result : results) {
+    ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+    EXPECT_EQ(result.image_ref, results[0].image_ref);
+  }
+  const v1::ImageStatusResponse status = Status(daemon, name, true);
+  const nlohmann::json info = nlohmann::json::parse(status.info().at("info"));
+  ASSERT_EQ(info["layers"].size(), 3u);
+  for (const nlohmann::json& layer : info["layers"]) {
+    EXPECT_EQ(registry->CountBlobGets(layer["digest"]), 1) << layer["digest"];
+  }
+}
+
+TEST(ImageService, ImagesSurviveARestart) {
+  auto registry = LocalRegistry::Start();
+  ASSERT_NE(registry, nullptr);
+  registry->Push("busybox", "library/busybox:1.0");
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const PullResult pulled = Pull(daemon, registry->host() + "/library/busybox:1.0");
+  ASSERT_TRUE(pulled.status.ok());
+  kill(daemon.pid(), SIGKILL);  // as a crash would
+  ASSERT_TRUE(daemon.Exited(std::chrono::seconds(5)).exited);
+  // Leftovers of an interrupted pull are cleaned at start.
+  daemon.dir().Write("root/images/content/ingest/leftover-123", "partial");
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const std::vector<v1::Image> images = ListImages(daemon);
+  ASSERT_EQ(images.size(), 1u);
+  EXPECT_EQ(images[0].id(), pulled.image_ref);
+  EXPECT_EQ(CountEntries((daemon.dir().path() / "root/images/content/ingest").string()), 0u);
+}
+
+TEST(ImageService, MirrorsAreTriedBeforeTheOrigin) {
+  auto origin = LocalRegistry::Start();
+  auto mirror = LocalRegistry::Start();
+  ASSERT_NE(origin, nullptr);
+  ASSERT_NE(mirror, nullptr);
+  mirror->Push("busybox", "library/busybox:1.0");  // only the mirror has it
+  origin->Push("zstd", "other/zstd:1");             // only the origin has this one
+  CloisondProcess daemon("[registries.\"" + origin->host() + "\"]\nmirrors = [\"" + mirror->host() + "\"]\n");
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const PullResult via_mirror = Pull(daemon, origin->host() + "/library/busybox:1.0");
+  ASSERT_TRUE(via_mirror.status.ok()) << via_mirror.status.error_message();
+  EXPECT_THAT(Status(daemon, via_mirror.image_ref).image().repo_tags(),
+              ElementsAre(origin->host() + "/library/busybox:1.0"));
+  const PullResult fallback = Pull(daemon, origin->host() + "/other/zstd:1");
+  EXPECT_TRUE(fallback.status.ok()) << fallback.status.error_message();
+}
+
+TEST(ImageService, ShortNamesUseTheSearchRegistries) {
+  auto registry = LocalRegistry::Start();
+  ASSERT_NE(registry, nullptr);
+  registry->Push("busybox", "busybox:1.0");
+  CloisondProcess daemon("[image]\nsearch_registries = [\"" + registry->host() + "\"]\n");
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const PullResult pulled = Pull(daemon, "busybox:1.0");
+  ASSERT_TRUE(pulled.status.ok()) << pulled.status.error_message();
+  EXPECT_THAT(Status(daemon, "busybox:1.0").image().repo_tags(), ElementsAre(registry->host() + "/busybox:1.0"));
+}
+
+TEST(ImageService, RemoveUntagsThenRemovesAndCollectsLayers) {
+  auto registry = LocalRegistry::Start();
+  ASSERT_NE(registry, nullptr);
+  registry->Push("busybox", "library/busybox:1.0");
+  registry->Push("busybox", "library/busybox:latest");
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const std::string one = registry->host() + "/library/busybox:1.0";
+  const std::string latest = registry->host() + "/library/busybox:latest";
+  const PullResult a = Pull(daemon, one);
+  const PullResult b = Pull(daemon, latest);
+  ASSERT_TRUE(a.status.ok() && b.status.ok());
+  ASSERT_EQ(a.image_ref, b.image_ref);
+  EXPECT_EQ(Status(daemon, a.image_ref).image().repo_tags_size(), 2);
+
+  ASSERT_TRUE(Remove(daemon, one).ok());
+  EXPECT_THAT(Status(daemon, a.image_ref).image().repo_tags(), ElementsAre(latest));
+  EXPECT_EQ(CountEntries(LayersDir(daemon)), 1u);
+
+  ASSERT_TRUE(Remove(daemon, a.image_ref).ok());
+  EXPECT_TRUE(ListImages(daemon).empty());
+  EXPECT_EQ(CountEntries(LayersDir(daemon)), 0u);
+  EXPECT_EQ(CountEntries((daemon.dir().path() / "root/images/content/blobs/sha256").string()), 0u);
+  EXPECT_TRUE(Remove(daemon, a.image_ref).ok());  // idempotent
+}
+
+TEST(ImageService, BadRequestsNameTheProblem) {
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  PullResult empty = Pull(daemon, "");
+  EXPECT_EQ(empty.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(empty.status.error_message(), HasSubstr("image.image"));
+  PullResult bad = Pull(daemon, "Not/A/Valid//Name");
+  EXPECT_EQ(bad.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.status.error_message();
+  PullResult missing = Pull(daemon, "127.0.0.1:1/nothing:here");
+  EXPECT_EQ(missing.status.error_code(), grpc::StatusCode::UNAVAILABLE) << missing.status.error_message();
+}
+
+}  // namespace
+}  // namespace cloison::testing
