@@ -1,0 +1,23 @@
+// The monitor's unix sockets: SOCK_SEQPACKET listeners for the ctl and attach sockets (one
+// message per packet), and the console socket an OCI runtime sends a pty master to.
+// All descriptors are non-blocking and close-on-exec.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "cloison/util/unique_fd.h"
+
+namespace cloison::monitor {
+
+// Listens on `path` (a stale socket there is replaced) with the given socket type.
+absl::StatusOr<util::UniqueFd> Listen(const std::string& path, int type);
+
+// Accepts one pending connection; an invalid fd when none is pending.
+util::UniqueFd AcceptPending(int listen_fd);
+
+// Accepts the runtime's pending console-socket connection and receives the pty master it
+// passes with SCM_RIGHTS. UNAVAILABLE when no connection is pending yet.
+absl::StatusOr<util::UniqueFd> ReceiveConsole(int listen_fd);
+
+}  // namespace cloison::monitor

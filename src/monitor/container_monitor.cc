@@ -1,0 +1,554 @@
+#include "cloison/monitor/container_monitor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <list>
+#include <optional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cloison/monitor/attach_hub.h"
+#include "cloison/monitor/cri_log_writer.h"
+#include "cloison/monitor/ctl_protocol.h"
+#include "cloison/monitor/daemonize.h"
+#include "cloison/monitor/exit_file.h"
+#include "cloison/monitor/oom_counter.h"
+#include "cloison/monitor/poll_set.h"
+#include "cloison/monitor/process.h"
+#include "cloison/monitor/sockets.h"
+#include "cloison/util/atomic_file.h"
+#include "cloison/util/unix_socket.h"
+#include "nlohmann/json.hpp"
+
+namespace cloison::monitor {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr char kStreamIds[2] = {2, 3};  // attach packet stream ids: stdout, stderr
+constexpr size_t kChunk = 8192;          // container output per read and per attach packet
+constexpr size_t kMaxMessage = 64 * 1024;
+// After the container exited, output is read until EOF, until nothing arrived for kDrainIdle,
+// or for at most kDrainLimit (processes outside the container may hold its stdio open).
+constexpr auto kDrainIdle = std::chrono::milliseconds(250);
+constexpr auto kDrainLimit = std::chrono::seconds(5);
+
+timespec RealtimeNow() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return now;
+}
+
+void WriteSync(int fd, const std::string& line) {
+  size_t written = 0;
+  while (fd >= 0 && written < line.size()) {
+    const ssize_t n = write(fd, line.data() + written, line.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return;
+    written += static_cast<size_t>(n);
+  }
+}
+
+std::string SyncError(const absl::Status& status) {
+  return nlohmann::json{{"pid", -1}, {"message", std::string(status.message())}}.dump(
+             -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n";
+}
+
+std::string DescribeWaitStatus(int status) {
+  if (WIFSIGNALED(status)) return absl::StrCat("killed by signal ", WTERMSIG(status));
+  return absl::StrCat("exit status ", WEXITSTATUS(status));
+}
+
+bool Succeeded(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+
+struct CtlClient {
+  uint64_t id = 0;
+  util::UniqueFd fd;
+};
+
+class ContainerMonitor {
+ public:
+  explicit ContainerMonitor(const MonitorOptions& options)
+      : options_(options),
+        ctl_path_(options.socket_dir + "/ctl"),
+        attach_path_(options.socket_dir + "/attach"),
+        console_path_(options.socket_dir + "/console.sock"),
+        attach_(options.stdin_once, options.tty) {}
+
+  int Run();
+
+ private:
+  absl::Status Prepare();
+  absl::StatusOr<pid_t> Create();
+  void AdoptConsole(util::UniqueFd master);
+  void Serve();
+  void Watch(PollSet& poll);
+  bool Done() const;
+  int PollTimeoutMs() const;
+  int Finish();
+  bool OomKilled(const ExitInfo& info) const;
+  void RemoveSockets() const;
+
+  void OnSignal();
+  void OnChildExit(pid_t pid, int status);
+  void OnOutput(int stream);
+  void OnCtlClient(CtlClient& client, short revents);
+  void HandleCtl(uint64_t client_id, absl::string_view packet);
+  void Reply(uint64_t client_id, const std::string& reply);
+  void AcceptCtlClients();
+  absl::Status StartContainer(uint64_t client_id);
+  void FinishStart(int status);
+  void StartRuntimeWait();
+  void FinishRuntimeWait();
+  absl::Status Resize(unsigned short width, unsigned short height);
+  void SetExited(ExitInfo info);
+
+  const MonitorOptions options_;
+  const std::string ctl_path_;
+  const std::string attach_path_;
+  const std::string console_path_;
+
+  util::UniqueFd sync_fd_;
+  util::UniqueFd signal_fd_;
+  std::optional<CriLogWriter> log_;
+  util::UniqueFd ctl_listen_;
+  util::UniqueFd console_listen_;
+  std::list<CtlClient> ctl_clients_;
+  uint64_t next_client_id_ = 1;
+
+  AttachHub attach_;
+
+  // The monitor's ends of the container's output (in tty mode output_[0] is the pty master, and
+  // the attach hub writes stdin to a duplicate of it), and the container's ends of its stdio,
+  // kept for `start` with stdio_at_start.
+  util::UniqueFd output_[2];
+  util::UniqueFd container_stdin_;
+  util::UniqueFd container_stdout_;
+  util::UniqueFd container_stderr_;
+
+  pid_t container_pid_ = -1;
+  std::optional<int> container_status_;
+  std::optional<OomCounter> oom_;
+  uint64_t oom_before_ = 0;
+
+  pid_t start_pid_ = -1;
+  uint64_t start_client_ = 0;
+  util::UniqueFd start_output_;
+  std::string start_text_;
+  bool started_ = false;
+
+  pid_t wait_pid_ = -1;
+  util::UniqueFd wait_output_;
+  std::string wait_text_;
+
+  std::optional<ExitInfo> exit_;
+  Clock::time_point exit_time_;
+  Clock::time_point last_output_;
+};
+
+int ContainerMonitor::Run() {
+  sync_fd_.reset(options_.sync_fd);
+  absl::Status prepared = Prepare();
+  absl::StatusOr<pid_t> pid = prepared.ok() ? Create() : absl::StatusOr<pid_t>(prepared);
+  if (!pid.ok()) {
+    WriteSync(sync_fd_.get(), SyncError(pid.status()));
+    RemoveSockets();
+    return 1;
+  }
+  container_pid_ = *pid;
+  if (absl::StatusOr<OomCounter> counter = OomCounter::ForProcess(container_pid_); counter.ok()) {
+    absl::StatusOr<uint64_t> before = counter->Read();
+    oom_before_ = before.ok() ? *before : 0;
+    oom_ = std::move(*counter);
+  }
+  WriteSync(sync_fd_.get(), absl::StrCat(R"({"pid":)", container_pid_, "}\n"));
+  sync_fd_.reset();
+  Serve();
+  return Finish();
+}
+
+absl::Status ContainerMonitor::Prepare() {
+  sigset_t child_signal;
+  sigemptyset(&child_signal);
+  sigaddset(&child_signal, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &child_signal, nullptr);
+  signal_fd_.reset(signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!signal_fd_.valid()) return absl::InternalError(absl::StrCat("signalfd: ", std::strerror(errno)));
+
+  absl::StatusOr<CriLogWriter> log = CriLogWriter::Open(options_.log_path);
+  if (!log.ok()) return log.status();
+  log_ = std::move(*log);
+
+  if (absl::Status made = util::MakeDirs(options_.socket_dir, 0700); !made.ok()) return made;
+  absl::StatusOr<util::UniqueFd> ctl = Listen(ctl_path_, SOCK_SEQPACKET);
+  if (!ctl.ok()) return ctl.status();
+  ctl_listen_ = std::move(*ctl);
+  absl::StatusOr<util::UniqueFd> attach = Listen(attach_path_, SOCK_SEQPACKET);
+  if (!attach.ok()) return attach.status();
+  attach_.SetListener(std::move(*attach));
+
+  if (options_.tty) {
+    absl::StatusOr<util::UniqueFd> console = Listen(console_path_, SOCK_STREAM);
+    if (!console.ok()) return console.status();
+    console_listen_ = std::move(*console);
+    return absl::OkStatus();
+  }
+  for (int stream = 0; stream < 2; ++stream) {
+    absl::StatusOr<Pipe> pipe = MakePipe();
+    if (!pipe.ok()) return pipe.status();
+    if (absl::Status s = SetNonBlocking(pipe->read.get()); !s.ok()) return s;
+    output_[stream] = std::move(pipe->read);
+    (stream == 0 ? container_stdout_ : container_stderr_) = std::move(pipe->write);
+  }
+  if (options_.stdin_open) {
+    absl::StatusOr<Pipe> pipe = MakePipe();
+    if (!pipe.ok()) return pipe.status();
+    if (absl::Status s = SetNonBlocking(pipe->write.get()); !s.ok()) return s;
+    attach_.SetStdin(std::move(pipe->write));
+    container_stdin_ = std::move(pipe->read);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<pid_t> ContainerMonitor::Create() {
+  const std::string pid_file = options_.bundle + "/pidfile";
+  std::vector<std::string> command{"create", "--bundle", options_.bundle, "--pid-file", pid_file};
+  if (options_.tty) command.insert(command.end(), {"--console-socket", console_path_});
+  command.push_back(options_.id);
+
+  // runc passes create's stdio on to the container; runsc takes it from start (stdio_at_start).
+  // Otherwise create's output goes to a capture pipe, for the error message.
+  const bool direct = !options_.tty && !options_.stdio_at_start;
+  Stdio stdio{container_stdin_.get(), container_stdout_.get(), container_stderr_.get()};
+  std::optional<Pipe> capture;
+  if (!direct) {
+    absl::StatusOr<Pipe> pipe = MakePipe();
+    if (!pipe.ok()) return pipe.status();
+    capture = std::move(*pipe);
+    stdio = Stdio{-1, capture->write.get(), capture->write.get()};
+  }
+  unlink(pid_file.c_str());
+  absl::StatusOr<pid_t> create = Spawn(RuntimeCommand(options_, command), stdio);
+  if (capture) capture->write.reset();
+  if (direct) {
+    container_stdin_.reset();
+    container_stdout_.reset();
+    container_stderr_.reset();
+  }
+  if (!create.ok()) return create.status();
+  int status = 0;
+  while (waitpid(*create, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!Succeeded(status)) {
+    std::string output;
+    if (capture) {
+      (void)SetNonBlocking(capture->read.get());
+      ReadAvailable(capture->read.get(), output, kMaxMessage);
+    } else {
+      ReadAvailable(output_[1].get(), output, kMaxMessage);
+      ReadAvailable(output_[0].get(), output, kMaxMessage);
+    }
+    std::string message(absl::StripAsciiWhitespace(output));
+    if (message.empty()) message = absl::StrCat("runtime create failed (", DescribeWaitStatus(status), ")");
+    return absl::FailedPreconditionError(message);
+  }
+
+  if (console_listen_.valid()) {
+    absl::StatusOr<util::UniqueFd> master = ReceiveConsole(console_listen_.get());
+    if (master.ok()) {
+      AdoptConsole(std::move(*master));
+    } else if (!options_.stdio_at_start) {
+      return master.status();
+    }
+  }
+  absl::StatusOr<std::string> pid_text = util::ReadFile(pid_file);
+  if (!pid_text.ok()) return pid_text.status();
+  pid_t pid = 0;
+  if (!absl::SimpleAtoi(*pid_text, &pid) || pid <= 0) {
+    return absl::InternalError(absl::StrCat("bad pid in ", pid_file, ": ", *pid_text));
+  }
+  return pid;
+}
+
+void ContainerMonitor::AdoptConsole(util::UniqueFd master) {
+  (void)SetNonBlocking(master.get());
+  if (options_.stdin_open) attach_.SetStdin(util::UniqueFd(fcntl(master.get(), F_DUPFD_CLOEXEC, 3)));
+  output_[0] = std::move(master);
+  console_listen_.reset();
+  unlink(console_path_.c_str());
+}
+
+void ContainerMonitor::Serve() {
+  while (!Done()) {
+    PollSet poll;
+    Watch(poll);
+    poll.Run(PollTimeoutMs());
+    ctl_clients_.remove_if([](const CtlClient& client) { return !client.fd.valid(); });
+    attach_.RemoveClosed();
+  }
+}
+
+void ContainerMonitor::Watch(PollSet& poll) {
+  poll.Add(signal_fd_.get(), POLLIN, [this](short) { OnSignal(); });
+  poll.Add(ctl_listen_.get(), POLLIN, [this](short) { AcceptCtlClients(); });
+  attach_.Watch(poll);
+  if (console_listen_.valid()) {
+    poll.Add(console_listen_.get(), POLLIN, [this](short) {
+      absl::StatusOr<util::UniqueFd> master = ReceiveConsole(console_listen_.get());
+      if (master.ok()) AdoptConsole(std::move(*master));
+    });
+  }
+  for (int stream = 0; stream < 2; ++stream) {
+    if (output_[stream].valid()) poll.Add(output_[stream].get(), POLLIN, [this, stream](short) { OnOutput(stream); });
+  }
+  for (CtlClient& client : ctl_clients_) {
+    poll.Add(client.fd.get(), POLLIN, [this, &client](short revents) { OnCtlClient(client, revents); });
+  }
+  // The runtime's start and wait output is read as it comes, but their exit, not EOF, ends
+  // them: runsc's start leaves a gofer holding its stdout.
+  for (auto* capture : {&start_output_, &wait_output_}) {
+    std::string& text = capture == &start_output_ ? start_text_ : wait_text_;
+    if (capture->valid()) {
+      poll.Add(capture->get(), POLLIN, [capture, &text](short) {
+        if (!ReadAvailable(capture->get(), text, kMaxMessage)) capture->reset();
+      });
+    }
+  }
+}
+
+bool ContainerMonitor::Done() const {
+  if (!exit_ || start_pid_ > 0) return false;
+  if (!output_[0].valid() && !output_[1].valid()) return true;
+  const Clock::time_point now = Clock::now();
+  return now - exit_time_ >= kDrainLimit || now - last_output_ >= kDrainIdle;
+}
+
+int ContainerMonitor::PollTimeoutMs() const {
+  if (!exit_ || start_pid_ > 0) return -1;  // a child's exit wakes the loop
+  const Clock::time_point until = std::min(exit_time_ + kDrainLimit, last_output_ + kDrainIdle);
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+  return static_cast<int>(std::max<int64_t>(left.count(), 0));
+}
+
+void ContainerMonitor::OnSignal() {
+  signalfd_siginfo info;
+  while (read(signal_fd_.get(), &info, sizeof(info)) > 0) {
+  }
+  int status = 0;
+  pid_t pid = 0;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) OnChildExit(pid, status);
+}
+
+void ContainerMonitor::OnChildExit(pid_t pid, int status) {
+  if (pid == start_pid_) {
+    FinishStart(status);
+  } else if (pid == wait_pid_) {
+    FinishRuntimeWait();
+  } else if (pid == container_pid_) {
+    container_status_ = status;
+    if (wait_pid_ < 0) SetExited(ExitInfoFromWaitStatus(status));
+  }
+}
+
+void ContainerMonitor::SetExited(ExitInfo info) {
+  if (exit_) return;
+  const timespec now = RealtimeNow();
+  info.exited_at_ns = static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+  exit_ = info;
+  exit_time_ = last_output_ = Clock::now();
+}
+
+void ContainerMonitor::OnOutput(int stream) {
+  char packet[1 + kChunk];
+  const ssize_t n = read(output_[stream].get(), packet + 1, kChunk);
+  const LogStream log_stream = stream == 0 ? LogStream::kStdout : LogStream::kStderr;
+  if (n > 0) {
+    log_->Write(log_stream, absl::string_view(packet + 1, static_cast<size_t>(n)), RealtimeNow()).IgnoreError();
+    packet[0] = kStreamIds[stream];
+    attach_.Broadcast(absl::string_view(packet, static_cast<size_t>(n) + 1));
+    last_output_ = Clock::now();
+    return;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  // EOF, or EIO from a pty master whose slave side is closed.
+  output_[stream].reset();
+  log_->Flush(log_stream, RealtimeNow()).IgnoreError();
+}
+
+void ContainerMonitor::AcceptCtlClients() {
+  for (util::UniqueFd fd = AcceptPending(ctl_listen_.get()); fd.valid(); fd = AcceptPending(ctl_listen_.get())) {
+    ctl_clients_.push_back(CtlClient{next_client_id_++, std::move(fd)});
+  }
+}
+
+void ContainerMonitor::OnCtlClient(CtlClient& client, short revents) {
+  if (!client.fd.valid()) return;
+  if (revents & POLLIN) {
+    char buffer[4096];
+    const ssize_t n = recv(client.fd.get(), buffer, sizeof(buffer), 0);
+    if (n > 0) {
+      HandleCtl(client.id, absl::string_view(buffer, static_cast<size_t>(n)));
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      client.fd.reset();
+    }
+  } else if (revents & (POLLHUP | POLLERR)) {
+    client.fd.reset();
+  }
+}
+
+void ContainerMonitor::HandleCtl(uint64_t client_id, absl::string_view packet) {
+  absl::StatusOr<CtlRequest> request = ParseCtlRequest(packet);
+  if (!request.ok()) return Reply(client_id, CtlReply(request.status()));
+  switch (request->op) {
+    case CtlRequest::Op::kStart:
+      // Answered when the runtime's start exits.
+      if (absl::Status started = StartContainer(client_id); !started.ok()) Reply(client_id, CtlReply(started));
+      return;
+    case CtlRequest::Op::kReopen:
+      return Reply(client_id, CtlReply(log_->Reopen()));
+    case CtlRequest::Op::kResize:
+      return Reply(client_id, CtlReply(Resize(request->width, request->height)));
+    case CtlRequest::Op::kState:
+      return Reply(client_id, CtlStateReply(container_pid_, !exit_.has_value(), started_));
+  }
+}
+
+void ContainerMonitor::Reply(uint64_t client_id, const std::string& reply) {
+  for (CtlClient& client : ctl_clients_) {
+    if (client.id != client_id || !client.fd.valid()) continue;
+    if (send(client.fd.get(), reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) client.fd.reset();
+  }
+}
+
+absl::Status ContainerMonitor::Resize(unsigned short width, unsigned short height) {
+  if (!options_.tty || !output_[0].valid()) return absl::FailedPreconditionError("the container has no terminal");
+  winsize size{};
+  size.ws_col = width;
+  size.ws_row = height;
+  if (ioctl(output_[0].get(), TIOCSWINSZ, &size) != 0) {
+    return absl::InternalError(absl::StrCat("TIOCSWINSZ: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ContainerMonitor::StartContainer(uint64_t client_id) {
+  if (start_pid_ > 0) return absl::FailedPreconditionError("a start is already in progress");
+  if (exit_) return absl::FailedPreconditionError("the container has already exited");
+  Stdio stdio;
+  std::optional<Pipe> capture;
+  if (options_.stdio_at_start && !options_.tty) {
+    stdio = Stdio{container_stdin_.get(), container_stdout_.get(), container_stderr_.get()};
+  } else {
+    absl::StatusOr<Pipe> pipe = MakePipe();
+    if (!pipe.ok()) return pipe.status();
+    capture = std::move(*pipe);
+    stdio = Stdio{-1, capture->write.get(), capture->write.get()};
+  }
+  absl::StatusOr<pid_t> pid = Spawn(RuntimeCommand(options_, {"start", options_.id}), stdio);
+  if (!pid.ok()) return pid.status();
+  if (capture) {
+    (void)SetNonBlocking(capture->read.get());
+    start_output_ = std::move(capture->read);
+  }
+  start_text_.clear();
+  start_pid_ = *pid;
+  start_client_ = client_id;
+  return absl::OkStatus();
+}
+
+void ContainerMonitor::FinishStart(int status) {
+  if (start_output_.valid()) ReadAvailable(start_output_.get(), start_text_, kMaxMessage);
+  start_output_.reset();
+  start_pid_ = -1;
+  if (!Succeeded(status)) {
+    std::string message(absl::StripAsciiWhitespace(start_text_));
+    if (message.empty()) message = absl::StrCat("runtime start failed (", DescribeWaitStatus(status), ")");
+    return Reply(start_client_, CtlReply(absl::FailedPreconditionError(message)));
+  }
+  started_ = true;
+  if (options_.stdio_at_start) {  // the container holds its stdio now; EOF must be able to come
+    container_stdin_.reset();
+    container_stdout_.reset();
+    container_stderr_.reset();
+  }
+  if (options_.wait_with_runtime && !exit_) StartRuntimeWait();
+  Reply(start_client_, CtlReply(absl::OkStatus()));
+}
+
+void ContainerMonitor::StartRuntimeWait() {
+  absl::StatusOr<Pipe> pipe = MakePipe();
+  if (!pipe.ok()) return;  // then the container pid's exit decides
+  absl::StatusOr<pid_t> pid = Spawn(RuntimeCommand(options_, {"wait", options_.id}), Stdio{-1, pipe->write.get(), -1});
+  if (!pid.ok()) return;
+  (void)SetNonBlocking(pipe->read.get());
+  wait_output_ = std::move(pipe->read);
+  wait_text_.clear();
+  wait_pid_ = *pid;
+}
+
+void ContainerMonitor::FinishRuntimeWait() {
+  if (wait_output_.valid()) ReadAvailable(wait_output_.get(), wait_text_, kMaxMessage);
+  wait_output_.reset();
+  wait_pid_ = -1;
+  absl::StatusOr<ExitInfo> info = ExitInfoFromRuntimeWait(wait_text_);
+  if (info.ok()) return SetExited(*info);
+  if (container_status_) return SetExited(ExitInfoFromWaitStatus(*container_status_));
+  ExitInfo unknown;
+  unknown.exit_code = -1;  // the runtime could not say how the container ended
+  SetExited(unknown);
+}
+
+bool ContainerMonitor::OomKilled(const ExitInfo& info) const {
+  if (!oom_) return false;
+  absl::StatusOr<uint64_t> after = oom_->Read();
+  if (after.ok() && *after > oom_before_) return true;
+  if (info.signal != SIGKILL) return false;
+  usleep(50 * 1000);  // the kernel counts the OOM kill right after delivering the SIGKILL
+  after = oom_->Read();
+  return after.ok() && *after > oom_before_;
+}
+
+void ContainerMonitor::RemoveSockets() const {
+  for (const std::string* path : {&ctl_path_, &attach_path_, &console_path_}) unlink(path->c_str());
+}
+
+int ContainerMonitor::Finish() {
+  const timespec now = RealtimeNow();
+  log_->Flush(LogStream::kStdout, now).IgnoreError();
+  log_->Flush(LogStream::kStderr, now).IgnoreError();
+  ExitInfo info = *exit_;
+  info.oom_killed = OomKilled(info);
+  const absl::Status written = WriteExitFile(options_.exit_file, info);
+  RemoveSockets();
+  return written.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+int RunContainerMonitor(const MonitorOptions& options) {
+  if (fcntl(options.sync_fd, F_SETFD, FD_CLOEXEC) != 0) {
+    std::fprintf(stderr, "cloison-monitor: sync fd %d: %s\n", options.sync_fd, std::strerror(errno));
+    return 1;
+  }
+  if (absl::Status detached = Daemonize(options); !detached.ok()) {
+    WriteSync(options.sync_fd, SyncError(detached));
+    return 1;
+  }
+  return ContainerMonitor(options).Run();
+}
+
+}  // namespace cloison::monitor

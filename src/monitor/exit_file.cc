@@ -1,0 +1,51 @@
+#include "cloison/monitor/exit_file.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "absl/strings/str_cat.h"
+#include "cloison/util/atomic_file.h"
+#include "nlohmann/json.hpp"
+
+namespace cloison::monitor {
+
+ExitInfo ExitInfoFromWaitStatus(int wait_status) {
+  ExitInfo info;
+  if (WIFSIGNALED(wait_status)) {
+    info.signal = WTERMSIG(wait_status);
+    info.exit_code = 128 + info.signal;
+  } else {
+    info.exit_code = WEXITSTATUS(wait_status);
+  }
+  return info;
+}
+
+ExitInfo ExitInfoFromExitStatus(int exit_status) {
+  ExitInfo info;
+  info.exit_code = exit_status;
+  if (exit_status > 128 && exit_status < 128 + NSIG) info.signal = exit_status - 128;
+  return info;
+}
+
+absl::StatusOr<ExitInfo> ExitInfoFromRuntimeWait(absl::string_view output) {
+  const nlohmann::json result = nlohmann::json::parse(output.begin(), output.end(), nullptr, false);
+  const auto status = result.is_object() ? result.find("exitStatus") : result.end();
+  if (!result.is_object() || status == result.end() || !status->is_number_integer()) {
+    return absl::InvalidArgumentError(absl::StrCat("unexpected runtime wait output: ", output));
+  }
+  return ExitInfoFromExitStatus(status->get<int>());
+}
+
+std::string ExitInfoJson(const ExitInfo& info) {
+  return nlohmann::json{{"exit_code", info.exit_code},
+                        {"signal", info.signal},
+                        {"exited_at", info.exited_at_ns},
+                        {"oom_killed", info.oom_killed}}
+      .dump();
+}
+
+absl::Status WriteExitFile(const std::string& path, const ExitInfo& info) {
+  return util::WriteFileAtomically(path, ExitInfoJson(info) + "\n", 0644);
+}
+
+}  // namespace cloison::monitor

@@ -1,0 +1,74 @@
+#include "cloison/monitor/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+extern char** environ;
+
+namespace cloison::monitor {
+
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const Stdio& stdio) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  const int sources[3] = {stdio.in, stdio.out, stdio.err};
+  for (int target = 0; target < 3; ++target) {
+    if (sources[target] >= 0) {
+      posix_spawn_file_actions_adddup2(&actions, sources[target], target);
+    } else {
+      posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0);
+    }
+  }
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all_signals, no_signals;
+  sigfillset(&all_signals);
+  sigemptyset(&no_signals);
+  posix_spawnattr_setsigdefault(&attr, &all_signals);
+  posix_spawnattr_setsigmask(&attr, &no_signals);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int error = posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (error != 0) return absl::InternalError(absl::StrCat("starting ", argv[0], ": ", std::strerror(error)));
+  return pid;
+}
+
+absl::StatusOr<Pipe> MakePipe() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+  return Pipe{util::UniqueFd(fds[0]), util::UniqueFd(fds[1])};
+}
+
+absl::Status SetNonBlocking(int fd) {
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+    return absl::InternalError(absl::StrCat("fcntl O_NONBLOCK: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+bool ReadAvailable(int fd, std::string& out, size_t limit) {
+  char buffer[4096];
+  while (true) {
+    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno == EAGAIN;
+    if (n == 0) return false;
+    if (out.size() < limit) out.append(buffer, std::min(static_cast<size_t>(n), limit - out.size()));
+  }
+}
+
+}  // namespace cloison::monitor

@@ -1,0 +1,64 @@
+#include "cloison/monitor/sockets.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace cloison::monitor {
+
+absl::StatusOr<util::UniqueFd> Listen(const std::string& path, int type) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat("socket path too long (max ", sizeof(addr.sun_path) - 1,
+                                                   " bytes): ", path));
+  }
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  util::UniqueFd fd(socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  unlink(path.c_str());
+  if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(fd.get(), 16) != 0) {
+    return absl::InternalError(absl::StrCat("listen on ", path, ": ", std::strerror(errno)));
+  }
+  return fd;
+}
+
+util::UniqueFd AcceptPending(int listen_fd) {
+  return util::UniqueFd(accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+}
+
+absl::StatusOr<util::UniqueFd> ReceiveConsole(int listen_fd) {
+  util::UniqueFd connection = AcceptPending(listen_fd);
+  if (!connection.valid()) return absl::UnavailableError("the runtime has not connected to the console socket");
+  // The runtime sends the fd right after connecting; wait for it briefly.
+  pollfd ready{connection.get(), POLLIN, 0};
+  if (poll(&ready, 1, 5000) <= 0) return absl::DeadlineExceededError("no pty master on the console socket");
+  char name[256];
+  iovec data{name, sizeof(name)};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof(control);
+  if (recvmsg(connection.get(), &message, MSG_CMSG_CLOEXEC) < 0) {
+    return absl::InternalError(absl::StrCat("receiving the pty master: ", std::strerror(errno)));
+  }
+  const cmsghdr* header = CMSG_FIRSTHDR(&message);
+  if (header == nullptr || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS ||
+      header->cmsg_len != CMSG_LEN(sizeof(int))) {
+    return absl::InternalError("the console socket message carried no file descriptor");
+  }
+  int master = -1;
+  std::memcpy(&master, CMSG_DATA(header), sizeof(int));
+  return util::UniqueFd(master);
+}
+
+}  // namespace cloison::monitor

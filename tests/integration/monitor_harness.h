@@ -1,0 +1,229 @@
+// Test harness for cloison-monitor against the real runc: a busybox OCI bundle in a temporary
+// directory, a monitor launched the way cloisond launches it (sync pipe on fd 3), ctl and attach
+// socket clients, and cleanup (runc delete -f, leftover cgroups, a still-running monitor).
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../unit/test_tmpdir.h"
+#include "cloison/util/command.h"
+#include "cloison/util/unique_fd.h"
+#include "nlohmann/json.hpp"
+
+extern char** environ;
+
+namespace cloison::testing {
+
+using Json = nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+inline constexpr const char* kRunc = "/usr/sbin/runc";
+
+inline std::string ReadText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Polls `ready` every 20 ms until it holds or `timeout` passes.
+template <typename Predicate>
+bool WaitFor(Predicate ready, milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return true;
+}
+
+// Alive and not a zombie waiting for its (re)parent to reap it.
+inline bool ProcessAlive(pid_t pid) {
+  if (pid <= 0 || kill(pid, 0) != 0) return false;
+  const std::string stat = ReadText("/proc/" + std::to_string(pid) + "/stat");
+  const size_t name_end = stat.rfind(')');
+  return name_end == std::string::npos || stat.compare(name_end + 2, 1, "Z") != 0;
+}
+
+// True when `pid` is a live cloison-monitor (so a recycled pid is never signalled).
+inline bool IsMonitor(pid_t pid) {
+  return ProcessAlive(pid) &&
+         ReadText("/proc/" + std::to_string(pid) + "/cmdline").find("cloison-monitor") != std::string::npos;
+}
+
+// A SOCK_SEQPACKET client of one of the monitor's sockets.
+class PacketClient {
+ public:
+  bool Connect(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+    fd_.reset(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    return connect(fd_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  bool Send(const std::string& packet) { return send(fd_.get(), packet.data(), packet.size(), MSG_NOSIGNAL) >= 0; }
+  // One packet; nullopt on timeout, "" on EOF.
+  std::optional<std::string> Receive(milliseconds timeout = seconds(10)) {
+    pollfd ready{fd_.get(), POLLIN, 0};
+    if (poll(&ready, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+    char buffer[65536];
+    const ssize_t n = recv(fd_.get(), buffer, sizeof(buffer), 0);
+    if (n < 0) return std::nullopt;
+    return std::string(buffer, static_cast<size_t>(n));
+  }
+  Json Call(const Json& request) {
+    if (!Send(request.dump())) return Json();
+    std::optional<std::string> reply = Receive(seconds(20));
+    return reply ? Json::parse(*reply, nullptr, false) : Json();
+  }
+  void ShutdownWrite() { shutdown(fd_.get(), SHUT_WR); }
+  int fd() const { return fd_.get(); }
+
+ private:
+  util::UniqueFd fd_;
+};
+
+// One container: its bundle, runc state root and the monitor's files, all under a temp dir.
+class MonitoredContainer {
+ public:
+  explicit MonitoredContainer(const std::string& id) : id_(id) {}
+  ~MonitoredContainer() { Cleanup(); }
+
+  const std::string& id() const { return id_; }
+  std::filesystem::path path(const std::string& relative) const { return dir_.path() / relative; }
+  std::string bundle() const { return path("bundle").string(); }
+  std::string runc_root() const { return path("runc").string(); }
+  std::string log_path() const { return path("logs/ctr/0.log").string(); }
+  std::string exit_file() const { return path("exit").string(); }
+  std::string socket_dir() const { return path("s").string(); }
+  std::string ctl_socket() const { return socket_dir() + "/ctl"; }
+  std::string attach_socket() const { return socket_dir() + "/attach"; }
+
+  // Lays out a busybox rootfs and a `runc spec` config.json running `args`; `edit` may change it.
+  template <typename Edit>
+  void MakeBundle(const std::vector<std::string>& args, Edit edit) {
+    const std::filesystem::path rootfs = path("bundle/rootfs");
+    std::filesystem::create_directories(rootfs / "bin");
+    std::filesystem::copy_file("/bin/busybox", rootfs / "bin/busybox");
+    for (const char* tool : {"sh", "echo", "sleep", "cat", "true", "stty"}) {
+      std::filesystem::create_symlink("busybox", rootfs / "bin" / tool);
+    }
+    util::RunCommand({kRunc, "spec", "--bundle", bundle()}, seconds(20)).IgnoreError();
+    Json config = Json::parse(ReadText(path("bundle/config.json")));
+    config["process"]["args"] = args;
+    config["process"]["terminal"] = false;
+    config["root"] = Json{{"path", "rootfs"}, {"readonly", true}};
+    config["linux"]["cgroupsPath"] = "/cloison-test/" + id_;
+    edit(config);
+    std::ofstream(path("bundle/config.json")) << config.dump(1);
+  }
+  void MakeBundle(const std::vector<std::string>& args) {
+    MakeBundle(args, [](Json&) {});
+  }
+
+  std::vector<std::string> MonitorArgs(const std::vector<std::string>& extra) const {
+    std::vector<std::string> args = {CLOISON_MONITOR_PATH, "--id", id_, "--bundle", bundle(),
+                                     "--runtime", kRunc, "--runtime-arg", "--root=" + runc_root(),
+                                     "--log-path", log_path(), "--exit-file", exit_file(),
+                                     "--socket-dir", socket_dir(), "--pid-file", path("monitor.pid").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+
+  // Starts the monitor with the write end of a sync pipe as fd 3 and returns what it reports
+  // there (read until EOF). `spawner_exit` gets the exit status of the process started directly.
+  Json Launch(const std::vector<std::string>& extra = {}, int* spawner_exit = nullptr) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return Json();
+    util::UniqueFd read_end(fcntl(fds[0], F_DUPFD_CLOEXEC, 10));
+    util::UniqueFd write_end(fcntl(fds[1], F_DUPFD_CLOEXEC, 10));
+    close(fds[0]);
+    close(fds[1]);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, write_end.get(), 3);
+    std::vector<std::string> argv = MonitorArgs(extra);
+    std::vector<char*> raw;
+    for (std::string& arg : argv) raw.push_back(arg.data());
+    raw.push_back(nullptr);
+    pid_t spawner = -1;
+    const int error = posix_spawn(&spawner, raw[0], &actions, nullptr, raw.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    write_end.reset();
+    if (error != 0) return Json();
+    int status = 0;
+    waitpid(spawner, &status, 0);
+    if (spawner_exit) *spawner_exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::string report;
+    pollfd ready{read_end.get(), POLLIN, 0};
+    while (poll(&ready, 1, 30000) > 0) {
+      char buffer[4096];
+      const ssize_t n = read(read_end.get(), buffer, sizeof(buffer));
+      if (n <= 0) break;
+      report.append(buffer, static_cast<size_t>(n));
+    }
+    sync_report_ = report;
+    return Json::parse(report, nullptr, false);
+  }
+  const std::string& sync_report() const { return sync_report_; }
+
+  pid_t MonitorPid() const {
+    const std::string text = ReadText(path("monitor.pid"));
+    return text.empty() ? -1 : std::stoi(text);
+  }
+
+  // The exit file once it appears (null Json on timeout).
+  Json WaitForExitFile(milliseconds timeout = seconds(30)) const {
+    if (!WaitFor([&] { return std::filesystem::exists(exit_file()); }, timeout)) return Json();
+    return Json::parse(ReadText(exit_file()), nullptr, false);
+  }
+
+  bool WaitForMonitorExit(milliseconds timeout = seconds(10)) const {
+    const pid_t pid = MonitorPid();
+    return WaitFor([&] { return !ProcessAlive(pid); }, timeout);
+  }
+
+  absl::StatusOr<util::CommandResult> Runc(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {kRunc, "--root=" + runc_root()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return util::RunCommand(argv, seconds(30));
+  }
+
+  void Cleanup() {
+    if (cleaned_) return;
+    cleaned_ = true;
+    Runc({"delete", "-f", id_}).IgnoreError();
+    const pid_t monitor = MonitorPid();
+    if (IsMonitor(monitor)) kill(monitor, SIGKILL);
+    for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup")) {
+      rmdir((hierarchy.path() / "cloison-test" / id_).c_str());
+      rmdir((hierarchy.path() / "cloison-test").c_str());  // fails while other tests use it
+    }
+  }
+
+ private:
+  std::string id_;
+  TempDir dir_;
+  std::string sync_report_;
+  bool cleaned_ = false;
+};
+
+}  // namespace cloison::testing
