@@ -1,0 +1,232 @@
+#include "cloison/oci/spec_builder.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cloison/oci/annotations.h"
+#include "cloison/oci/capabilities.h"
+#include "cloison/oci/devices.h"
+#include "cloison/oci/mounts.h"
+#include "cloison/oci/process.h"
+#include "cloison/oci/resources.h"
+#include "cloison/oci/user_lookup.h"
+
+namespace cloison::oci {
+namespace {
+
+using nlohmann::json;
+namespace v1 = runtime::v1;
+
+// containerd's defaults for the sandbox container.
+constexpr int64_t kSandboxOomScoreAdj = -998;
+constexpr uint64_t kSandboxCpuShares = 2;
+
+const std::vector<std::string>& DefaultMaskedPaths() {
+  static const std::vector<std::string> kPaths = {"/proc/acpi",
+                                                  "/proc/asound",
+                                                  "/proc/kcore",
+                                                  "/proc/keys",
+                                                  "/proc/latency_stats",
+                                                  "/proc/timer_list",
+                                                  "/proc/timer_stats",
+                                                  "/proc/sched_debug",
+                                                  "/sys/firmware",
+                                                  "/proc/scsi",
+                                                  "/sys/devices/virtual/powercap"};
+  return kPaths;
+}
+
+const std::vector<std::string>& DefaultReadonlyPaths() {
+  static const std::vector<std::string> kPaths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                                  "/proc/sysrq-trigger"};
+  return kPaths;
+}
+
+// CRI list if non-empty, else the defaults.
+std::vector<std::string> PathsOr(const google::protobuf::RepeatedPtrField<std::string>& cri,
+                                 const std::vector<std::string>& defaults) {
+  if (cri.empty()) return defaults;
+  return {cri.begin(), cri.end()};
+}
+
+// The image's Entrypoint (unless [""]) + Cmd, or "/pause".
+std::vector<std::string> SandboxArgs(const ImageConfig& image) {
+  std::vector<std::string> args;
+  if (!(image.entrypoint.size() == 1 && image.entrypoint[0].empty())) args = image.entrypoint;
+  args.insert(args.end(), image.cmd.begin(), image.cmd.end());
+  if (args.empty()) args.push_back("/pause");
+  return args;
+}
+
+// Device rules: deny all, then the CRI devices and (privileged) the host's devices.
+absl::StatusOr<DeviceRules> Devices(const ContainerSpecInput& in, const v1::ContainerConfig& config,
+                                    bool privileged) {
+  DeviceRules rules;
+  rules.cgroup.push_back({{"allow", false}, {"access", "rwm"}});
+  absl::StatusOr<DeviceRules> cri = CriDevices(config.devices());
+  if (!cri.ok()) return cri.status();
+  std::set<std::string> paths;
+  for (const json& device : cri->devices) {
+    paths.insert(device["path"].get<std::string>());
+    rules.devices.push_back(device);
+  }
+  for (const json& rule : cri->cgroup) rules.cgroup.push_back(rule);
+  if (privileged && !in.privileged_without_host_devices) {
+    absl::StatusOr<DeviceRules> host = HostDevices("/dev");
+    if (!host.ok()) return host.status();
+    for (const json& device : host->devices) {
+      if (!paths.contains(device["path"].get<std::string>())) rules.devices.push_back(device);
+    }
+    for (const json& rule : host->cgroup) rules.cgroup.push_back(rule);
+  }
+  return rules;
+}
+
+}  // namespace
+
+absl::StatusOr<json> BuildContainerSpec(const ContainerSpecInput& in) {
+  if (in.sandbox_config == nullptr) {
+    return absl::InvalidArgumentError("sandbox_config: required");
+  }
+  if (in.config == nullptr && !in.sandbox_container) {
+    return absl::InvalidArgumentError("config: required");
+  }
+  if (!absl::StartsWith(in.rootfs, "/")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rootfs: \"", in.rootfs, "\" is not an absolute path"));
+  }
+  const bool sandbox = in.sandbox_container;
+  const v1::PodSandboxConfig& pod = *in.sandbox_config;
+  const v1::LinuxSandboxSecurityContext& pod_sc = pod.linux().security_context();
+  const v1::ContainerConfig& config =
+      sandbox ? v1::ContainerConfig::default_instance() : *in.config;
+  const v1::LinuxContainerSecurityContext& sc = config.linux().security_context();
+  const bool privileged = !sandbox && sc.privileged();
+  if (privileged && !pod_sc.privileged()) {
+    return absl::InvalidArgumentError(
+        "config.linux.security_context.privileged: the pod sandbox is not privileged");
+  }
+
+  // process
+  absl::StatusOr<std::vector<std::string>> args =
+      sandbox ? SandboxArgs(in.image) : ProcessArgs(config, in.image);
+  if (!args.ok()) return args.status();
+  absl::StatusOr<UserDatabase> db = ReadUserDatabase(in.rootfs);
+  if (!db.ok()) return db.status();
+  absl::StatusOr<ProcessUser> user =
+      ResolveProcessUser(*db, sandbox ? UserRequestOf(pod_sc) : UserRequestOf(sc), in.image);
+  if (!user.ok()) return user.status();
+  absl::StatusOr<std::vector<std::string>> env =
+      ProcessEnv(in.image, config.envs(), {in.hostname, config.tty()});
+  if (!env.ok()) return env.status();
+  if (!user->home.empty() && std::none_of(env->begin(), env->end(), [](const std::string& e) {
+        return absl::StartsWith(e, "HOME=");
+      })) {
+    env->push_back(absl::StrCat("HOME=", user->home));
+  }
+  absl::StatusOr<std::string> cwd = ProcessCwd(config, in.image);
+  if (!cwd.ok()) return cwd.status();
+  CapabilitySets caps;
+  if (!sandbox) {
+    absl::StatusOr<CapabilitySets> computed =
+        ComputeCapabilities(sc.has_capabilities() ? &sc.capabilities() : nullptr, privileged,
+                            in.available_capabilities);
+    if (!computed.ok()) return computed.status();
+    caps = *std::move(computed);
+  }
+  absl::StatusOr<int64_t> oom =
+      OomScoreAdj(sandbox ? kSandboxOomScoreAdj : config.linux().resources().oom_score_adj(),
+                  in.min_oom_score_adj, "config.linux.resources.oom_score_adj");
+  if (!oom.ok()) return oom.status();
+
+  json process = {
+      {"terminal", config.tty()},
+      {"args", *args},
+      {"env", *env},
+      {"cwd", *cwd},
+      {"user", {{"uid", user->uid}, {"gid", user->gid}, {"additionalGids", user->additional_gids}}},
+      {"capabilities",
+       {{"bounding", caps.granted},
+        {"effective", caps.granted},
+        {"permitted", caps.granted},
+        {"inheritable", caps.ambient},
+        {"ambient", caps.ambient}}},
+      {"noNewPrivileges", sandbox || sc.no_new_privs()},
+      {"oomScoreAdj", *oom},
+  };
+
+  // mounts
+  MountsInput mounts_input;
+  mounts_input.cri_mounts = sandbox ? nullptr : &config.mounts();
+  mounts_input.resolv_conf_path = in.resolv_conf_path;
+  mounts_input.hosts_path = in.hosts_path;
+  mounts_input.hostname_path = in.hostname_path;
+  mounts_input.shm_path = in.shm_path;
+  mounts_input.readonly_rootfs = sandbox || sc.readonly_rootfs();
+  mounts_input.privileged = privileged;
+  mounts_input.sandbox_container = sandbox;
+  absl::StatusOr<MountsResult> mounts = BuildMounts(mounts_input);
+  if (!mounts.ok()) return mounts.status();
+
+  // linux
+  const v1::NamespaceOption* ns_options = nullptr;
+  if (sandbox ? pod_sc.has_namespace_options() : sc.has_namespace_options()) {
+    ns_options = sandbox ? &pod_sc.namespace_options() : &sc.namespace_options();
+  }
+  absl::StatusOr<json> namespaces = LinuxNamespaces(
+      in.namespaces, in.cgroup_namespace && !privileged, ns_options,
+      sandbox ? "sandbox_config.linux.security_context" : "config.linux.security_context");
+  if (!namespaces.ok()) return namespaces.status();
+  absl::StatusOr<DeviceRules> devices = Devices(in, config, privileged);
+  if (!devices.ok()) return devices.status();
+
+  json resources = LinuxResources(config.linux().resources());
+  if (sandbox) resources["cpu"]["shares"] = kSandboxCpuShares;
+  resources["devices"] = devices->cgroup;
+
+  json linux_section = {
+      {"namespaces", *namespaces},
+      {"resources", resources},
+      {"devices", devices->devices},
+  };
+  if (!in.cgroups_path.empty()) linux_section["cgroupsPath"] = in.cgroups_path;
+  if (!mounts->rootfs_propagation.empty()) {
+    linux_section["rootfsPropagation"] = mounts->rootfs_propagation;
+  }
+  if (!privileged) {
+    linux_section["maskedPaths"] = PathsOr(sc.masked_paths(), DefaultMaskedPaths());
+    linux_section["readonlyPaths"] = PathsOr(sc.readonly_paths(), DefaultReadonlyPaths());
+  }
+  if (sandbox && !pod.linux().sysctls().empty()) {
+    linux_section["sysctl"] = std::map<std::string, std::string>(pod.linux().sysctls().begin(),
+                                                         pod.linux().sysctls().end());
+  }
+
+  AnnotationsInput annotations_input;
+  annotations_input.container_id = in.container_id;
+  annotations_input.sandbox_id = in.sandbox_id;
+  annotations_input.container_name = in.container_name;
+  annotations_input.image_name = in.image_name;
+  annotations_input.stop_signal = in.image.stop_signal;
+  annotations_input.sandbox_config = &pod;
+  annotations_input.config = sandbox ? nullptr : &config;
+  annotations_input.allowed = in.allowed_annotations;
+  annotations_input.sandbox_container = sandbox;
+
+  json spec = {
+      {"ociVersion", "1.0.2-dev"},
+      {"root", {{"path", in.rootfs}, {"readonly", sandbox || sc.readonly_rootfs()}}},
+      {"process", std::move(process)},
+      {"mounts", std::move(mounts->mounts)},
+      {"linux", std::move(linux_section)},
+      {"annotations", BuildAnnotations(annotations_input)},
+  };
+  if (!in.namespaces.host_network && !in.hostname.empty()) spec["hostname"] = in.hostname;
+  return spec;
+}
+
+}  // namespace cloison::oci
