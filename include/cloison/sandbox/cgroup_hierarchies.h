@@ -1,0 +1,25 @@
+// The cgroup hierarchies mounted in cloisond's mount namespace, from /proc/self/mountinfo:
+// each cgroup v1 hierarchy once (with its controllers) and the cgroup v2 unified hierarchy.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace cloison::sandbox {
+
+struct CgroupHierarchy {
+  std::string mount_point;               // e.g. /sys/fs/cgroup/memory
+  std::vector<std::string> controllers;  // v1: "cpu", "cpuacct", "name=systemd", ...; v2: none
+  bool unified = false;                  // the cgroup2 hierarchy
+};
+
+// Parses mountinfo text. A hierarchy mounted twice is listed once, at its first mount.
+absl::StatusOr<std::vector<CgroupHierarchy>> ParseCgroupHierarchies(absl::string_view mountinfo);
+
+// Reads /proc/self/mountinfo.
+absl::StatusOr<std::vector<CgroupHierarchy>> MountedCgroupHierarchies();
+
+}  // namespace cloison::sandbox

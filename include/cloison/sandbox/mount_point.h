@@ -1,0 +1,18 @@
+// Small mount-table questions and answers shared by the pod mounts (namespace pins, /dev/shm).
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace cloison::sandbox {
+
+// Whether `path` is the root of a mount (false when it does not exist).
+absl::StatusOr<bool> IsMountPoint(const std::string& path);
+
+// Lazily unmounts (MNT_DETACH, without following a final symlink) every mount stacked on
+// `path`. OK when nothing is mounted there or `path` does not exist.
+absl::Status DetachMounts(const std::string& path);
+
+}  // namespace cloison::sandbox
