@@ -4,13 +4,19 @@
 #include <systemd/sd-daemon.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 
+#include "cloison/container/container_manager.h"
 #include "cloison/image/image_manager.h"
+#include "cloison/runtime/exit_watcher.h"
 #include "cloison/runtime/handler_table.h"
+#include "cloison/runtime/runtime_set.h"
+#include "cloison/sandbox/sandbox_manager.h"
 #include "cloison/server/cri_server.h"
 #include "cloison/server/live_config.h"
 #include "cloison/util/logging.h"
+#include "cloison/util/process_limits.h"
 #include "cloison/util/unix_socket.h"
 #include "cloison/util/version.h"
 
@@ -47,6 +53,12 @@ void Reload(const config::ConfigSources& sources, server::LiveConfig& live_confi
   spdlog::info("SIGHUP: reloaded runtime handlers and log level ({})", applied.log_level);
 }
 
+// Helper programs (cloison-pause, cloison-monitor) are installed beside cloisond.
+std::string BesideDaemon(const std::string& program) {
+  std::error_code ec;
+  return (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / program).string();
+}
+
 sigset_t DaemonSignals() {
   sigset_t set;
   sigemptyset(&set);
@@ -81,8 +93,35 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
   }
 
   server::LiveConfig live_config(MakeSnapshot(config));
+  const bool systemd_cgroup = config.cgroup_driver == "systemd";
+  runtime::RuntimeSet runtimes;
+  runtimes.Reset(*live_config.Get().handlers, systemd_cgroup);
+
+  const std::vector<std::string> capabilities = util::HeldCapabilities();
+  const int64_t min_oom_score_adj = util::MinimumOomScoreAdj();
+  sandbox::SandboxManager sandboxes({config.state, config.root, BesideDaemon("cloison-pause"), systemd_cgroup,
+                                     capabilities, min_oom_score_adj},
+                                    runtimes);
+  container::ContainerManager containers({config.state, config.root, systemd_cgroup, capabilities, min_oom_score_adj},
+                                         runtimes, sandboxes, images);
+  sandboxes.SetContainerHooks([&](const std::string& pod) { return containers.StopAllInPod(pod); },
+                              [&](const std::string& pod) { return containers.RemoveAllInPod(pod); });
+  for (absl::Status s : {sandboxes.Recover(), containers.Recover()}) {
+    if (!s.ok()) {
+      spdlog::critical("cannot recover the pod and container records: {}", s);
+      return 1;
+    }
+  }
+  runtime::ExitWatcher exits(config.state + "/exits", [&](const std::string& id) {
+    if (!sandboxes.OnContainerExit(id)) containers.OnExit(id);
+  });
+  if (absl::Status s = exits.Start(); !s.ok()) {
+    spdlog::critical("cannot watch container exits: {}", s);
+    return 1;
+  }
+
   absl::StatusOr<std::unique_ptr<server::CriServer>> server =
-      server::CriServer::Start(config.listen, live_config, images);
+      server::CriServer::Start(config.listen, live_config, images, sandboxes, containers);
   if (!server.ok()) {
     spdlog::critical("cannot serve the CRI on {}: {}", config.listen, server.status().message());
     return 1;
@@ -96,6 +135,7 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
     if (signal_number == SIGHUP) {
       sd_notify(0, "RELOADING=1");
       Reload(sources, live_config);
+      runtimes.Reset(*live_config.Get().handlers, systemd_cgroup);
       sd_notify(0, "READY=1");
       continue;
     }

@@ -17,17 +17,22 @@ namespace cloison::server {
 constexpr int kMaxMessageBytes = 16 << 20;
 constexpr mode_t kSocketMode = 0660;
 
-CriServer::CriServer(std::string socket_path, const LiveConfig& live_config, image::ImageManager& images)
-    : socket_path_(std::move(socket_path)), runtime_service_(live_config), image_service_(images) {}
+CriServer::CriServer(std::string socket_path, const LiveConfig& live_config, image::ImageManager& images,
+                     sandbox::SandboxManager& sandboxes, container::ContainerManager& containers)
+    : socket_path_(std::move(socket_path)),
+      runtime_service_(live_config, sandboxes, containers),
+      image_service_(images) {}
 
 CriServer::~CriServer() { Shutdown(std::chrono::milliseconds(0)); }
 
 absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(const std::string& socket_path,
                                                             const LiveConfig& live_config,
-                                                            image::ImageManager& images) {
+                                                            image::ImageManager& images,
+                                                            sandbox::SandboxManager& sandboxes,
+                                                            container::ContainerManager& containers) {
   if (absl::Status s = util::PrepareListenPath(socket_path); !s.ok()) return s;
 
-  std::unique_ptr<CriServer> server(new CriServer(socket_path, live_config, images));
+  std::unique_ptr<CriServer> server(new CriServer(socket_path, live_config, images, sandboxes, containers));
   grpc::ServerBuilder builder;
   int bound = 0;
   builder.AddListeningPort(absl::StrCat("unix:", socket_path), grpc::InsecureServerCredentials(),

@@ -121,10 +121,11 @@ TEST(Cloisond, UnimplementedRpcsNameThemselves) {
   ASSERT_TRUE(daemon.Start()) << daemon.Log();
   {
     grpc::ClientContext context;
-    v1::RunPodSandboxResponse response;
-    const grpc::Status status = daemon.Runtime()->RunPodSandbox(&context, v1::RunPodSandboxRequest(), &response);
+    v1::CheckpointContainerResponse response;
+    const grpc::Status status =
+        daemon.Runtime()->CheckpointContainer(&context, v1::CheckpointContainerRequest(), &response);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-    EXPECT_THAT(status.error_message(), HasSubstr("RunPodSandbox"));
+    EXPECT_THAT(status.error_message(), HasSubstr("CheckpointContainer"));
   }
   {
     // A server-streaming RPC goes through the same interceptor.
@@ -139,7 +140,7 @@ TEST(Cloisond, UnimplementedRpcsNameThemselves) {
     EXPECT_THAT(status.error_message(), HasSubstr("StreamImages"));
   }
   // At debug level every call is logged with method, outcome and duration.
-  EXPECT_THAT(daemon.Log(), HasSubstr("rpc /runtime.v1.RuntimeService/RunPodSandbox failed in"));
+  EXPECT_THAT(daemon.Log(), HasSubstr("rpc /runtime.v1.RuntimeService/CheckpointContainer failed in"));
 }
 
 TEST(Cloisond, SecondInstanceOnTheSameSocketIsRefused) {

@@ -2,7 +2,7 @@
 // runtime.v1.Signal names its values SIGTERM, SIGKILL, ...; where <signal.h> came first those
 // names are macros and the generated header would not compile. This header hides the macros
 // while it includes the generated code and restores them afterwards. In code that also uses
-// <signal.h>, refer to the enum values by number or through runtime::v1::Signal_Parse.
+// <signal.h>, refer to the enum values by number or through ::runtime::v1::Signal_Parse.
 #pragma once
 
 #pragma push_macro("SIGABRT")

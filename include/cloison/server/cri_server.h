@@ -21,14 +21,17 @@ class CriServer {
  public:
   static absl::StatusOr<std::unique_ptr<CriServer>> Start(const std::string& socket_path,
                                                           const LiveConfig& live_config,
-                                                          image::ImageManager& images);
+                                                          image::ImageManager& images,
+                                                          sandbox::SandboxManager& sandboxes,
+                                                          container::ContainerManager& containers);
   ~CriServer();
 
   // Stops accepting calls; calls still running after `grace` are cancelled. Idempotent.
   void Shutdown(std::chrono::milliseconds grace);
 
  private:
-  CriServer(std::string socket_path, const LiveConfig& live_config, image::ImageManager& images);
+  CriServer(std::string socket_path, const LiveConfig& live_config, image::ImageManager& images,
+            sandbox::SandboxManager& sandboxes, container::ContainerManager& containers);
 
   std::string socket_path_;
   RuntimeService runtime_service_;

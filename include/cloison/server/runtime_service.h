@@ -1,8 +1,11 @@
-// The CRI RuntimeService. Answers Version, Status and RuntimeConfig from the live
-// configuration; every RPC not overridden here answers UNIMPLEMENTED (named by the
-// call interceptor) until the issue that implements it lands.
+// The CRI RuntimeService: validates requests, calls the sandbox and container managers and
+// maps their errors to gRPC codes; Version, Status and RuntimeConfig come from the live
+// configuration. Every RPC not overridden here answers UNIMPLEMENTED (named by the call
+// interceptor) until the issue that implements it lands.
 #pragma once
 
+#include "cloison/container/container_manager.h"
+#include "cloison/sandbox/sandbox_manager.h"
 #include "cloison/server/live_config.h"
 #include "cloison/cri/api.h"
 
@@ -10,7 +13,9 @@ namespace cloison::server {
 
 class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
  public:
-  explicit RuntimeService(const LiveConfig& live_config) : live_config_(live_config) {}
+  RuntimeService(const LiveConfig& live_config, sandbox::SandboxManager& sandboxes,
+                 container::ContainerManager& containers)
+      : live_config_(live_config), sandboxes_(sandboxes), containers_(containers) {}
 
   grpc::Status Version(grpc::ServerContext* context, const ::runtime::v1::VersionRequest* request,
                        ::runtime::v1::VersionResponse* response) override;
@@ -19,9 +24,39 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
   grpc::Status RuntimeConfig(grpc::ServerContext* context,
                              const ::runtime::v1::RuntimeConfigRequest* request,
                              ::runtime::v1::RuntimeConfigResponse* response) override;
+  grpc::Status RunPodSandbox(grpc::ServerContext* context, const ::runtime::v1::RunPodSandboxRequest* request,
+                      ::runtime::v1::RunPodSandboxResponse* response) override;
+  grpc::Status StopPodSandbox(grpc::ServerContext* context, const ::runtime::v1::StopPodSandboxRequest* request,
+                      ::runtime::v1::StopPodSandboxResponse* response) override;
+  grpc::Status RemovePodSandbox(grpc::ServerContext* context, const ::runtime::v1::RemovePodSandboxRequest* request,
+                      ::runtime::v1::RemovePodSandboxResponse* response) override;
+  grpc::Status PodSandboxStatus(grpc::ServerContext* context, const ::runtime::v1::PodSandboxStatusRequest* request,
+                      ::runtime::v1::PodSandboxStatusResponse* response) override;
+  grpc::Status ListPodSandbox(grpc::ServerContext* context, const ::runtime::v1::ListPodSandboxRequest* request,
+                      ::runtime::v1::ListPodSandboxResponse* response) override;
+  grpc::Status CreateContainer(grpc::ServerContext* context, const ::runtime::v1::CreateContainerRequest* request,
+                      ::runtime::v1::CreateContainerResponse* response) override;
+  grpc::Status StartContainer(grpc::ServerContext* context, const ::runtime::v1::StartContainerRequest* request,
+                      ::runtime::v1::StartContainerResponse* response) override;
+  grpc::Status StopContainer(grpc::ServerContext* context, const ::runtime::v1::StopContainerRequest* request,
+                      ::runtime::v1::StopContainerResponse* response) override;
+  grpc::Status RemoveContainer(grpc::ServerContext* context, const ::runtime::v1::RemoveContainerRequest* request,
+                      ::runtime::v1::RemoveContainerResponse* response) override;
+  grpc::Status ListContainers(grpc::ServerContext* context, const ::runtime::v1::ListContainersRequest* request,
+                      ::runtime::v1::ListContainersResponse* response) override;
+  grpc::Status ContainerStatus(grpc::ServerContext* context, const ::runtime::v1::ContainerStatusRequest* request,
+                      ::runtime::v1::ContainerStatusResponse* response) override;
+  grpc::Status ExecSync(grpc::ServerContext* context, const ::runtime::v1::ExecSyncRequest* request,
+                      ::runtime::v1::ExecSyncResponse* response) override;
+  grpc::Status ReopenContainerLog(grpc::ServerContext* context, const ::runtime::v1::ReopenContainerLogRequest* request,
+                      ::runtime::v1::ReopenContainerLogResponse* response) override;
+  grpc::Status UpdateRuntimeConfig(grpc::ServerContext* context, const ::runtime::v1::UpdateRuntimeConfigRequest* request,
+                      ::runtime::v1::UpdateRuntimeConfigResponse* response) override;
 
  private:
   const LiveConfig& live_config_;
+  sandbox::SandboxManager& sandboxes_;
+  container::ContainerManager& containers_;
 };
 
 }  // namespace cloison::server

@@ -1,0 +1,94 @@
+// Containers: CreateContainer / Start / Stop / Remove / status, list, ExecSync and log
+// reopening. A container gets an overlay rootfs over its image's layers, an OCI spec built
+// from its CRI config, its pod and its image, and is run by its pod's handler through
+// cloison-monitor. Records persist under <root>/containers; Recover() reconciles them with
+// the monitors' exit files and liveness, and removes what an interrupted CreateContainer
+// left. Calls on one container are serialized; Get/List never wait for a slow call.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "cloison/container/container_record.h"
+#include "cloison/cri/api.h"
+#include "cloison/image/image_manager.h"
+#include "cloison/runtime/runtime_set.h"
+#include "cloison/sandbox/sandbox_manager.h"
+#include "cloison/state/record_store.h"
+#include "cloison/storage/overlay_rootfs.h"
+
+namespace cloison::container {
+
+struct ContainerManagerOptions {
+  std::string state_dir;  // <state>
+  std::string root_dir;   // <root>
+  bool systemd_cgroup = false;
+  std::vector<std::string> available_capabilities;
+  int64_t min_oom_score_adj = -1000;
+};
+
+class ContainerManager {
+ public:
+  ContainerManager(ContainerManagerOptions options, runtime::RuntimeSet& runtimes,
+                   sandbox::SandboxManager& sandboxes, image::ImageManager& images);
+
+  absl::Status Recover();
+
+  // The pod's config recorded at RunPodSandbox is used; kubelet's copy in the request is not.
+  absl::StatusOr<std::string> Create(const std::string& pod_id, const ::runtime::v1::ContainerConfig& config,
+                                     const ::runtime::v1::PodSandboxConfig& sandbox_config);
+  absl::Status Start(const std::string& id);
+  // Sends the stop signal, then SIGKILL after `timeout`. Idempotent for stopped containers.
+  absl::Status Stop(const std::string& id, std::chrono::seconds timeout);
+  // Force-stops a running container first. Idempotent.
+  absl::Status Remove(const std::string& id);
+
+  absl::StatusOr<ContainerRecord> Get(const std::string& id) const;
+  std::vector<ContainerRecord> List() const;
+
+  // DEADLINE_EXCEEDED when `timeout` passed (the process is killed), as containerd answers.
+  absl::StatusOr<runtime::ExecResult> ExecSync(const std::string& id, const std::vector<std::string>& cmd,
+                                               std::chrono::seconds timeout);
+  absl::Status ReopenLog(const std::string& id);
+
+  // The exit watcher's callback: records the exit of `id` if it is one of ours.
+  void OnExit(const std::string& id);
+
+  absl::Status StopAllInPod(const std::string& pod_id);
+  absl::Status RemoveAllInPod(const std::string& pod_id);
+  bool ImageInUse(const std::string& image_id) const;
+
+ private:
+  std::shared_ptr<absl::Mutex> OperationLock(const std::string& id);
+  absl::StatusOr<std::string> ResolveId(const std::string& id) const;
+  absl::Status Save(const ContainerRecord& record);
+  // Applies the exit file to `record` when one exists. Returns true if it changed.
+  bool ApplyExitFile(ContainerRecord& record) const;
+  // Re-reads the record's exit file under mu_ and persists a change.
+  void RefreshFromExitFile(const std::string& id);
+  bool WaitForExit(const std::string& id, std::chrono::milliseconds timeout);
+  runtime::CreateRequest RequestFor(const ContainerRecord& record) const;
+  std::string ExitFile(const std::string& id) const;
+  absl::Status Discard(ContainerRecord& record);
+
+  ContainerManagerOptions options_;
+  runtime::RuntimeSet& runtimes_;
+  sandbox::SandboxManager& sandboxes_;
+  image::ImageManager& images_;
+  storage::OverlayRootfs rootfs_;
+  state::RecordStore store_;
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, ContainerRecord> records_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> reserved_names_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<absl::Mutex>> op_locks_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cloison::container

@@ -1,0 +1,47 @@
+// The "oci" runtime type: an OCI runtime CLI (runc, crun, runsc) driven through one
+// cloison-monitor per container. Create spawns the monitor (which runs `<runtime> create`
+// holding the container's stdio and reports the pid over a sync pipe); Start asks the
+// monitor to run `start`; Kill and Delete run the CLI directly; ExecSync runs the monitor
+// in exec mode.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cloison/runtime/handler_table.h"
+#include "cloison/runtime/runtime.h"
+
+namespace cloison::runtime {
+
+struct OciRuntimeOptions {
+  std::string runtime_path;               // resolved binary
+  std::vector<std::string> global_args;   // --root=..., handler runtime_args, --systemd-cgroup
+  std::string monitor_path;               // cloison-monitor
+  bool stdio_at_start = false;            // the runtime hands stdio to the container at `start` (runsc)
+  bool wait_with_runtime = false;         // the exit is observed through `<runtime> wait` (runsc)
+};
+
+class OciRuntime final : public Runtime {
+ public:
+  explicit OciRuntime(OciRuntimeOptions options);
+
+  absl::StatusOr<CreateResult> Create(const CreateRequest& request) override;
+  absl::Status Start(const CreateRequest& request) override;
+  absl::Status Kill(const std::string& id, int signal) override;
+  absl::Status Delete(const std::string& id) override;
+  absl::StatusOr<ExecResult> ExecSync(const std::string& id, const std::string& state_dir,
+                                      const std::string& process_json, std::chrono::seconds timeout) override;
+  absl::Status ReopenLog(const CreateRequest& request) override;
+
+ private:
+  std::vector<std::string> RuntimeCommand(std::initializer_list<std::string> subcommand) const;
+  std::vector<std::string> MonitorRuntimeArgs() const;
+
+  OciRuntimeOptions options_;
+};
+
+// Options for a handler of type "oci": runtime root and args from its config, the monitor
+// beside cloisond unless configured, runsc's stdio and wait quirks.
+OciRuntimeOptions OciOptionsForHandler(const HandlerInfo& handler, bool systemd_cgroup);
+
+}  // namespace cloison::runtime

@@ -1,0 +1,38 @@
+// The runtimes of the configured handlers, by handler name, rebuilt when SIGHUP reloads the
+// handler table. Resolve("") gives the default handler. Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "cloison/runtime/handler_table.h"
+#include "cloison/runtime/runtime.h"
+
+namespace cloison::runtime {
+
+struct ResolvedHandler {
+  std::string name;
+  HandlerInfo info;
+  std::shared_ptr<Runtime> runtime;
+};
+
+class RuntimeSet {
+ public:
+  void Reset(const HandlerTable& table, bool systemd_cgroup);
+
+  // NOT_FOUND for an unknown handler (naming the configured ones), FAILED_PRECONDITION for
+  // one whose binary is missing or whose type is not supported yet.
+  absl::StatusOr<ResolvedHandler> Resolve(const std::string& handler) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::string default_name_ ABSL_GUARDED_BY(mu_);
+  std::string names_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ResolvedHandler> handlers_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cloison::runtime

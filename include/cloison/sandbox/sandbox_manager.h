@@ -1,0 +1,85 @@
+// Pod sandboxes: RunPodSandbox / StopPodSandbox / RemovePodSandbox / status and list. A pod
+// owns pinned namespaces, pod files (hostname, hosts, resolv.conf), a /dev/shm tmpfs and,
+// when its PID namespace is shared or its handler asks for one, an infra container running
+// cloison-pause. Records persist under <root>/sandboxes; Recover() reloads them and releases
+// what an interrupted RunPodSandbox left behind. Calls on different pods run in parallel,
+// calls on one pod are serialized, and Get/List never wait for a slow call.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "cloison/cri/api.h"
+#include "cloison/runtime/runtime_set.h"
+#include "cloison/sandbox/sandbox_record.h"
+#include "cloison/state/record_store.h"
+
+namespace cloison::sandbox {
+
+struct SandboxManagerOptions {
+  std::string state_dir;      // <state>
+  std::string root_dir;       // <root>
+  std::string pause_binary;   // cloison-pause
+  bool systemd_cgroup = false;
+  std::vector<std::string> available_capabilities;
+  int64_t min_oom_score_adj = -1000;
+};
+
+class SandboxManager {
+ public:
+  SandboxManager(SandboxManagerOptions options, runtime::RuntimeSet& runtimes);
+
+  // Loads the records; releases the resources of pods whose creation was interrupted.
+  absl::Status Recover();
+
+  absl::StatusOr<std::string> Run(const ::runtime::v1::PodSandboxConfig& config, const std::string& handler);
+  // Stops the pod's containers (through the hook), its infra container, and releases its
+  // namespaces and /dev/shm. Idempotent; NOT_FOUND for an unknown pod.
+  absl::Status Stop(const std::string& id);
+  // Stops, removes the pod's containers (hook) and everything the pod owns. Idempotent.
+  absl::Status Remove(const std::string& id);
+
+  // By full id or unique id prefix.
+  absl::StatusOr<SandboxRecord> Get(const std::string& id) const;
+  std::vector<SandboxRecord> List() const;
+
+  // Called by the exit watcher for any container id; true when it was an infra container.
+  bool OnContainerExit(const std::string& container_id);
+
+  using PodHook = std::function<absl::Status(const std::string& pod_id)>;
+  void SetContainerHooks(PodHook stop_all, PodHook remove_all);
+
+ private:
+  std::shared_ptr<absl::Mutex> OperationLock(const std::string& id);
+  absl::StatusOr<std::string> ResolveIdLocked(const std::string& id) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::Status Save(const SandboxRecord& record);
+  absl::Status StartInfraContainer(SandboxRecord& record, const runtime::ResolvedHandler& handler);
+  absl::Status StopInfraContainer(SandboxRecord& record);
+  absl::Status ReleaseNodeResources(SandboxRecord& record);
+  void Publish(const SandboxRecord& record);
+  std::string ExitFile(const std::string& container_id) const;
+
+  SandboxManagerOptions options_;
+  runtime::RuntimeSet& runtimes_;
+  state::RecordStore store_;
+  PodHook stop_containers_;
+  PodHook remove_containers_;
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, SandboxRecord> records_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> reserved_names_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<absl::Mutex>> op_locks_ ABSL_GUARDED_BY(mu_);
+};
+
+// "name_namespace_uid_attempt": two RunPodSandbox calls with the same key are one pod.
+std::string SandboxNameKey(const ::runtime::v1::PodSandboxMetadata& metadata);
+
+}  // namespace cloison::sandbox

@@ -1,0 +1,466 @@
+#include "cloison/container/container_manager.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cloison/oci/cgroups_path.h"
+#include "cloison/oci/image_config.h"
+#include "cloison/oci/spec_builder.h"
+#include "cloison/runtime/socket_dir.h"
+#include "cloison/util/atomic_file.h"
+#include "cloison/util/ids.h"
+#include "cloison/util/logging.h"
+#include "cloison/util/signal_names.h"
+#include "cloison/util/unix_socket.h"
+
+namespace cloison::container {
+namespace {
+
+namespace v1 = ::runtime::v1;
+namespace fs = std::filesystem;
+
+constexpr std::chrono::seconds kKillGrace{30};
+
+absl::Status WithContext(const absl::Status& status, absl::string_view context) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat(context, ": ", status.message()));
+}
+
+std::string NameKey(const std::string& pod_id, const v1::ContainerMetadata& metadata) {
+  return absl::StrCat(pod_id, "/", metadata.name(), "/", metadata.attempt());
+}
+
+// A monitor is alive when its pid runs cloison-monitor and is not a zombie waiting for a
+// slow init to reap it.
+bool MonitorAlive(int pid) {
+  if (pid <= 0) return false;
+  absl::StatusOr<std::string> cmdline = util::ReadFile(absl::StrCat("/proc/", pid, "/cmdline"));
+  if (!cmdline.ok() || !absl::StrContains(*cmdline, "cloison-monitor")) return false;
+  absl::StatusOr<std::string> stat = util::ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  if (!stat.ok()) return false;
+  const size_t paren = stat->rfind(')');
+  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z';
+}
+
+// The signal StopContainer sends first: the CRI's stop_signal, else the image's, else SIGTERM.
+int StopSignalFor(const v1::ContainerConfig& config, const oci::ImageConfig& image) {
+  if (config.stop_signal() != 0) {
+    if (auto number = util::ParseSignal(v1::Signal_Name(config.stop_signal()))) return *number;
+  }
+  if (!image.stop_signal.empty()) {
+    if (auto number = util::ParseSignal(image.stop_signal)) return *number;
+  }
+  return SIGTERM;
+}
+
+}  // namespace
+
+ContainerManager::ContainerManager(ContainerManagerOptions options, runtime::RuntimeSet& runtimes,
+                                   sandbox::SandboxManager& sandboxes, image::ImageManager& images)
+    : options_(std::move(options)),
+      runtimes_(runtimes),
+      sandboxes_(sandboxes),
+      images_(images),
+      rootfs_(options_.root_dir + "/storage"),
+      store_(options_.root_dir + "/containers") {}
+
+std::string ContainerManager::ExitFile(const std::string& id) const {
+  return absl::StrCat(options_.state_dir, "/exits/", id);
+}
+
+std::shared_ptr<absl::Mutex> ContainerManager::OperationLock(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<absl::Mutex>& entry = op_locks_[id];
+  if (!entry) entry = std::make_shared<absl::Mutex>();
+  return entry;
+}
+
+absl::Status ContainerManager::Save(const ContainerRecord& record) {
+  return store_.Save(record.id, ContainerRecordToJson(record));
+}
+
+runtime::CreateRequest ContainerManager::RequestFor(const ContainerRecord& record) const {
+  runtime::CreateRequest request;
+  request.id = record.id;
+  request.bundle = record.state_dir;
+  request.state_dir = record.state_dir;
+  request.socket_dir = runtime::MonitorSocketDir(options_.state_dir, record.id);
+  request.exit_file = ExitFile(record.id);
+  request.log_path = record.log_path;
+  request.tty = record.config.tty();
+  request.stdin = record.config.stdin();
+  request.stdin_once = record.config.stdin_once();
+  return request;
+}
+
+bool ContainerManager::ApplyExitFile(ContainerRecord& record) const {
+  if (record.state == ContainerState::kExited || record.state == ContainerState::kCreating) return false;
+  absl::StatusOr<runtime::ExitRecord> exit = runtime::ReadExitFile(ExitFile(record.id));
+  if (!exit.ok()) return false;
+  record.state = ContainerState::kExited;
+  record.exit_code = exit->exit_code;
+  record.finished_at_ns = exit->exited_at_ns > 0 ? exit->exited_at_ns : util::NowNanos();
+  record.reason = exit->oom_killed ? "OOMKilled" : (exit->exit_code == 0 ? "Completed" : "Error");
+  if (record.started_at_ns == 0) record.started_at_ns = record.finished_at_ns;
+  return true;
+}
+
+void ContainerManager::RefreshFromExitFile(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  auto it = records_.find(id);
+  if (it == records_.end() || !ApplyExitFile(it->second)) return;
+  if (absl::Status s = Save(it->second); !s.ok()) spdlog::error("saving container {}: {}", id, s);
+  spdlog::info("container {} exited with code {} ({})", id, it->second.exit_code, it->second.reason);
+}
+
+void ContainerManager::OnExit(const std::string& id) { RefreshFromExitFile(id); }
+
+bool ContainerManager::WaitForExit(const std::string& id, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    RefreshFromExitFile(id);
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      auto it = records_.find(id);
+      if (it == records_.end() || it->second.state == ContainerState::kExited) return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+absl::Status ContainerManager::Recover() {
+  if (absl::Status s = store_.Start(); !s.ok()) return s;
+  std::map<std::string, std::string> errors;
+  for (const auto& [id, json] : store_.LoadAll(&errors)) {
+    absl::StatusOr<ContainerRecord> record = ContainerRecordFromJson(json);
+    if (!record.ok()) {
+      spdlog::error("skipping container record {}: {}", id, record.status().message());
+      continue;
+    }
+    if (record->state == ContainerState::kCreating) {
+      spdlog::warn("container {}: CreateContainer was interrupted; removing what it left", id);
+      (void)Discard(*record);
+      continue;
+    }
+    if (!ApplyExitFile(*record) && record->state != ContainerState::kExited && !MonitorAlive(record->monitor_pid)) {
+      record->state = ContainerState::kExited;
+      record->exit_code = 255;
+      record->finished_at_ns = util::NowNanos();
+      record->reason = "Error";
+      record->message = "the container's monitor is gone (node reboot?); its exit status is unknown";
+    }
+    (void)Save(*record);
+    absl::MutexLock lock(&mu_);
+    records_[record->id] = *record;
+  }
+  for (const auto& [path, reason] : errors) spdlog::error("unreadable container record {}: {}", path, reason);
+  images_.SetInUseCheck([this](const std::string& image_id) { return ImageInUse(image_id); });
+  return absl::OkStatus();
+}
+
+absl::Status ContainerManager::Discard(ContainerRecord& record) {
+  absl::Status result;
+  if (absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record.handler); handler.ok()) {
+    result.Update(handler->runtime->Delete(record.id));
+  }
+  result.Update(rootfs_.Remove(record.id));
+  std::error_code ec;
+  fs::remove_all(record.state_dir, ec);
+  fs::remove_all(runtime::MonitorSocketDir(options_.state_dir, record.id), ec);
+  unlink(ExitFile(record.id).c_str());
+  if (result.ok()) result.Update(store_.Delete(record.id));
+  return result;
+}
+
+absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, const v1::ContainerConfig& config,
+                                                     const v1::PodSandboxConfig& /*sandbox_config*/) {
+  if (pod_id.empty()) return absl::InvalidArgumentError("pod_sandbox_id is empty");
+  if (config.metadata().name().empty()) return absl::InvalidArgumentError("config.metadata.name is empty");
+  if (config.image().image().empty()) return absl::InvalidArgumentError("config.image.image is empty");
+  absl::StatusOr<sandbox::SandboxRecord> pod = sandboxes_.Get(pod_id);
+  if (!pod.ok()) return pod.status();
+  if (pod->state != sandbox::SandboxState::kReady) {
+    return absl::FailedPreconditionError(absl::StrCat("pod sandbox ", pod->id, " is not ready"));
+  }
+  absl::StatusOr<image::ImageRecord> image = images_.Find(config.image().image());
+  if (!image.ok()) {
+    return absl::NotFoundError(absl::StrCat("config.image.image: image \"", config.image().image(),
+                                            "\" is not present; pull it first"));
+  }
+  absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(pod->runtime_handler);
+  if (!handler.ok()) return handler.status();
+
+  const std::string key = NameKey(pod->id, config.metadata());
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, existing] : records_) {
+      if (NameKey(existing.pod_id, existing.config.metadata()) == key) {
+        return absl::AlreadyExistsError(absl::StrCat("container \"", config.metadata().name(), "\" attempt ",
+                                                     config.metadata().attempt(), " already exists in pod ",
+                                                     pod->id, " as ", id));
+      }
+    }
+    if (!reserved_names_.insert(key).second) {
+      return absl::AlreadyExistsError(absl::StrCat("container ", key, " is being created"));
+    }
+  }
+  struct Unreserve {
+    ContainerManager* self;
+    std::string key;
+    ~Unreserve() {
+      absl::MutexLock lock(&self->mu_);
+      self->reserved_names_.erase(key);
+    }
+  } unreserve{this, key};
+
+  ContainerRecord record;
+  record.id = util::NewObjectId();
+  record.pod_id = pod->id;
+  record.handler = handler->name;
+  record.config = config;
+  record.image_name = config.image().image();
+  record.image_id = image->id;
+  record.image_ref = image->repo_digests.empty() ? image->id : image->repo_digests.front();
+  record.created_at_ns = util::NowNanos();
+  record.state_dir = absl::StrCat(options_.state_dir, "/containers/", record.id);
+  if (!pod->config.log_directory().empty() && !config.log_path().empty()) {
+    record.log_path = (fs::path(pod->config.log_directory()) / config.log_path()).string();
+  }
+  if (absl::Status s = Save(record); !s.ok()) return s;  // the crash-recovery marker
+  auto fail = [&](const absl::Status& status) {
+    (void)Discard(record);
+    return status;
+  };
+  if (absl::Status s = util::MakeDirs(record.state_dir, 0700); !s.ok()) return fail(s);
+
+  std::vector<std::string> layers;
+  for (const image::LayerRecord& layer : image->layers) layers.push_back(images_.LayerDir(layer.digest));
+  absl::StatusOr<std::string> rootfs = rootfs_.Mount(record.id, layers);
+  if (!rootfs.ok()) return fail(rootfs.status());
+  absl::StatusOr<std::string> image_config_blob = images_.ReadConfig(*image);
+  if (!image_config_blob.ok()) return fail(image_config_blob.status());
+  absl::StatusOr<oci::ImageConfig> image_config = oci::ParseImageConfig(*image_config_blob);
+  if (!image_config.ok()) return fail(image_config.status());
+  record.stop_signal = StopSignalFor(config, *image_config);
+
+  oci::ContainerSpecInput input;
+  input.container_id = record.id;
+  input.sandbox_id = pod->id;
+  input.container_name = config.metadata().name();
+  input.config = &record.config;
+  input.sandbox_config = &pod->config;
+  input.image = *image_config;
+  input.image_name = record.image_name;
+  input.rootfs = *rootfs;
+  input.namespaces.network = pod->netns_path;
+  input.namespaces.ipc = pod->ipcns_path;
+  input.namespaces.uts = pod->utsns_path;
+  input.namespaces.host_network = pod->host_network;
+  input.namespaces.host_ipc = pod->host_ipc;
+  input.namespaces.host_pid = pod->host_pid;
+  if (!pod->host_pid && pod->infra_pid > 0 &&
+      pod->config.linux().security_context().namespace_options().pid() == v1::NamespaceMode::POD) {
+    input.namespaces.pid = absl::StrCat("/proc/", pod->infra_pid, "/ns/pid");
+  }
+  input.cgroups_path = oci::ContainerCgroupsPath(pod->cgroup_parent, record.id, options_.systemd_cgroup);
+  input.hostname = pod->host_network ? "" : pod->config.hostname();
+  input.resolv_conf_path = pod->resolv_path;
+  input.hosts_path = pod->hosts_path;
+  input.hostname_path = pod->hostname_path;
+  input.shm_path = pod->shm_path;
+  input.available_capabilities = options_.available_capabilities;
+  input.min_oom_score_adj = options_.min_oom_score_adj;
+  input.privileged_without_host_devices = handler->info.config.privileged_without_host_devices;
+  input.allowed_annotations = handler->info.config.allowed_annotations;
+  absl::StatusOr<nlohmann::json> spec = oci::BuildContainerSpec(input);
+  if (!spec.ok()) return fail(spec.status());
+  if (absl::Status s = util::WriteFileAtomically(record.state_dir + "/config.json", spec->dump(), 0600); !s.ok()) {
+    return fail(s);
+  }
+  if (!record.log_path.empty()) {
+    if (absl::Status s = util::MakeDirs(fs::path(record.log_path).parent_path().string(), 0755); !s.ok()) {
+      return fail(s);
+    }
+  }
+  absl::StatusOr<runtime::CreateResult> created = handler->runtime->Create(RequestFor(record));
+  if (!created.ok()) return fail(WithContext(created.status(), "creating the container"));
+  record.pid = created->pid;
+  record.monitor_pid = created->monitor_pid;
+  record.state = ContainerState::kCreated;
+  if (absl::Status s = Save(record); !s.ok()) return fail(s);
+  {
+    absl::MutexLock lock(&mu_);
+    records_[record.id] = record;
+  }
+  RefreshFromExitFile(record.id);
+  spdlog::info("container {} ({}) created in pod {}", record.id, config.metadata().name(), pod->id);
+  return record.id;
+}
+
+absl::StatusOr<std::string> ContainerManager::ResolveId(const std::string& id) const {
+  if (id.empty()) return absl::InvalidArgumentError("container_id is empty");
+  absl::ReaderMutexLock lock(&mu_);
+  if (records_.contains(id)) return id;
+  std::string match;
+  for (auto it = records_.lower_bound(id); it != records_.end() && absl::StartsWith(it->first, id); ++it) {
+    if (!match.empty()) return absl::InvalidArgumentError(absl::StrCat("container id prefix \"", id, "\" is ambiguous"));
+    match = it->first;
+  }
+  if (match.empty()) return absl::NotFoundError(absl::StrCat("container \"", id, "\" not found"));
+  return match;
+}
+
+absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
+  absl::StatusOr<std::string> id = ResolveId(id_or_prefix);
+  if (!id.ok()) return id.status();
+  std::shared_ptr<absl::Mutex> op = OperationLock(*id);
+  absl::MutexLock op_lock(op.get());
+  absl::StatusOr<ContainerRecord> record = Get(*id);
+  if (!record.ok()) return record.status();
+  if (record->state != ContainerState::kCreated) {
+    return absl::FailedPreconditionError(absl::StrCat("container ", *id, " is not in the created state"));
+  }
+  absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);
+  if (!handler.ok()) return handler.status();
+  const absl::Status started = handler->runtime->Start(RequestFor(*record));
+  absl::MutexLock lock(&mu_);
+  ContainerRecord& current = records_.at(*id);
+  if (!started.ok()) {
+    current.state = ContainerState::kExited;
+    current.exit_code = 128;
+    current.reason = "StartError";
+    current.message = std::string(started.message());
+    current.finished_at_ns = util::NowNanos();
+    (void)Save(current);
+    return WithContext(started, "starting the container");
+  }
+  current.started_at_ns = util::NowNanos();
+  if (current.state == ContainerState::kCreated) current.state = ContainerState::kRunning;
+  ApplyExitFile(current);
+  return Save(current);
+}
+
+absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono::seconds timeout) {
+  absl::StatusOr<std::string> id = ResolveId(id_or_prefix);
+  if (!id.ok()) return id.status();
+  std::shared_ptr<absl::Mutex> op = OperationLock(*id);
+  absl::MutexLock op_lock(op.get());
+  RefreshFromExitFile(*id);
+  absl::StatusOr<ContainerRecord> record = Get(*id);
+  if (!record.ok()) return record.status();
+  if (record->state == ContainerState::kExited) return absl::OkStatus();
+  absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);
+  if (!handler.ok()) return handler.status();
+  if (timeout.count() > 0 && record->state == ContainerState::kRunning) {
+    if (absl::Status s = handler->runtime->Kill(*id, record->stop_signal); !s.ok()) return s;
+    if (WaitForExit(*id, timeout)) return absl::OkStatus();
+    spdlog::info("container {} did not stop within {} s; sending SIGKILL", *id, timeout.count());
+  }
+  if (absl::Status s = handler->runtime->Kill(*id, SIGKILL); !s.ok()) return s;
+  if (!WaitForExit(*id, kKillGrace)) {
+    return absl::DeadlineExceededError(absl::StrCat("container ", *id, " did not exit after SIGKILL"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
+  absl::StatusOr<std::string> id = ResolveId(id_or_prefix);
+  if (absl::IsNotFound(id.status())) return absl::OkStatus();  // removal is idempotent
+  if (!id.ok()) return id.status();
+  if (absl::Status s = Stop(*id, std::chrono::seconds(0)); !s.ok()) return WithContext(s, "force-stopping");
+  std::shared_ptr<absl::Mutex> op = OperationLock(*id);
+  absl::MutexLock op_lock(op.get());
+  absl::StatusOr<ContainerRecord> record = Get(*id);
+  if (!record.ok()) return absl::OkStatus();
+  if (absl::Status s = Discard(*record); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  records_.erase(*id);
+  op_locks_.erase(*id);
+  spdlog::info("container {} removed", *id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ContainerRecord> ContainerManager::Get(const std::string& id_or_prefix) const {
+  absl::StatusOr<std::string> id = ResolveId(id_or_prefix);
+  if (!id.ok()) return id.status();
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = records_.find(*id);
+  if (it == records_.end()) return absl::NotFoundError(absl::StrCat("container \"", *id, "\" not found"));
+  return it->second;
+}
+
+std::vector<ContainerRecord> ContainerManager::List() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<ContainerRecord> out;
+  out.reserve(records_.size());
+  for (const auto& [id, record] : records_) out.push_back(record);
+  return out;
+}
+
+absl::StatusOr<runtime::ExecResult> ContainerManager::ExecSync(const std::string& id_or_prefix,
+                                                               const std::vector<std::string>& cmd,
+                                                               std::chrono::seconds timeout) {
+  if (cmd.empty()) return absl::InvalidArgumentError("cmd is empty");
+  absl::StatusOr<ContainerRecord> record = Get(id_or_prefix);
+  if (!record.ok()) return record.status();
+  if (record->state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(absl::StrCat("container ", record->id, " is not running"));
+  }
+  absl::StatusOr<std::string> spec_text = util::ReadFile(record->state_dir + "/config.json");
+  if (!spec_text.ok()) return spec_text.status();
+  nlohmann::json process = nlohmann::json::parse(*spec_text, nullptr, false).value("process", nlohmann::json::object());
+  process["args"] = cmd;
+  process["terminal"] = false;
+  absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);
+  if (!handler.ok()) return handler.status();
+  absl::StatusOr<runtime::ExecResult> result =
+      handler->runtime->ExecSync(record->id, record->state_dir, process.dump(), timeout);
+  if (result.ok() && result->timed_out) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("command ", cmd.front(), " in container ", record->id, " timed out after ", timeout.count(), " s"));
+  }
+  return result;
+}
+
+absl::Status ContainerManager::ReopenLog(const std::string& id_or_prefix) {
+  absl::StatusOr<ContainerRecord> record = Get(id_or_prefix);
+  if (!record.ok()) return record.status();
+  if (record->state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(absl::StrCat("container ", record->id, " is not running"));
+  }
+  absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);
+  if (!handler.ok()) return handler.status();
+  return handler->runtime->ReopenLog(RequestFor(*record));
+}
+
+absl::Status ContainerManager::StopAllInPod(const std::string& pod_id) {
+  for (const ContainerRecord& record : List()) {
+    if (record.pod_id != pod_id) continue;
+    if (absl::Status s = Stop(record.id, std::chrono::seconds(0)); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ContainerManager::RemoveAllInPod(const std::string& pod_id) {
+  for (const ContainerRecord& record : List()) {
+    if (record.pod_id != pod_id) continue;
+    if (absl::Status s = Remove(record.id); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+bool ContainerManager::ImageInUse(const std::string& image_id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  for (const auto& [id, record] : records_) {
+    if (record.image_id == image_id) return true;
+  }
+  return false;
+}
+
+}  // namespace cloison::container

@@ -1,0 +1,85 @@
+#include "cloison/container/container_record.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace cloison::container {
+namespace {
+
+const char* StateName(ContainerState state) {
+  switch (state) {
+    case ContainerState::kCreating:
+      return "creating";
+    case ContainerState::kCreated:
+      return "created";
+    case ContainerState::kRunning:
+      return "running";
+    case ContainerState::kExited:
+      return "exited";
+  }
+  return "exited";
+}
+
+ContainerState StateFromName(const std::string& name) {
+  if (name == "creating") return ContainerState::kCreating;
+  if (name == "created") return ContainerState::kCreated;
+  if (name == "running") return ContainerState::kRunning;
+  return ContainerState::kExited;
+}
+
+}  // namespace
+
+nlohmann::json ContainerRecordToJson(const ContainerRecord& r) {
+  std::string config_json;
+  (void)google::protobuf::util::MessageToJsonString(r.config, &config_json);
+  return {{"id", r.id},
+          {"podId", r.pod_id},
+          {"handler", r.handler},
+          {"config", nlohmann::json::parse(config_json, nullptr, false)},
+          {"imageName", r.image_name},
+          {"imageId", r.image_id},
+          {"imageRef", r.image_ref},
+          {"state", StateName(r.state)},
+          {"createdAt", r.created_at_ns},
+          {"startedAt", r.started_at_ns},
+          {"finishedAt", r.finished_at_ns},
+          {"exitCode", r.exit_code},
+          {"reason", r.reason},
+          {"message", r.message},
+          {"pid", r.pid},
+          {"monitorPid", r.monitor_pid},
+          {"logPath", r.log_path},
+          {"stateDir", r.state_dir},
+          {"stopSignal", r.stop_signal}};
+}
+
+absl::StatusOr<ContainerRecord> ContainerRecordFromJson(const nlohmann::json& j) {
+  try {
+    ContainerRecord r;
+    r.id = j.at("id").get<std::string>();
+    r.pod_id = j.at("podId").get<std::string>();
+    r.handler = j.at("handler").get<std::string>();
+    const auto status = google::protobuf::util::JsonStringToMessage(j.at("config").dump(), &r.config);
+    if (!status.ok()) return absl::DataLossError(absl::StrCat("container ", r.id, ": bad config: ", status.ToString()));
+    r.image_name = j.at("imageName").get<std::string>();
+    r.image_id = j.at("imageId").get<std::string>();
+    r.image_ref = j.at("imageRef").get<std::string>();
+    r.state = StateFromName(j.at("state").get<std::string>());
+    r.created_at_ns = j.at("createdAt").get<int64_t>();
+    r.started_at_ns = j.at("startedAt").get<int64_t>();
+    r.finished_at_ns = j.at("finishedAt").get<int64_t>();
+    r.exit_code = j.at("exitCode").get<int32_t>();
+    r.reason = j.at("reason").get<std::string>();
+    r.message = j.at("message").get<std::string>();
+    r.pid = j.at("pid").get<int>();
+    r.monitor_pid = j.at("monitorPid").get<int>();
+    r.log_path = j.at("logPath").get<std::string>();
+    r.state_dir = j.at("stateDir").get<std::string>();
+    r.stop_signal = j.at("stopSignal").get<int>();
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat("container record: ", e.what()));
+  }
+}
+
+}  // namespace cloison::container

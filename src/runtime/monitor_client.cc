@@ -1,0 +1,47 @@
+#include "cloison/runtime/monitor_client.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "cloison/util/unique_fd.h"
+
+namespace cloison::runtime {
+
+absl::StatusOr<nlohmann::json> CallMonitor(const std::string& control_socket, const nlohmann::json& request,
+                                           std::chrono::milliseconds timeout) {
+  sockaddr_un addr{};
+  if (control_socket.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat("control socket path too long: ", control_socket));
+  }
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, control_socket.c_str(), control_socket.size() + 1);
+  util::UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("container monitor not reachable at ", control_socket, ": ", std::strerror(errno)));
+  }
+  const std::string packet = request.dump();
+  if (send(fd.get(), packet.data(), packet.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(packet.size())) {
+    return absl::UnavailableError(absl::StrCat("writing to ", control_socket, ": ", std::strerror(errno)));
+  }
+  pollfd pfd{fd.get(), POLLIN, 0};
+  const int ready = poll(&pfd, 1, static_cast<int>(timeout.count()));
+  if (ready == 0) {
+    return absl::DeadlineExceededError(absl::StrCat("container monitor did not answer \"", request.value("op", ""),
+                                                    "\" within ", timeout.count(), " ms"));
+  }
+  char buffer[65536];
+  const ssize_t n = recv(fd.get(), buffer, sizeof(buffer), 0);
+  if (n <= 0) return absl::UnavailableError(absl::StrCat("container monitor closed ", control_socket));
+  nlohmann::json reply = nlohmann::json::parse(std::string(buffer, static_cast<size_t>(n)), nullptr, false);
+  if (!reply.is_object()) return absl::InternalError("container monitor sent a malformed reply");
+  return reply;
+}
+
+}  // namespace cloison::runtime

@@ -1,0 +1,370 @@
+#include "cloison/sandbox/sandbox_manager.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cloison/oci/cgroups_path.h"
+#include "cloison/oci/spec_builder.h"
+#include "cloison/runtime/socket_dir.h"
+#include "cloison/sandbox/namespace_pinner.h"
+#include "cloison/sandbox/pause_rootfs.h"
+#include "cloison/sandbox/pod_files.h"
+#include "cloison/sandbox/shm.h"
+#include "cloison/util/atomic_file.h"
+#include "cloison/util/ids.h"
+#include "cloison/util/logging.h"
+#include "cloison/util/unix_socket.h"
+
+namespace cloison::sandbox {
+namespace {
+
+namespace v1 = ::runtime::v1;
+
+constexpr std::chrono::seconds kInfraStopGrace{10};
+
+absl::Status WithContext(const absl::Status& status, absl::string_view context) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat(context, ": ", status.message()));
+}
+
+std::string HostHostname() {
+  char name[256] = {};
+  gethostname(name, sizeof(name) - 1);
+  return name;
+}
+
+}  // namespace
+
+std::string SandboxNameKey(const v1::PodSandboxMetadata& metadata) {
+  return absl::StrCat(metadata.name(), "_", metadata.namespace_(), "_", metadata.uid(), "_", metadata.attempt());
+}
+
+SandboxManager::SandboxManager(SandboxManagerOptions options, runtime::RuntimeSet& runtimes)
+    : options_(std::move(options)), runtimes_(runtimes), store_(options_.root_dir + "/sandboxes") {}
+
+void SandboxManager::SetContainerHooks(PodHook stop_all, PodHook remove_all) {
+  stop_containers_ = std::move(stop_all);
+  remove_containers_ = std::move(remove_all);
+}
+
+std::string SandboxManager::ExitFile(const std::string& container_id) const {
+  return absl::StrCat(options_.state_dir, "/exits/", container_id);
+}
+
+std::shared_ptr<absl::Mutex> SandboxManager::OperationLock(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<absl::Mutex>& entry = op_locks_[id];
+  if (!entry) entry = std::make_shared<absl::Mutex>();
+  return entry;
+}
+
+absl::Status SandboxManager::Save(const SandboxRecord& record) {
+  return store_.Save(record.id, SandboxRecordToJson(record));
+}
+
+void SandboxManager::Publish(const SandboxRecord& record) {
+  absl::MutexLock lock(&mu_);
+  records_[record.id] = record;
+}
+
+absl::Status SandboxManager::Recover() {
+  if (absl::Status s = store_.Start(); !s.ok()) return s;
+  std::map<std::string, std::string> errors;
+  for (const auto& [id, json] : store_.LoadAll(&errors)) {
+    absl::StatusOr<SandboxRecord> record = SandboxRecordFromJson(json);
+    if (!record.ok()) {
+      spdlog::error("skipping sandbox record {}: {}", id, record.status().message());
+      continue;
+    }
+    if (record->state == SandboxState::kCreating) {
+      spdlog::warn("pod sandbox {}: RunPodSandbox was interrupted; releasing what it left", id);
+      (void)ReleaseNodeResources(*record);
+      std::error_code ec;
+      std::filesystem::remove_all(record->dir, ec);
+      (void)store_.Delete(id);
+      continue;
+    }
+    if (record->infra_running && !record->infra_container_id.empty() &&
+        access(ExitFile(record->infra_container_id).c_str(), F_OK) == 0) {
+      record->infra_running = false;
+    }
+    Publish(*record);
+  }
+  for (const auto& [path, reason] : errors) spdlog::error("unreadable sandbox record {}: {}", path, reason);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& config, const std::string& handler_name) {
+  const v1::PodSandboxMetadata& metadata = config.metadata();
+  if (metadata.name().empty()) return absl::InvalidArgumentError("config.metadata.name is empty");
+  if (metadata.namespace_().empty()) return absl::InvalidArgumentError("config.metadata.namespace is empty");
+  if (metadata.uid().empty()) return absl::InvalidArgumentError("config.metadata.uid is empty");
+  absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(handler_name);
+  if (!handler.ok()) return WithContext(handler.status(), "runtime_handler");
+
+  const std::string key = SandboxNameKey(metadata);
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, existing] : records_) {
+      if (SandboxNameKey(existing.config.metadata()) == key) {
+        return absl::AlreadyExistsError(absl::StrCat("pod sandbox ", key, " already exists as ", id));
+      }
+    }
+    if (!reserved_names_.insert(key).second) {
+      return absl::AlreadyExistsError(absl::StrCat("pod sandbox ", key, " is being created"));
+    }
+  }
+  struct Unreserve {
+    SandboxManager* self;
+    std::string key;
+    ~Unreserve() {
+      absl::MutexLock lock(&self->mu_);
+      self->reserved_names_.erase(key);
+    }
+  } unreserve{this, key};
+
+  SandboxRecord record;
+  record.id = util::NewObjectId();
+  record.config = config;
+  record.runtime_handler = handler->name;
+  record.created_at_ns = util::NowNanos();
+  record.dir = absl::StrCat(options_.state_dir, "/sandboxes/", record.id);
+  const v1::NamespaceOption& ns = config.linux().security_context().namespace_options();
+  record.host_network = ns.network() == v1::NamespaceMode::NODE;
+  record.host_ipc = ns.ipc() == v1::NamespaceMode::NODE;
+  record.host_pid = ns.pid() == v1::NamespaceMode::NODE;
+  record.cgroup_parent = config.linux().cgroup_parent();
+  if (absl::Status s = Save(record); !s.ok()) return s;  // the crash-recovery marker
+
+  auto fail = [&](const absl::Status& status) {
+    (void)ReleaseNodeResources(record);
+    std::error_code ec;
+    std::filesystem::remove_all(record.dir, ec);
+    (void)store_.Delete(record.id);
+    return status;
+  };
+  if (absl::Status s = util::MakeDirs(record.dir, 0711); !s.ok()) return fail(s);
+
+  PinRequest pin;
+  pin.network = !record.host_network;
+  pin.ipc = !record.host_ipc;
+  pin.uts = !record.host_network;
+  pin.hostname = record.host_network ? "" : config.hostname();
+  pin.sysctls = {config.linux().sysctls().begin(), config.linux().sysctls().end()};
+  pin.dir = record.dir + "/ns";
+  absl::StatusOr<PinnedNamespaces> pinned = PinNamespaces(pin);
+  if (!pinned.ok()) return fail(pinned.status());
+  record.netns_path = pinned->network;
+  record.ipcns_path = pinned->ipc;
+  record.utsns_path = pinned->uts;
+
+  PodFilesSpec files_spec;
+  files_spec.hostname = record.host_network || config.hostname().empty() ? HostHostname() : config.hostname();
+  files_spec.dns_config = config.dns_config();
+  absl::StatusOr<PodFilePaths> files = WritePodFiles(record.dir, files_spec);
+  if (!files.ok()) return fail(files.status());
+  record.hostname_path = files->hostname;
+  record.hosts_path = files->hosts;
+  record.resolv_path = files->resolv_conf;
+
+  if (!record.host_ipc) {
+    record.shm_path = record.dir + "/shm";
+    if (absl::Status s = MountShm(record.shm_path); !s.ok()) {
+      record.shm_path.clear();
+      return fail(s);
+    }
+  }
+
+  const bool shared_pid = ns.pid() == v1::NamespaceMode::POD;
+  if (shared_pid || handler->info.config.sandbox_mode == config::SandboxMode::kInfra) {
+    if (absl::Status s = StartInfraContainer(record, *handler); !s.ok()) {
+      return fail(WithContext(s, "starting the pod's infra container"));
+    }
+  }
+  record.state = SandboxState::kReady;
+  if (absl::Status s = Save(record); !s.ok()) return fail(s);
+  Publish(record);
+  spdlog::info("pod sandbox {} ({}) ready on handler {}", record.id, key, record.runtime_handler);
+  return record.id;
+}
+
+absl::Status SandboxManager::StartInfraContainer(SandboxRecord& record, const runtime::ResolvedHandler& handler) {
+  const std::string rootfs = options_.state_dir + "/pause-rootfs";
+  if (absl::Status s = BuildPauseRootfs(options_.pause_binary, rootfs); !s.ok()) return s;
+  record.infra_container_id = util::NewObjectId();
+  const std::string infra_dir = record.dir + "/infra";
+  if (absl::Status s = util::MakeDirs(infra_dir, 0700); !s.ok()) return s;
+  if (absl::Status s = Save(record); !s.ok()) return s;  // so recovery can delete it
+
+  oci::ContainerSpecInput input;
+  input.container_id = record.infra_container_id;
+  input.sandbox_id = record.id;
+  input.sandbox_config = &record.config;
+  input.rootfs = rootfs;
+  input.namespaces.network = record.netns_path;
+  input.namespaces.ipc = record.ipcns_path;
+  input.namespaces.uts = record.utsns_path;
+  input.namespaces.host_network = record.host_network;
+  input.namespaces.host_ipc = record.host_ipc;
+  input.namespaces.host_pid = record.host_pid;
+  input.cgroups_path = oci::ContainerCgroupsPath(record.cgroup_parent, record.infra_container_id, options_.systemd_cgroup);
+  input.hostname = record.config.hostname();
+  input.available_capabilities = options_.available_capabilities;
+  input.min_oom_score_adj = options_.min_oom_score_adj;
+  input.privileged_without_host_devices = handler.info.config.privileged_without_host_devices;
+  input.allowed_annotations = handler.info.config.allowed_annotations;
+  input.sandbox_container = true;
+  absl::StatusOr<nlohmann::json> spec = oci::BuildContainerSpec(input);
+  if (!spec.ok()) return spec.status();
+  if (absl::Status s = util::WriteFileAtomically(infra_dir + "/config.json", spec->dump(), 0600); !s.ok()) return s;
+
+  runtime::CreateRequest request;
+  request.id = record.infra_container_id;
+  request.bundle = infra_dir;
+  request.state_dir = infra_dir;
+  request.socket_dir = runtime::MonitorSocketDir(options_.state_dir, record.infra_container_id);
+  request.exit_file = ExitFile(record.infra_container_id);
+  absl::StatusOr<runtime::CreateResult> created = handler.runtime->Create(request);
+  if (!created.ok()) return created.status();
+  record.infra_pid = created->pid;
+  if (absl::Status s = handler.runtime->Start(request); !s.ok()) return s;
+  record.infra_running = true;
+  return absl::OkStatus();
+}
+
+absl::Status SandboxManager::StopInfraContainer(SandboxRecord& record) {
+  if (record.infra_container_id.empty() || !record.infra_running) return absl::OkStatus();
+  absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record.runtime_handler);
+  if (!handler.ok()) return handler.status();
+  const std::string exit_file = ExitFile(record.infra_container_id);
+  (void)handler->runtime->Kill(record.infra_container_id, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + kInfraStopGrace;
+  while (access(exit_file.c_str(), F_OK) != 0 && std::chrono::steady_clock::now() < deadline) {
+    usleep(20000);
+  }
+  if (access(exit_file.c_str(), F_OK) != 0) (void)handler->runtime->Kill(record.infra_container_id, SIGKILL);
+  record.infra_running = false;
+  return absl::OkStatus();
+}
+
+absl::Status SandboxManager::ReleaseNodeResources(SandboxRecord& record) {
+  absl::Status result;
+  if (!record.infra_container_id.empty()) {
+    if (absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record.runtime_handler); handler.ok()) {
+      result.Update(handler->runtime->Delete(record.infra_container_id));
+    }
+    unlink(ExitFile(record.infra_container_id).c_str());
+    std::error_code ec;
+    std::filesystem::remove_all(runtime::MonitorSocketDir(options_.state_dir, record.infra_container_id), ec);
+    record.infra_running = false;
+  }
+  if (!record.shm_path.empty()) {
+    result.Update(UnmountShm(record.shm_path));
+  }
+  PinnedNamespaces pinned{record.netns_path, record.ipcns_path, record.utsns_path};
+  if (absl::Status s = UnpinNamespaces(pinned); s.ok()) {
+    record.netns_path.clear();
+    record.ipcns_path.clear();
+    record.utsns_path.clear();
+  } else {
+    result.Update(s);
+  }
+  return result;
+}
+
+absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
+  std::string id;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    absl::StatusOr<std::string> resolved = ResolveIdLocked(id_or_prefix);
+    if (!resolved.ok()) return resolved.status();
+    id = *resolved;
+  }
+  std::shared_ptr<absl::Mutex> op = OperationLock(id);
+  absl::MutexLock op_lock(op.get());
+  absl::StatusOr<SandboxRecord> record = Get(id);
+  if (!record.ok()) return record.status();
+  if (stop_containers_) {
+    if (absl::Status s = stop_containers_(id); !s.ok()) return WithContext(s, "stopping the pod's containers");
+  }
+  if (absl::Status s = StopInfraContainer(*record); !s.ok()) return s;
+  // The namespaces and /dev/shm stay until RemovePodSandbox: containers that were stopped
+  // may still be inspected, and kubelet removes the pod right after.
+  record->state = SandboxState::kNotReady;
+  if (absl::Status s = Save(*record); !s.ok()) return s;
+  Publish(*record);
+  return absl::OkStatus();
+}
+
+absl::Status SandboxManager::Remove(const std::string& id_or_prefix) {
+  std::string id;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    absl::StatusOr<std::string> resolved = ResolveIdLocked(id_or_prefix);
+    if (absl::IsNotFound(resolved.status())) return absl::OkStatus();  // removal is idempotent
+    if (!resolved.ok()) return resolved.status();
+    id = *resolved;
+  }
+  std::shared_ptr<absl::Mutex> op = OperationLock(id);
+  absl::MutexLock op_lock(op.get());
+  absl::StatusOr<SandboxRecord> record = Get(id);
+  if (!record.ok()) return absl::OkStatus();
+  if (remove_containers_) {
+    if (absl::Status s = remove_containers_(id); !s.ok()) return WithContext(s, "removing the pod's containers");
+  }
+  if (absl::Status s = StopInfraContainer(*record); !s.ok()) return s;
+  if (absl::Status s = ReleaseNodeResources(*record); !s.ok()) return s;
+  std::error_code ec;
+  std::filesystem::remove_all(record->dir, ec);
+  if (absl::Status s = store_.Delete(id); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  records_.erase(id);
+  op_locks_.erase(id);
+  spdlog::info("pod sandbox {} removed", id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> SandboxManager::ResolveIdLocked(const std::string& id) const {
+  if (id.empty()) return absl::InvalidArgumentError("pod_sandbox_id is empty");
+  if (records_.contains(id)) return id;
+  std::string match;
+  for (auto it = records_.lower_bound(id); it != records_.end() && absl::StartsWith(it->first, id); ++it) {
+    if (!match.empty()) return absl::InvalidArgumentError(absl::StrCat("pod sandbox id prefix \"", id, "\" is ambiguous"));
+    match = it->first;
+  }
+  if (match.empty()) return absl::NotFoundError(absl::StrCat("pod sandbox \"", id, "\" not found"));
+  return match;
+}
+
+absl::StatusOr<SandboxRecord> SandboxManager::Get(const std::string& id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  absl::StatusOr<std::string> resolved = ResolveIdLocked(id);
+  if (!resolved.ok()) return resolved.status();
+  return records_.at(*resolved);
+}
+
+std::vector<SandboxRecord> SandboxManager::List() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<SandboxRecord> out;
+  for (const auto& [id, record] : records_) out.push_back(record);
+  return out;
+}
+
+bool SandboxManager::OnContainerExit(const std::string& container_id) {
+  absl::MutexLock lock(&mu_);
+  for (auto& [id, record] : records_) {
+    if (record.infra_container_id != container_id) continue;
+    if (record.infra_running) {
+      record.infra_running = false;
+      (void)Save(record);
+    }
+    return true;
+  }
+  return false;
+}
+
+}  // namespace cloison::sandbox

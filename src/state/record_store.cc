@@ -1,0 +1,57 @@
+#include "cloison/state/record_store.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cloison/util/atomic_file.h"
+#include "cloison/util/unix_socket.h"
+
+namespace cloison::state {
+
+RecordStore::RecordStore(std::string dir) : dir_(std::move(dir)) {}
+
+absl::Status RecordStore::Start() {
+  if (absl::Status s = util::MakeDirs(dir_, 0700); !s.ok()) return s;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    if (!absl::EndsWith(entry.path().filename().string(), ".json")) std::filesystem::remove(entry.path(), ec);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RecordStore::Save(const std::string& id, const nlohmann::json& record) {
+  return util::WriteFileAtomically(absl::StrCat(dir_, "/", id, ".json"), record.dump());
+}
+
+absl::Status RecordStore::Delete(const std::string& id) {
+  const std::string path = absl::StrCat(dir_, "/", id, ".json");
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return absl::InternalError(absl::StrCat("removing ", path, ": ", std::strerror(errno)));
+  }
+  return util::SyncDirectory(dir_);
+}
+
+std::map<std::string, nlohmann::json> RecordStore::LoadAll(std::map<std::string, std::string>* errors) const {
+  std::map<std::string, nlohmann::json> records;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    const std::string file = entry.path().filename().string();
+    if (!absl::EndsWith(file, ".json")) continue;
+    const std::string name = file.substr(0, file.size() - 5);
+    absl::StatusOr<std::string> text = util::ReadFile(entry.path().string());
+    nlohmann::json record = text.ok() ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+    if (!record.is_object()) {
+      if (errors) (*errors)[entry.path().string()] = text.ok() ? "not a JSON object" : std::string(text.status().message());
+      continue;
+    }
+    records[name] = std::move(record);
+  }
+  return records;
+}
+
+}  // namespace cloison::state

@@ -1,0 +1,93 @@
+#include "cloison/storage/overlay_rootfs.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "cloison/util/unix_socket.h"
+
+namespace cloison::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The kernel takes at most one page of mount options.
+constexpr size_t kMaxMountData = 4095;
+
+bool IsMountPoint(const std::string& path) {
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(mountinfo, line)) {
+    std::vector<std::string> fields = absl::StrSplit(line, ' ');
+    if (fields.size() > 4 && fields[4] == path) return true;
+  }
+  return false;
+}
+
+absl::Status Errno(absl::string_view what, const std::string& path) {
+  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+}  // namespace
+
+OverlayRootfs::OverlayRootfs(std::string dir) : dir_(std::move(dir)) {}
+
+std::string OverlayRootfs::MountPoint(const std::string& container_id) const {
+  return absl::StrCat(dir_, "/", container_id, "/merged");
+}
+
+bool OverlayRootfs::IsMounted(const std::string& container_id) const {
+  return IsMountPoint(MountPoint(container_id));
+}
+
+absl::StatusOr<std::string> OverlayRootfs::Mount(const std::string& container_id,
+                                                 const std::vector<std::string>& layer_dirs) {
+  const std::string base = absl::StrCat(dir_, "/", container_id);
+  const std::string merged = MountPoint(container_id);
+  if (IsMountPoint(merged)) return merged;
+  for (const char* sub : {"upper", "work", "merged", "empty"}) {
+    if (absl::Status s = util::MakeDirs(absl::StrCat(base, "/", sub), 0755); !s.ok()) return s;
+  }
+  // overlayfs lists the top layer first.
+  std::vector<std::string> lower(layer_dirs.rbegin(), layer_dirs.rend());
+  if (lower.empty()) lower.push_back(base + "/empty");
+  const std::string options = absl::StrCat("lowerdir=", absl::StrJoin(lower, ":"), ",upperdir=", base,
+                                           "/upper,workdir=", base, "/work");
+  if (options.size() > kMaxMountData) {
+    return absl::FailedPreconditionError(absl::StrCat("image has too many layers for one overlay mount (",
+                                                      layer_dirs.size(), " layers, ", options.size(),
+                                                      " bytes of mount options)"));
+  }
+  if (mount("overlay", merged.c_str(), "overlay", 0, options.c_str()) != 0) {
+    return Errno("mounting overlay rootfs at", merged);
+  }
+  return merged;
+}
+
+absl::Status OverlayRootfs::Unmount(const std::string& container_id) {
+  const std::string merged = MountPoint(container_id);
+  while (IsMountPoint(merged)) {
+    if (umount2(merged.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+      return Errno("unmounting", merged);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OverlayRootfs::Remove(const std::string& container_id) {
+  if (absl::Status s = Unmount(container_id); !s.ok()) return s;
+  std::error_code ec;
+  fs::remove_all(absl::StrCat(dir_, "/", container_id), ec);
+  if (ec) return absl::InternalError(absl::StrCat("removing ", dir_, "/", container_id, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+}  // namespace cloison::storage

@@ -1,0 +1,313 @@
+// Integration tests of pods and containers on the real runc, through cloisond and
+// cloison-monitor, with images pulled from a real docker-registry on loopback.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "cri_client.h"
+#include "local_registry.h"
+#include "nlohmann/json.hpp"
+
+namespace cloison::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+
+// Mount points under `dir` in this (the host's) mount namespace.
+std::vector<std::string> MountsUnder(const std::string& dir) {
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  std::vector<std::string> found;
+  std::string line;
+  while (std::getline(mountinfo, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devices, root, mount_point;
+    fields >> id >> parent >> devices >> root >> mount_point;
+    if (mount_point.rfind(dir, 0) == 0) found.push_back(mount_point);
+  }
+  return found;
+}
+
+class PodLifecycle : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    registry_ = LocalRegistry::Start();
+    ASSERT_NE(registry_, nullptr);
+    registry_->Push("busybox", "library/busybox:1.0");
+    image_ = registry_->host() + "/library/busybox:1.0";
+    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+    client_ = std::make_unique<CriClient>(daemon_);
+    ASSERT_TRUE(client_->Pull(image_).ok());
+    log_dir_ = (daemon_.dir().path() / "pod-logs").string();
+  }
+
+  void TearDown() override {
+    // Every test leaves nothing running: remove what is left and check no mount leaked.
+    if (daemon_.pid() > 0) {
+      for (const v1::PodSandbox& pod : client_->ListPods()) {
+        EXPECT_TRUE(client_->StopPod(pod.id()).ok());
+        EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
+      }
+      EXPECT_THAT(MountsUnder(daemon_.dir().path().string()), ::testing::IsEmpty()) << daemon_.Log();
+    }
+  }
+
+  // Runs a pod and one started container running `command`.
+  std::pair<std::string, std::string> RunOne(const std::string& name, const std::vector<std::string>& command,
+                                             v1::NamespaceMode pid_mode = v1::NamespaceMode::CONTAINER) {
+    std::string pod_id, container_id;
+    pod_config_ = PodConfig(name, log_dir_, pid_mode);
+    grpc::Status status = client_->RunPod(pod_config_, &pod_id);
+    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+    status = client_->Create(pod_id, ContainerConfig(name + "-c", image_, command), pod_config_, &container_id);
+    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+    status = client_->Start(container_id);
+    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+    return {pod_id, container_id};
+  }
+
+  std::unique_ptr<LocalRegistry> registry_;
+  std::string image_;
+  CloisondProcess daemon_;
+  std::unique_ptr<CriClient> client_;
+  std::string log_dir_;
+  v1::PodSandboxConfig pod_config_;
+};
+
+TEST_F(PodLifecycle, TheKubeletSequence) {
+  auto [pod_id, container_id] = RunOne("web", {"sh", "-c", "echo started; exec sleep 1000"});
+
+  v1::PodSandboxStatusResponse pod_status;
+  ASSERT_TRUE(client_->PodStatus(pod_id, &pod_status, true).ok());
+  EXPECT_EQ(pod_status.status().state(), v1::SANDBOX_READY);
+  EXPECT_EQ(pod_status.status().metadata().name(), "web");
+  EXPECT_EQ(pod_status.status().runtime_handler(), "runc");
+  EXPECT_GT(pod_status.status().created_at(), 0);
+  EXPECT_TRUE(pod_status.info().contains("info"));
+
+  const v1::ContainerStatus running = client_->StatusOf(container_id);
+  EXPECT_EQ(running.state(), v1::CONTAINER_RUNNING);
+  EXPECT_GT(running.started_at(), 0);
+  EXPECT_EQ(running.image().image(), image_);
+  EXPECT_THAT(running.image_ref(), HasSubstr("@sha256:"));
+  EXPECT_THAT(running.image_id(), ::testing::StartsWith("sha256:"));
+  EXPECT_EQ(running.log_path(), log_dir_ + "/web-c.log");
+
+  // Filters: pod id, state, labels, id prefix.
+  v1::ContainerFilter by_pod;
+  by_pod.set_pod_sandbox_id(pod_id);
+  EXPECT_EQ(client_->List(by_pod).size(), 1u);
+  v1::ContainerFilter exited;
+  exited.mutable_state()->set_state(v1::CONTAINER_EXITED);
+  EXPECT_TRUE(client_->List(exited).empty());
+  v1::ContainerFilter by_label;
+  (*by_label.mutable_label_selector())["container"] = "web-c";
+  EXPECT_EQ(client_->List(by_label).size(), 1u);
+  (*by_label.mutable_label_selector())["container"] = "other";
+  EXPECT_TRUE(client_->List(by_label).empty());
+  v1::ContainerFilter by_prefix;
+  by_prefix.set_id(container_id.substr(0, 12));
+  EXPECT_EQ(client_->List(by_prefix).size(), 1u);
+  v1::PodSandboxFilter pods_by_label;
+  (*pods_by_label.mutable_label_selector())["app"] = "web";
+  EXPECT_EQ(client_->ListPods(pods_by_label).size(), 1u);
+  v1::PodSandboxFilter not_ready;
+  not_ready.mutable_state()->set_state(v1::SANDBOX_NOTREADY);
+  EXPECT_TRUE(client_->ListPods(not_ready).empty());
+
+  // Pod identity inside the container.
+  v1::ExecSyncResponse exec;
+  ASSERT_TRUE(client_->Exec(container_id, {"uname", "-n"}, 10, &exec).ok());
+  EXPECT_EQ(exec.stdout(), "web\n");
+
+  // sleep as PID 1 ignores SIGTERM: the stop escalates to SIGKILL after the timeout.
+  const auto stop_started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(client_->Stop(container_id, 1).ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - stop_started, std::chrono::milliseconds(900));
+  const v1::ContainerStatus stopped = client_->StatusOf(container_id);
+  EXPECT_EQ(stopped.state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(stopped.exit_code(), 137);
+  EXPECT_EQ(stopped.reason(), "Error");
+  EXPECT_GE(stopped.finished_at(), stopped.started_at());
+  ASSERT_TRUE(client_->Stop(container_id, 1).ok());  // idempotent
+
+  ASSERT_TRUE(client_->Remove(container_id).ok());
+  v1::ContainerStatusResponse gone;
+  EXPECT_EQ(client_->Status(container_id, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(client_->StopPod(pod_id).ok());
+  ASSERT_TRUE(client_->StopPod(pod_id).ok());  // kubelet repeats it
+  ASSERT_TRUE(client_->PodStatus(pod_id, &pod_status).ok());
+  EXPECT_EQ(pod_status.status().state(), v1::SANDBOX_NOTREADY);
+  ASSERT_TRUE(client_->RemovePod(pod_id).ok());
+  ASSERT_TRUE(client_->RemovePod(pod_id).ok());
+  EXPECT_TRUE(client_->ListPods().empty());
+  EXPECT_THAT(MountsUnder(daemon_.dir().path().string()), ::testing::IsEmpty());
+}
+
+TEST_F(PodLifecycle, ExitCodesReasonsAndLogs) {
+  auto [pod_id, failing] = RunOne("exits", {"sh", "-c", "echo out; echo err >&2; printf partial; exit 3"});
+  const v1::ContainerStatus failed = client_->WaitExited(failing);
+  EXPECT_EQ(failed.state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(failed.exit_code(), 3);
+  EXPECT_EQ(failed.reason(), "Error");
+
+  std::string ok_id;
+  ASSERT_TRUE(client_->Create(pod_id, ContainerConfig("ok", image_, {"true"}), pod_config_, &ok_id).ok());
+  ASSERT_TRUE(client_->Start(ok_id).ok());
+  const v1::ContainerStatus completed = client_->WaitExited(ok_id);
+  EXPECT_EQ(completed.exit_code(), 0);
+  EXPECT_EQ(completed.reason(), "Completed");
+
+  const std::string log = CloisondProcess::ReadFile(log_dir_ + "/exits-c.log");
+  const std::string timestamp = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z";
+  EXPECT_THAT(log, ::testing::ContainsRegex(timestamp + " stdout F out\n"));
+  EXPECT_THAT(log, ::testing::ContainsRegex(timestamp + " stderr F err\n"));
+  EXPECT_THAT(log, ::testing::ContainsRegex(timestamp + " stdout P partial"));
+
+  // A container cannot start twice.
+  EXPECT_EQ(client_->Start(ok_id).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(PodLifecycle, ReopenContainerLogAfterRotation) {
+  auto [pod_id, id] = RunOne("rotate", {"sh", "-c", "echo one; sleep 1; echo two; sleep 1000"});
+  const std::string log = log_dir_ + "/rotate-c.log";
+  for (int i = 0; i < 100 && CloisondProcess::ReadFile(log).find("one") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::filesystem::rename(log, log + ".1");
+  ASSERT_TRUE(client_->ReopenLog(id).ok());
+  for (int i = 0; i < 150 && CloisondProcess::ReadFile(log).find("two") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_THAT(CloisondProcess::ReadFile(log + ".1"), HasSubstr("stdout F one"));
+  EXPECT_THAT(CloisondProcess::ReadFile(log), HasSubstr("stdout F two"));
+  EXPECT_THAT(CloisondProcess::ReadFile(log), ::testing::Not(HasSubstr("one")));
+}
+
+TEST_F(PodLifecycle, ExecSyncOutputExitCodeAndTimeout) {
+  auto [pod_id, id] = RunOne("exec", {"sleep", "1000"});
+  v1::ExecSyncResponse response;
+  ASSERT_TRUE(client_->Exec(id, {"sh", "-c", "echo to-out; echo to-err >&2; exit 7"}, 10, &response).ok());
+  EXPECT_EQ(response.stdout(), "to-out\n");
+  EXPECT_EQ(response.stderr(), "to-err\n");
+  EXPECT_EQ(response.exit_code(), 7);
+
+  const auto started = std::chrono::steady_clock::now();
+  const grpc::Status timed_out = client_->Exec(id, {"sleep", "100"}, 1, &response);
+  EXPECT_EQ(timed_out.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << timed_out.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  // The timed-out process is gone.
+  ASSERT_TRUE(client_->Exec(id, {"/bin/busybox", "ps", "-o", "args"}, 10, &response).ok());
+  EXPECT_THAT(response.stdout(), HasSubstr("sleep 1000"));
+  EXPECT_THAT(response.stdout(), ::testing::Not(HasSubstr("sleep 100\n")));
+
+  EXPECT_EQ(client_->Exec(id, {}, 10, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(PodLifecycle, NameCollisionsAreAlreadyExists) {
+  auto [pod_id, id] = RunOne("dup", {"sleep", "1000"});
+  std::string other;
+  grpc::Status status = client_->RunPod(pod_config_, &other);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(status.error_message(), HasSubstr(pod_id));
+  status = client_->Create(pod_id, ContainerConfig("dup-c", image_, {"true"}), pod_config_, &other);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(status.error_message(), HasSubstr(id));
+}
+
+TEST_F(PodLifecycle, BadRequestsNameTheField) {
+  std::string id;
+  v1::PodSandboxConfig config = PodConfig("", log_dir_);
+  grpc::Status status = client_->RunPod(config, &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("config.metadata.name"));
+  status = client_->RunPod(PodConfig("x", log_dir_), &id, "no-such-handler");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("no-such-handler"));
+  EXPECT_THAT(status.error_message(), HasSubstr("runc"));
+
+  auto [pod_id, container_id] = RunOne("bad", {"sleep", "1000"});
+  status = client_->Create(pod_id, ContainerConfig("c2", registry_->host() + "/nothing:here", {"true"}), pod_config_, &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("config.image.image"));
+  status = client_->Create("0123456789abcdef", ContainerConfig("c3", image_, {"true"}), pod_config_, &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  v1::ContainerStatusResponse response;
+  EXPECT_EQ(client_->Status("feedfacefeedface", &response).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(PodLifecycle, SharedPidNamespaceRunsThePauseInfraContainer) {
+  auto [pod_id, id] = RunOne("shared", {"sleep", "1000"}, v1::NamespaceMode::POD);
+  v1::ExecSyncResponse response;
+  ASSERT_TRUE(client_->Exec(id, {"cat", "/proc/1/cmdline"}, 10, &response).ok());
+  EXPECT_EQ(response.stdout().substr(0, 6), std::string("/pause", 6));
+  // Infra containers are not listed as containers.
+  EXPECT_EQ(client_->List().size(), 1u);
+}
+
+TEST_F(PodLifecycle, ImageInUseCannotBeRemoved) {
+  auto [pod_id, id] = RunOne("inuse", {"sleep", "1000"});
+  const grpc::Status status = client_->RemoveImage(image_);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  ASSERT_TRUE(client_->Remove(id).ok());
+  EXPECT_TRUE(client_->RemoveImage(image_).ok());
+}
+
+TEST_F(PodLifecycle, ContainersSurviveADaemonCrash) {
+  auto [pod_id, survivor] = RunOne("survivor", {"sleep", "1000"});
+  std::string quitter;
+  ASSERT_TRUE(client_->Create(pod_id, ContainerConfig("quitter", image_, {"sh", "-c", "sleep 2; exit 4"}),
+                              pod_config_, &quitter)
+                  .ok());
+  ASSERT_TRUE(client_->Start(quitter).ok());
+  kill(daemon_.pid(), SIGKILL);
+  ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // the quitter exits while cloisond is down
+  ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+  client_ = std::make_unique<CriClient>(daemon_);
+
+  EXPECT_EQ(client_->List().size(), 2u);
+  EXPECT_EQ(client_->StatusOf(survivor).state(), v1::CONTAINER_RUNNING);
+  v1::ExecSyncResponse response;
+  ASSERT_TRUE(client_->Exec(survivor, {"echo", "alive"}, 10, &response).ok());
+  EXPECT_EQ(response.stdout(), "alive\n");
+  const v1::ContainerStatus quit = client_->StatusOf(quitter);
+  EXPECT_EQ(quit.state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(quit.exit_code(), 4);
+  // And exits after the restart are seen too.
+  ASSERT_TRUE(client_->Stop(survivor, 0).ok());
+  EXPECT_EQ(client_->StatusOf(survivor).exit_code(), 137);
+}
+
+TEST_F(PodLifecycle, CrashDuringCreateLeaksNothing) {
+  std::string pod_id;
+  pod_config_ = PodConfig("crashy", log_dir_);
+  ASSERT_TRUE(client_->RunPod(pod_config_, &pod_id).ok());
+  std::jthread creator([&] {
+    std::string id;
+    (void)client_->Create(pod_id, ContainerConfig("victim", image_, {"sleep", "1000"}), pod_config_, &id);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  kill(daemon_.pid(), SIGKILL);
+  ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
+  creator.join();
+  ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+  client_ = std::make_unique<CriClient>(daemon_);
+  // Whatever point the crash hit, the container either exists completely or not at all.
+  for (const v1::Container& container : client_->List()) {
+    EXPECT_NE(container.state(), v1::CONTAINER_UNKNOWN);
+    ASSERT_TRUE(client_->Remove(container.id()).ok());
+  }
+  std::vector<std::string> leftovers;
+  for (const auto& entry : std::filesystem::directory_iterator(daemon_.dir().path() / "state/containers")) {
+    leftovers.push_back(entry.path().string());
+  }
+  EXPECT_THAT(leftovers, ::testing::IsEmpty());
+  EXPECT_EQ(MountsUnder((daemon_.dir().path() / "root/storage").string()).size(), 0u);
+}
+
+}  // namespace
+}  // namespace cloison::testing
