@@ -22,6 +22,7 @@ runtime_packages=(
 )
 test_packages=(
   docker-registry skopeo umoci busybox-static apache2-utils openssl python3
+  jq curl  # bench/ scripts
 )
 
 export DEBIAN_FRONTEND=noninteractive
