@@ -26,6 +26,8 @@ std::string UsageText() {
          "\n"
          "Commands:\n"
          "  config               print the effective configuration as TOML and exit\n"
+         "  check-handlers       run a throwaway container on each runtime handler, print\n"
+         "                       what works on this node and exit (1 if any handler fails)\n"
          "\n"
          "Flags:\n"
          "  --config PATH        main config file (default /etc/cloison/cloison.toml if present)\n"
@@ -54,6 +56,10 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
     }
     if (arg == "config" && invocation.command == Command::kServe) {
       invocation.command = Command::kPrintConfig;
+      continue;
+    }
+    if (arg == "check-handlers" && invocation.command == Command::kServe) {
+      invocation.command = Command::kCheckHandlers;
       continue;
     }
     std::string name = arg;

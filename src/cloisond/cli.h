@@ -1,5 +1,6 @@
 // cloisond's command line: `cloisond [flags]` serves, `cloisond config` prints the effective
-// configuration as TOML, `cloisond --version` and `--help` print and exit.
+// configuration as TOML, `cloisond check-handlers` tries each runtime handler (check_handlers.h),
+// `cloisond --version` and `--help` print and exit.
 #pragma once
 
 #include <string>
@@ -10,7 +11,7 @@
 
 namespace cloison::cloisond {
 
-enum class Command { kServe, kPrintConfig, kVersion, kHelp };
+enum class Command { kServe, kPrintConfig, kCheckHandlers, kVersion, kHelp };
 
 struct Invocation {
   Command command = Command::kServe;

@@ -9,12 +9,15 @@
 
 #include "cloison/container/container_manager.h"
 #include "cloison/image/image_manager.h"
+#include "cloison/network/network_manager.h"
 #include "cloison/runtime/exit_watcher.h"
 #include "cloison/runtime/handler_table.h"
 #include "cloison/runtime/runtime_set.h"
 #include "cloison/sandbox/sandbox_manager.h"
 #include "cloison/server/cri_server.h"
 #include "cloison/server/live_config.h"
+#include "cloison/server/stream_backend.h"
+#include "cloison/streaming/streaming_server.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/process_limits.h"
 #include "cloison/util/unix_socket.h"
@@ -41,11 +44,12 @@ void Reload(const config::ConfigSources& sources, server::LiveConfig& live_confi
   config::Config applied = *current.config;
   applied.runtimes = next->runtimes;
   applied.default_runtime = next->default_runtime;
+  applied.untrusted_workload_runtime = next->untrusted_workload_runtime;
   applied.log_level = next->log_level;
   if (next->root != applied.root || next->state != applied.state || next->listen != applied.listen ||
       next->cgroup_driver != applied.cgroup_driver || next->network != applied.network ||
-      next->shutdown_timeout != applied.shutdown_timeout) {
-    spdlog::warn("SIGHUP: only runtimes, default_runtime and log_level are reloaded; "
+      next->streaming != applied.streaming || next->shutdown_timeout != applied.shutdown_timeout) {
+    spdlog::warn("SIGHUP: only runtimes, default_runtime, untrusted_workload_runtime and log_level are reloaded; "
                  "restart cloisond to apply the other changes");
   }
   util::SetLogLevel(applied.log_level);
@@ -99,10 +103,13 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
 
   const std::vector<std::string> capabilities = util::HeldCapabilities();
   const int64_t min_oom_score_adj = util::MinimumOomScoreAdj();
+  network::NetworkManager network(
+      {config.network.cni_config_dir, config.network.cni_plugin_dirs, config.root + "/cni"});
   sandbox::SandboxManager sandboxes({config.state, config.root, BesideDaemon("cloison-pause"), systemd_cgroup,
-                                     capabilities, min_oom_score_adj},
-                                    runtimes);
-  container::ContainerManager containers({config.state, config.root, systemd_cgroup, capabilities, min_oom_score_adj},
+                                     capabilities, min_oom_score_adj, config.seccomp_profile_root},
+                                    runtimes, network);
+  container::ContainerManager containers({config.state, config.root, systemd_cgroup, capabilities, min_oom_score_adj,
+                                          config.seccomp_profile_root},
                                          runtimes, sandboxes, images);
   sandboxes.SetContainerHooks([&](const std::string& pod) { return containers.StopAllInPod(pod); },
                               [&](const std::string& pod) { return containers.RemoveAllInPod(pod); });
@@ -120,8 +127,17 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
     return 1;
   }
 
+  server::StreamBackend stream_backend(config.state, containers, sandboxes, runtimes);
+  absl::StatusOr<std::unique_ptr<streaming::StreamingServer>> streaming =
+      streaming::StreamingServer::Start(config.streaming.address, config.streaming.port, stream_backend);
+  if (!streaming.ok()) {
+    spdlog::critical("cannot start the streaming server: {}", streaming.status().message());
+    return 1;
+  }
+  spdlog::info("streaming server (exec, attach, port-forward) on {}", (*streaming)->base_url());
+
   absl::StatusOr<std::unique_ptr<server::CriServer>> server =
-      server::CriServer::Start(config.listen, live_config, images, sandboxes, containers);
+      server::CriServer::Start(config.listen, live_config, images, sandboxes, containers, **streaming);
   if (!server.ok()) {
     spdlog::critical("cannot serve the CRI on {}: {}", config.listen, server.status().message());
     return 1;

@@ -1,6 +1,7 @@
 // cloisond: the Cloison CRI daemon's entry point.
 #include <iostream>
 
+#include "check_handlers.h"
 #include "cli.h"
 #include "cloison/config/loader.h"
 #include "cloison/config/serialize.h"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
       std::cout << cloisond::UsageText();
       return 0;
     case cloisond::Command::kPrintConfig:
+    case cloisond::Command::kCheckHandlers:
     case cloisond::Command::kServe:
       break;
   }
@@ -35,5 +37,6 @@ int main(int argc, char** argv) {
     std::cout << config::ToToml(*loaded);
     return 0;
   }
+  if (invocation->command == cloisond::Command::kCheckHandlers) return cloisond::CheckHandlers(*loaded);
   return cloisond::RunDaemon(invocation->sources, *loaded);
 }

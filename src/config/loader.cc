@@ -179,6 +179,23 @@ absl::Status ReadChecked(const toml::value& value, absl::string_view key,
   return absl::OkStatus();
 }
 
+absl::Status ApplyStreaming(const toml::value& table, Config& config) {
+  if (absl::Status s = RequireTable(table, "streaming"); !s.ok()) return s;
+  for (const auto& [key, value] : table.as_table()) {
+    const std::string full = absl::StrCat("streaming.", key);
+    absl::Status s;
+    if (key == "address") {
+      s = ReadChecked(value, full, ValidateIpAddress, config.streaming.address);
+    } else if (key == "port") {
+      s = ReadInt(value, full, 0, 65535, config.streaming.port);
+    } else {
+      s = Bad(value, full, "unknown key");
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyTopLevel(const std::string& key, const toml::value& value, Config& config) {
   if (key == "root") return ReadChecked(value, key, ValidateAbsolutePath, config.root);
   if (key == "state") return ReadChecked(value, key, ValidateAbsolutePath, config.state);
@@ -196,7 +213,12 @@ absl::Status ApplyTopLevel(const std::string& key, const toml::value& value, Con
   }
   if (key == "shutdown_timeout") return ReadInt(value, key, 1, 3600, config.shutdown_timeout);
   if (key == "default_runtime") return ReadString(value, key, config.default_runtime);
+  if (key == "untrusted_workload_runtime") return ReadString(value, key, config.untrusted_workload_runtime);
+  if (key == "seccomp_profile_root") {
+    return ReadChecked(value, key, ValidateAbsolutePath, config.seccomp_profile_root);
+  }
   if (key == "network") return ApplyNetwork(value, config);
+  if (key == "streaming") return ApplyStreaming(value, config);
   if (key == "image") return ApplyImage(value, config);
   if (key == "registries") {
     if (absl::Status s = RequireTable(value, key); !s.ok()) return s;
@@ -278,14 +300,23 @@ absl::Status ApplyFlags(const ConfigSources& sources, Config& config) {
   return absl::OkStatus();
 }
 
+// OK when `handler` names a [runtimes.<name>] table; the error names `key` and the tables.
+absl::Status RequireHandler(absl::string_view key, const std::string& handler, const Config& config) {
+  if (config.runtimes.contains(handler)) return absl::OkStatus();
+  std::vector<std::string> names;
+  for (const auto& [name, table] : config.runtimes) names.push_back(name);
+  return absl::InvalidArgumentError(absl::StrCat(key, ": \"", handler, "\" names no [runtimes.", handler,
+                                                 "] table (configured handlers: ", absl::StrJoin(names, ", "), ")"));
+}
+
 // Checks what no single layer can and fills values derived from others.
 absl::Status Finalize(Config& config) {
-  if (!config.runtimes.contains(config.default_runtime)) {
-    std::vector<std::string> names;
-    for (const auto& [name, handler] : config.runtimes) names.push_back(name);
-    return absl::InvalidArgumentError(absl::StrCat(
-        "default_runtime: \"", config.default_runtime, "\" names no [runtimes.",
-        config.default_runtime, "] table (configured handlers: ", absl::StrJoin(names, ", "), ")"));
+  if (absl::Status s = RequireHandler("default_runtime", config.default_runtime, config); !s.ok()) return s;
+  if (!config.untrusted_workload_runtime.empty()) {
+    if (absl::Status s = RequireHandler("untrusted_workload_runtime", config.untrusted_workload_runtime, config);
+        !s.ok()) {
+      return s;
+    }
   }
   for (auto& [name, handler] : config.runtimes) {
     if (handler.runtime_path.empty()) handler.runtime_path = name;

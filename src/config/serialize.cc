@@ -29,9 +29,14 @@ std::string ToToml(const Config& config) {
       << "cgroup_driver = " << Quote(config.cgroup_driver) << "\n"
       << "shutdown_timeout = " << config.shutdown_timeout << "\n"
       << "default_runtime = " << Quote(config.default_runtime) << "\n"
+      << "untrusted_workload_runtime = " << Quote(config.untrusted_workload_runtime) << "\n"
+      << "seccomp_profile_root = " << Quote(config.seccomp_profile_root) << "\n"
       << "\n[network]\n"
       << "cni_config_dir = " << Quote(config.network.cni_config_dir) << "\n"
       << "cni_plugin_dirs = " << QuoteAll(config.network.cni_plugin_dirs) << "\n"
+      << "\n[streaming]\n"
+      << "address = " << Quote(config.streaming.address) << "\n"
+      << "port = " << config.streaming.port << "\n"
       << "\n[image]\n"
       << "search_registries = " << QuoteAll(config.image.search_registries) << "\n"
       << "max_concurrent_downloads = " << config.image.max_concurrent_downloads << "\n";
@@ -88,9 +93,12 @@ nlohmann::json ToJson(const Config& config) {
       {"cgroup_driver", config.cgroup_driver},
       {"shutdown_timeout", config.shutdown_timeout},
       {"default_runtime", config.default_runtime},
+      {"untrusted_workload_runtime", config.untrusted_workload_runtime},
+      {"seccomp_profile_root", config.seccomp_profile_root},
       {"network",
        {{"cni_config_dir", config.network.cni_config_dir},
         {"cni_plugin_dirs", config.network.cni_plugin_dirs}}},
+      {"streaming", {{"address", config.streaming.address}, {"port", config.streaming.port}}},
       {"image",
        {{"search_registries", config.image.search_registries},
         {"max_concurrent_downloads", config.image.max_concurrent_downloads}}},

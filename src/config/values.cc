@@ -1,5 +1,8 @@
 #include "cloison/config/values.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
@@ -40,6 +43,15 @@ absl::Status ValidateCgroupDriver(absl::string_view text) {
   if (text == "cgroupfs" || text == "systemd") return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat("\"", text, "\" is not a cgroup driver (use \"cgroupfs\" or \"systemd\")"));
+}
+
+absl::Status ValidateIpAddress(absl::string_view text) {
+  const std::string address(text);
+  unsigned char parsed[sizeof(in6_addr)];
+  if (inet_pton(AF_INET, address.c_str(), parsed) == 1 || inet_pton(AF_INET6, address.c_str(), parsed) == 1) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not an IP address"));
 }
 
 absl::Status ValidateAbsolutePath(absl::string_view text) {

@@ -10,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "cloison/oci/cgroups_path.h"
 #include "cloison/oci/image_config.h"
+#include "cloison/oci/resources.h"
 #include "cloison/oci/spec_builder.h"
+#include "cloison/runtime/runsc_quirks.h"
 #include "cloison/runtime/socket_dir.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/ids.h"
@@ -274,10 +276,12 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   input.hosts_path = pod->hosts_path;
   input.hostname_path = pod->hostname_path;
   input.shm_path = pod->shm_path;
-  input.available_capabilities = options_.available_capabilities;
+  input.available_capabilities = runtime::GrantableCapabilities(handler->info, options_.available_capabilities);
   input.min_oom_score_adj = options_.min_oom_score_adj;
   input.privileged_without_host_devices = handler->info.config.privileged_without_host_devices;
   input.allowed_annotations = handler->info.config.allowed_annotations;
+  input.seccomp_profile_root = options_.seccomp_profile_root;
+  input.host_lsms = oci::DetectHostLsms();
   absl::StatusOr<nlohmann::json> spec = oci::BuildContainerSpec(input);
   if (!spec.ok()) return fail(spec.status());
   if (absl::Status s = util::WriteFileAtomically(record.state_dir + "/config.json", spec->dump(), 0600); !s.ok()) {
@@ -437,6 +441,44 @@ absl::Status ContainerManager::ReopenLog(const std::string& id_or_prefix) {
   absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);
   if (!handler.ok()) return handler.status();
   return handler->runtime->ReopenLog(RequestFor(*record));
+}
+
+absl::Status ContainerManager::UpdateResources(const std::string& id_or_prefix,
+                                               const v1::LinuxContainerResources& resources) {
+  absl::StatusOr<std::string> id = ResolveId(id_or_prefix);
+  if (!id.ok()) return id.status();
+  std::shared_ptr<absl::Mutex> op = OperationLock(*id);
+  absl::MutexLock op_lock(op.get());
+  RefreshFromExitFile(*id);
+  absl::StatusOr<ContainerRecord> record = Get(*id);
+  if (!record.ok()) return record.status();
+  if (record->state != ContainerState::kCreated && record->state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(absl::StrCat("container ", *id, " is neither created nor running"));
+  }
+  absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);
+  if (!handler.ok()) return handler.status();
+  const nlohmann::json limits = oci::LinuxResources(resources);
+  if (absl::Status s = handler->runtime->Update(*id, record->state_dir, limits.dump()); !s.ok()) {
+    return WithContext(s, "updating the container's resources");
+  }
+  const std::string spec_path = record->state_dir + "/config.json";
+  if (absl::StatusOr<std::string> text = util::ReadFile(spec_path); text.ok()) {
+    nlohmann::json spec = nlohmann::json::parse(*text, nullptr, false);
+    if (spec.is_object()) {
+      nlohmann::json& current = spec["linux"]["resources"];
+      if (!current.is_object()) current = nlohmann::json::object();
+      for (const char* key : {"cpu", "memory", "hugepageLimits", "unified"}) current.erase(key);
+      current.update(limits);
+      (void)util::WriteFileAtomically(spec_path, spec.dump(), 0600);
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  ContainerRecord& current = records_.at(*id);
+  v1::LinuxContainerResources* stored = current.config.mutable_linux()->mutable_resources();
+  const int64_t oom_score_adj = stored->oom_score_adj();
+  *stored = resources;
+  stored->set_oom_score_adj(oom_score_adj);
+  return Save(current);
 }
 
 absl::Status ContainerManager::StopAllInPod(const std::string& pod_id) {

@@ -29,6 +29,8 @@ constexpr size_t kMaxCapture = 16 << 20;
 // kDrainLimit; after a timeout kill, for kGrace at most.
 constexpr auto kGrace = std::chrono::milliseconds(500);
 constexpr auto kDrainLimit = std::chrono::seconds(5);
+// How long `<runtime> kill` of a timed-out exec may take.
+constexpr auto kKillLimit = std::chrono::seconds(5);
 
 struct ExecResult {
   int exit_code = -1;
@@ -70,10 +72,34 @@ absl::StatusOr<util::UniqueFd> OpenOutput(const std::string& path) {
   return fd;
 }
 
-void KillExec(const std::string& pid_file, pid_t runtime_pid) {
+pid_t ReadPid(const std::string& pid_file) {
   absl::StatusOr<std::string> text = util::ReadFile(pid_file);
   pid_t pid = 0;
-  if (text.ok() && absl::SimpleAtoi(*text, &pid) && pid > 0) kill(pid, SIGKILL);
+  return text.ok() && absl::SimpleAtoi(*text, &pid) && pid > 0 ? pid : 0;
+}
+
+// Runs `<runtime> kill --pid N <id> KILL` for the exec'd process inside the container, for
+// at most kKillLimit.
+void KillInsideContainer(const MonitorOptions& options, pid_t internal_pid) {
+  absl::StatusOr<pid_t> killer = Spawn(
+      RuntimeCommand(options, {"kill", "--pid", std::to_string(internal_pid), options.id, "KILL"}), Stdio{});
+  if (!killer.ok()) return;
+  const Clock::time_point until = Clock::now() + kKillLimit;
+  while (waitpid(*killer, nullptr, WNOHANG) == 0) {
+    if (Clock::now() >= until) {
+      kill(*killer, SIGKILL);
+      waitpid(*killer, nullptr, 0);
+      return;
+    }
+    usleep(10 * 1000);
+  }
+}
+
+void KillExec(const MonitorOptions& options, const std::string& pid_file, pid_t runtime_pid) {
+  if (options.kill_with_runtime) {
+    if (const pid_t internal = ReadPid(pid_file + ".internal"); internal > 0) KillInsideContainer(options, internal);
+  }
+  if (const pid_t pid = ReadPid(pid_file); pid > 0) kill(pid, SIGKILL);
   kill(runtime_pid, SIGKILL);
 }
 
@@ -106,9 +132,11 @@ absl::StatusOr<ExecResult> Execute(const MonitorOptions& options) {
   }
   const std::string pid_file = options.stdout_file + ".pid";
   unlink(pid_file.c_str());
-  absl::StatusOr<pid_t> runtime = Spawn(
-      RuntimeCommand(options, {"exec", "--process", options.process_spec, "--pid-file", pid_file, options.id}),
-      Stdio{-1, write_ends[0].get(), write_ends[1].get()});
+  unlink((pid_file + ".internal").c_str());
+  std::vector<std::string> exec = {"exec", "--process", options.process_spec, "--pid-file", pid_file};
+  if (options.kill_with_runtime) exec.insert(exec.end(), {"--internal-pid-file", pid_file + ".internal"});
+  exec.push_back(options.id);
+  absl::StatusOr<pid_t> runtime = Spawn(RuntimeCommand(options, exec), Stdio{-1, write_ends[0].get(), write_ends[1].get()});
   write_ends[0].reset();
   write_ends[1].reset();
   if (!runtime.ok()) return runtime.status();
@@ -130,7 +158,7 @@ absl::StatusOr<ExecResult> Execute(const MonitorOptions& options) {
       if (!reading || now >= *stop_reading) break;
     }
     if (!status && !result.timed_out && now >= deadline) {
-      KillExec(pid_file, *runtime);
+      KillExec(options, pid_file, *runtime);
       result.timed_out = true;
       last_activity = now;
       continue;
@@ -159,6 +187,7 @@ absl::StatusOr<ExecResult> Execute(const MonitorOptions& options) {
     }
   }
   unlink(pid_file.c_str());
+  unlink((pid_file + ".internal").c_str());
   for (const Sink& sink : sinks) {
     if (!sink.status.ok()) return sink.status;
   }

@@ -33,6 +33,7 @@ std::map<std::string, Target> FlagTable(MonitorOptions& o) {
       {"--stdout-file", &o.stdout_file},
       {"--stderr-file", &o.stderr_file},
       {"--timeout", &o.timeout_seconds},
+      {"--kill-with-runtime", &o.kill_with_runtime},
   };
 }
 

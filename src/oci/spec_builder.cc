@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/status/status.h"
@@ -13,6 +14,7 @@
 #include "cloison/oci/mounts.h"
 #include "cloison/oci/process.h"
 #include "cloison/oci/resources.h"
+#include "cloison/oci/seccomp_profile.h"
 #include "cloison/oci/user_lookup.h"
 
 namespace cloison::oci {
@@ -84,6 +86,53 @@ absl::StatusOr<DeviceRules> Devices(const ContainerSpecInput& in, const v1::Cont
     for (const json& rule : host->cgroup) rules.cgroup.push_back(rule);
   }
   return rules;
+}
+
+// The CRI's deprecated string forms, still sent by older kubelets.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+std::string DeprecatedSeccompPath(const v1::LinuxContainerSecurityContext& sc) {
+  return sc.seccomp_profile_path();
+}
+std::string DeprecatedSeccompPath(const v1::LinuxSandboxSecurityContext& sc) {
+  return sc.seccomp_profile_path();
+}
+std::string DeprecatedAppArmorProfile(const v1::LinuxContainerSecurityContext& sc) {
+  return sc.apparmor_profile();
+}
+#pragma GCC diagnostic pop
+
+// linux.seccomp (or nothing) and the AppArmor/SELinux checks, from the container's security
+// context or, for the sandbox container, the pod's.
+absl::StatusOr<std::optional<json>> Confinement(const ContainerSpecInput& in, bool privileged,
+                                                const std::vector<std::string>& capabilities,
+                                                json& process) {
+  const v1::LinuxSandboxSecurityContext& pod_sc = in.sandbox_config->linux().security_context();
+  SeccompInput seccomp;
+  LsmInput lsm;
+  if (in.sandbox_container) {
+    seccomp.profile = pod_sc.has_seccomp() ? &pod_sc.seccomp() : nullptr;
+    seccomp.deprecated_path = DeprecatedSeccompPath(pod_sc);
+    seccomp.field = "sandbox_config.linux.security_context";
+    lsm.apparmor = pod_sc.has_apparmor() ? &pod_sc.apparmor() : nullptr;
+    lsm.selinux = pod_sc.has_selinux_options() ? &pod_sc.selinux_options() : nullptr;
+  } else {
+    const v1::LinuxContainerSecurityContext& sc = in.config->linux().security_context();
+    seccomp.profile = sc.has_seccomp() ? &sc.seccomp() : nullptr;
+    seccomp.deprecated_path = DeprecatedSeccompPath(sc);
+    seccomp.field = "config.linux.security_context";
+    lsm.apparmor = sc.has_apparmor() ? &sc.apparmor() : nullptr;
+    lsm.deprecated_apparmor = DeprecatedAppArmorProfile(sc);
+    lsm.selinux = sc.has_selinux_options() ? &sc.selinux_options() : nullptr;
+  }
+  seccomp.privileged = privileged;
+  seccomp.capabilities = capabilities;
+  seccomp.profile_root = in.seccomp_profile_root;
+  lsm.privileged = privileged;
+  lsm.host = in.host_lsms;
+  lsm.field = seccomp.field;
+  if (absl::Status s = ApplyLsmOptions(lsm, process); !s.ok()) return s;
+  return SeccompForProcess(seccomp);
 }
 
 }  // namespace
@@ -158,6 +207,8 @@ absl::StatusOr<json> BuildContainerSpec(const ContainerSpecInput& in) {
       {"noNewPrivileges", sandbox || sc.no_new_privs()},
       {"oomScoreAdj", *oom},
   };
+  absl::StatusOr<std::optional<json>> seccomp = Confinement(in, privileged, caps.granted, process);
+  if (!seccomp.ok()) return seccomp.status();
 
   // mounts
   MountsInput mounts_input;
@@ -194,6 +245,7 @@ absl::StatusOr<json> BuildContainerSpec(const ContainerSpecInput& in) {
       {"devices", devices->devices},
   };
   if (!in.cgroups_path.empty()) linux_section["cgroupsPath"] = in.cgroups_path;
+  if (seccomp->has_value()) linux_section["seccomp"] = **seccomp;
   if (!mounts->rootfs_propagation.empty()) {
     linux_section["rootfsPropagation"] = mounts->rootfs_propagation;
   }

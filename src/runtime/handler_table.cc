@@ -69,6 +69,7 @@ HandlerFeatures FeaturesFromOciJson(absl::string_view features_json, bool kernel
 HandlerTable HandlerTable::Probe(const config::Config& config) {
   HandlerTable table;
   table.default_name_ = config.default_runtime;
+  table.untrusted_name_ = config.untrusted_workload_runtime;
   const bool mount_setattr = KernelHasMountSetattr();
   for (const auto& [name, handler] : config.runtimes) {
     HandlerInfo info;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cloison/runtime/monitor_client.h"
+#include "cloison/runtime/runsc_quirks.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/command.h"
 #include "cloison/util/unique_fd.h"
@@ -127,9 +129,15 @@ OciRuntimeOptions OciOptionsForHandler(const HandlerInfo& handler, bool systemd_
   options.global_args.insert(options.global_args.end(), handler.config.runtime_args.begin(),
                              handler.config.runtime_args.end());
   options.monitor_path = handler.config.monitor_path.empty() ? MonitorBesideDaemon() : handler.config.monitor_path;
-  const std::string binary = std::filesystem::path(handler.resolved_path).filename().string();
-  options.stdio_at_start = binary == "runsc";
-  options.wait_with_runtime = binary == "runsc";
+  if (IsRunsc(handler)) {
+    // The spec's seccomp profile is only applied inside the sandbox with --oci-seccomp.
+    if (std::find(options.global_args.begin(), options.global_args.end(), "--oci-seccomp") == options.global_args.end()) {
+      options.global_args.push_back("--oci-seccomp");
+    }
+    options.stdio_at_start = true;
+    options.wait_with_runtime = true;
+    options.kill_exec_with_runtime = true;
+  }
   return options;
 }
 
@@ -210,8 +218,15 @@ absl::Status OciRuntime::Kill(const std::string& id, int signal) {
   absl::StatusOr<util::CommandResult> result =
       util::RunCommand(RuntimeCommand({"kill", id, std::to_string(signal)}), kCliTimeout);
   if (!result.ok()) return result.status();
-  if (result->exit_code == 0 || MeansGone(Trimmed(*result))) return absl::OkStatus();
+  if (result->exit_code == 0 || MeansGone(Trimmed(*result)) || Stopped(id)) return absl::OkStatus();
   return absl::InternalError(absl::StrCat(options_.runtime_path, " kill ", id, ": ", Trimmed(*result)));
+}
+
+bool OciRuntime::Stopped(const std::string& id) const {
+  absl::StatusOr<util::CommandResult> result = util::RunCommand(RuntimeCommand({"state", id}), kCliTimeout);
+  if (!result.ok() || result->exit_code != 0) return false;
+  const nlohmann::json state = nlohmann::json::parse(result->stdout_text, nullptr, false);
+  return state.is_object() && state.value("status", "") == "stopped";
 }
 
 absl::Status OciRuntime::Delete(const std::string& id) {
@@ -238,6 +253,7 @@ absl::StatusOr<ExecResult> OciRuntime::ExecSync(const std::string& id, const std
   argv.insert(argv.end(), runtime_args.begin(), runtime_args.end());
   argv.insert(argv.end(), {"--process-spec", dir + "/process.json", "--stdout-file", dir + "/stdout",
                            "--stderr-file", dir + "/stderr", "--timeout", std::to_string(timeout.count())});
+  if (options_.kill_exec_with_runtime) argv.push_back("--kill-with-runtime");
   // The monitor enforces `timeout`; this bound only guards against a stuck monitor.
   const auto guard = timeout.count() > 0 ? timeout + std::chrono::seconds(30) : std::chrono::hours(24 * 365);
   absl::StatusOr<util::CommandResult> run =
@@ -257,6 +273,12 @@ absl::StatusOr<ExecResult> OciRuntime::ExecSync(const std::string& id, const std
   return result;
 }
 
+absl::StatusOr<std::vector<std::string>> OciRuntime::ExecCommand(const std::string& id,
+                                                                 const std::string& process_file,
+                                                                 const std::string& pid_file) const {
+  return RuntimeCommand({"exec", "--process", process_file, "--pid-file", pid_file, id});
+}
+
 absl::Status OciRuntime::ReopenLog(const CreateRequest& request) {
   absl::StatusOr<nlohmann::json> reply =
       CallMonitor(request.socket_dir + "/ctl", {{"op", "reopen"}}, std::chrono::seconds(10));
@@ -265,6 +287,18 @@ absl::Status OciRuntime::ReopenLog(const CreateRequest& request) {
     return absl::InternalError(absl::StrCat("reopening the log: ", reply->value("message", "unknown error")));
   }
   return absl::OkStatus();
+}
+
+absl::Status OciRuntime::Update(const std::string& id, const std::string& state_dir,
+                                const std::string& resources_json) {
+  const std::string file = state_dir + "/resources.json";
+  if (absl::Status s = util::WriteFileAtomically(file, resources_json); !s.ok()) return s;
+  absl::StatusOr<util::CommandResult> result =
+      util::RunCommand(RuntimeCommand({"update", "--resources", file, id}), kCliTimeout);
+  unlink(file.c_str());
+  if (!result.ok()) return result.status();
+  if (result->exit_code == 0) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(options_.runtime_path, " update ", id, ": ", Trimmed(*result)));
 }
 
 }  // namespace cloison::runtime

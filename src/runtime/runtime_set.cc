@@ -17,7 +17,13 @@ void RuntimeSet::Reset(const HandlerTable& table, bool systemd_cgroup) {
   absl::MutexLock lock(&mu_);
   handlers_ = std::move(handlers);
   default_name_ = table.default_name();
+  untrusted_name_ = table.untrusted_name();
   names_ = table.Names();
+}
+
+std::string RuntimeSet::untrusted_name() const {
+  absl::MutexLock lock(&mu_);
+  return untrusted_name_;
 }
 
 absl::StatusOr<ResolvedHandler> RuntimeSet::Resolve(const std::string& handler) const {
@@ -30,12 +36,14 @@ absl::StatusOr<ResolvedHandler> RuntimeSet::Resolve(const std::string& handler) 
   }
   if (!it->second.info.available()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("runtime handler \"", name, "\" is unavailable: ", it->second.info.unavailable_reason));
+        absl::StrCat("runtime handler \"", name, "\" is unavailable: ", it->second.info.unavailable_reason,
+                     " (configured handlers: ", names_, ")"));
   }
   if (!it->second.runtime) {
     return absl::FailedPreconditionError(absl::StrCat("runtime handler \"", name, "\" has runtime_type \"",
                                                       config::RuntimeTypeName(it->second.info.config.runtime_type),
-                                                      "\", which this cloison cannot drive yet"));
+                                                      "\", which this cloison cannot drive yet (configured handlers: ",
+                                                      names_, ")"));
   }
   return it->second;
 }

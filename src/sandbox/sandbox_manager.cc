@@ -9,10 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "cloison/oci/cgroups_path.h"
 #include "cloison/oci/spec_builder.h"
+#include "cloison/runtime/runsc_quirks.h"
 #include "cloison/runtime/socket_dir.h"
 #include "cloison/sandbox/namespace_pinner.h"
 #include "cloison/sandbox/pause_rootfs.h"
+#include "cloison/sandbox/pod_cgroup.h"
 #include "cloison/sandbox/pod_files.h"
+#include "cloison/sandbox/pod_handler.h"
 #include "cloison/sandbox/shm.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/ids.h"
@@ -43,8 +46,9 @@ std::string SandboxNameKey(const v1::PodSandboxMetadata& metadata) {
   return absl::StrCat(metadata.name(), "_", metadata.namespace_(), "_", metadata.uid(), "_", metadata.attempt());
 }
 
-SandboxManager::SandboxManager(SandboxManagerOptions options, runtime::RuntimeSet& runtimes)
-    : options_(std::move(options)), runtimes_(runtimes), store_(options_.root_dir + "/sandboxes") {}
+SandboxManager::SandboxManager(SandboxManagerOptions options, runtime::RuntimeSet& runtimes,
+                               network::NetworkManager& network)
+    : options_(std::move(options)), runtimes_(runtimes), network_(network), store_(options_.root_dir + "/sandboxes") {}
 
 void SandboxManager::SetContainerHooks(PodHook stop_all, PodHook remove_all) {
   stop_containers_ = std::move(stop_all);
@@ -103,7 +107,9 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   if (metadata.name().empty()) return absl::InvalidArgumentError("config.metadata.name is empty");
   if (metadata.namespace_().empty()) return absl::InvalidArgumentError("config.metadata.namespace is empty");
   if (metadata.uid().empty()) return absl::InvalidArgumentError("config.metadata.uid is empty");
-  absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(handler_name);
+  absl::StatusOr<std::string> selected = PodHandlerName(config, handler_name, runtimes_.untrusted_name());
+  if (!selected.ok()) return selected.status();
+  absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(*selected);
   if (!handler.ok()) return WithContext(handler.status(), "runtime_handler");
 
   const std::string key = SandboxNameKey(metadata);
@@ -149,6 +155,10 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   };
   if (absl::Status s = util::MakeDirs(record.dir, 0711); !s.ok()) return fail(s);
 
+  absl::StatusOr<PodCgroup> cgroup = CreatePodCgroup(config.linux());
+  if (!cgroup.ok()) return fail(cgroup.status());
+  record.created_cgroups = cgroup->created;
+
   PinRequest pin;
   pin.network = !record.host_network;
   pin.ipc = !record.host_ipc;
@@ -162,8 +172,15 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   record.ipcns_path = pinned->ipc;
   record.utsns_path = pinned->uts;
 
+  if (!record.host_network) {
+    absl::StatusOr<std::vector<std::string>> ips = network_.SetUpPod(record.id, record.netns_path, config);
+    if (!ips.ok()) return fail(WithContext(ips.status(), "setting up the pod network"));
+    record.pod_ips = *ips;
+  }
+
   PodFilesSpec files_spec;
   files_spec.hostname = record.host_network || config.hostname().empty() ? HostHostname() : config.hostname();
+  files_spec.pod_ips = record.pod_ips;
   files_spec.dns_config = config.dns_config();
   absl::StatusOr<PodFilePaths> files = WritePodFiles(record.dir, files_spec);
   if (!files.ok()) return fail(files.status());
@@ -195,7 +212,10 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
 absl::Status SandboxManager::StartInfraContainer(SandboxRecord& record, const runtime::ResolvedHandler& handler) {
   const std::string rootfs = options_.state_dir + "/pause-rootfs";
   if (absl::Status s = BuildPauseRootfs(options_.pause_binary, rootfs); !s.ok()) return s;
-  record.infra_container_id = util::NewObjectId();
+  // The infra container is the sandbox (as in containerd and CRI-O): its id is the pod's, so
+  // the sandbox-id annotation of every container names the container runsc and Kata group
+  // them around.
+  record.infra_container_id = record.id;
   const std::string infra_dir = record.dir + "/infra";
   if (absl::Status s = util::MakeDirs(infra_dir, 0700); !s.ok()) return s;
   if (absl::Status s = Save(record); !s.ok()) return s;  // so recovery can delete it
@@ -213,11 +233,13 @@ absl::Status SandboxManager::StartInfraContainer(SandboxRecord& record, const ru
   input.namespaces.host_pid = record.host_pid;
   input.cgroups_path = oci::ContainerCgroupsPath(record.cgroup_parent, record.infra_container_id, options_.systemd_cgroup);
   input.hostname = record.config.hostname();
-  input.available_capabilities = options_.available_capabilities;
+  input.available_capabilities = runtime::GrantableCapabilities(handler.info, options_.available_capabilities);
   input.min_oom_score_adj = options_.min_oom_score_adj;
   input.privileged_without_host_devices = handler.info.config.privileged_without_host_devices;
   input.allowed_annotations = handler.info.config.allowed_annotations;
   input.sandbox_container = true;
+  input.seccomp_profile_root = options_.seccomp_profile_root;
+  input.host_lsms = oci::DetectHostLsms();
   absl::StatusOr<nlohmann::json> spec = oci::BuildContainerSpec(input);
   if (!spec.ok()) return spec.status();
   if (absl::Status s = util::WriteFileAtomically(infra_dir + "/config.json", spec->dump(), 0600); !s.ok()) return s;
@@ -265,6 +287,20 @@ absl::Status SandboxManager::ReleaseNodeResources(SandboxRecord& record) {
   if (!record.shm_path.empty()) {
     result.Update(UnmountShm(record.shm_path));
   }
+  if (!record.created_cgroups.empty()) {
+    PodCgroup cgroup{record.cgroup_parent, false, record.created_cgroups};
+    if (absl::Status s = RemovePodCgroup(cgroup); s.ok()) {
+      record.created_cgroups.clear();
+    } else {
+      result.Update(s);
+    }
+  }
+  // CNI DEL while the network namespace is still pinned (a no-op when ADD never ran).
+  if (absl::Status s = network_.TearDownPod(record.id); s.ok()) {
+    record.pod_ips.clear();
+  } else {
+    result.Update(WithContext(s, "tearing down the pod network"));
+  }
   PinnedNamespaces pinned{record.netns_path, record.ipcns_path, record.utsns_path};
   if (absl::Status s = UnpinNamespaces(pinned); s.ok()) {
     record.netns_path.clear();
@@ -292,8 +328,11 @@ absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
     if (absl::Status s = stop_containers_(id); !s.ok()) return WithContext(s, "stopping the pod's containers");
   }
   if (absl::Status s = StopInfraContainer(*record); !s.ok()) return s;
-  // The namespaces and /dev/shm stay until RemovePodSandbox: containers that were stopped
-  // may still be inspected, and kubelet removes the pod right after.
+  // The pod's IPs go back now (CNI DEL, idempotent); the namespaces and /dev/shm stay until
+  // RemovePodSandbox: containers that were stopped may still be inspected, and kubelet removes
+  // the pod right after.
+  if (absl::Status s = network_.TearDownPod(id); !s.ok()) return WithContext(s, "tearing down the pod network");
+  record->pod_ips.clear();
   record->state = SandboxState::kNotReady;
   if (absl::Status s = Save(*record); !s.ok()) return s;
   Publish(*record);

@@ -39,6 +39,7 @@ nlohmann::json SandboxRecordToJson(const SandboxRecord& r) {
           {"hostIpc", r.host_ipc},
           {"hostPid", r.host_pid},
           {"netns", r.netns_path},
+          {"podIps", r.pod_ips},
           {"ipcns", r.ipcns_path},
           {"utsns", r.utsns_path},
           {"shm", r.shm_path},
@@ -46,7 +47,7 @@ nlohmann::json SandboxRecordToJson(const SandboxRecord& r) {
           {"hostsFile", r.hosts_path},
           {"resolvFile", r.resolv_path},
           {"cgroupParent", r.cgroup_parent},
-          {"createdCgroup", r.created_cgroup},
+          {"createdCgroups", r.created_cgroups},
           {"infraContainerId", r.infra_container_id},
           {"infraPid", r.infra_pid},
           {"infraRunning", r.infra_running}};
@@ -66,6 +67,7 @@ absl::StatusOr<SandboxRecord> SandboxRecordFromJson(const nlohmann::json& j) {
     r.host_ipc = j.at("hostIpc").get<bool>();
     r.host_pid = j.at("hostPid").get<bool>();
     r.netns_path = j.at("netns").get<std::string>();
+    r.pod_ips = j.value("podIps", std::vector<std::string>());  // absent in records from before CNI
     r.ipcns_path = j.at("ipcns").get<std::string>();
     r.utsns_path = j.at("utsns").get<std::string>();
     r.shm_path = j.at("shm").get<std::string>();
@@ -73,7 +75,7 @@ absl::StatusOr<SandboxRecord> SandboxRecordFromJson(const nlohmann::json& j) {
     r.hosts_path = j.at("hostsFile").get<std::string>();
     r.resolv_path = j.at("resolvFile").get<std::string>();
     r.cgroup_parent = j.at("cgroupParent").get<std::string>();
-    r.created_cgroup = j.at("createdCgroup").get<bool>();
+    r.created_cgroups = j.at("createdCgroups").get<std::vector<std::string>>();
     r.infra_container_id = j.at("infraContainerId").get<std::string>();
     r.infra_pid = j.at("infraPid").get<int>();
     r.infra_running = j.at("infraRunning").get<bool>();

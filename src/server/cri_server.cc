@@ -18,9 +18,10 @@ constexpr int kMaxMessageBytes = 16 << 20;
 constexpr mode_t kSocketMode = 0660;
 
 CriServer::CriServer(std::string socket_path, const LiveConfig& live_config, image::ImageManager& images,
-                     sandbox::SandboxManager& sandboxes, container::ContainerManager& containers)
+                     sandbox::SandboxManager& sandboxes, container::ContainerManager& containers,
+                     streaming::StreamingServer& streaming)
     : socket_path_(std::move(socket_path)),
-      runtime_service_(live_config, sandboxes, containers),
+      runtime_service_(live_config, sandboxes, containers, streaming),
       image_service_(images) {}
 
 CriServer::~CriServer() { Shutdown(std::chrono::milliseconds(0)); }
@@ -29,10 +30,11 @@ absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(const std::string& s
                                                             const LiveConfig& live_config,
                                                             image::ImageManager& images,
                                                             sandbox::SandboxManager& sandboxes,
-                                                            container::ContainerManager& containers) {
+                                                            container::ContainerManager& containers,
+                                                            streaming::StreamingServer& streaming) {
   if (absl::Status s = util::PrepareListenPath(socket_path); !s.ok()) return s;
 
-  std::unique_ptr<CriServer> server(new CriServer(socket_path, live_config, images, sandboxes, containers));
+  std::unique_ptr<CriServer> server(new CriServer(socket_path, live_config, images, sandboxes, containers, streaming));
   grpc::ServerBuilder builder;
   int bound = 0;
   builder.AddListeningPort(absl::StrCat("unix:", socket_path), grpc::InsecureServerCredentials(),

@@ -48,6 +48,13 @@ void FillPodSandboxStatus(const sandbox::SandboxRecord& record, v1::PodSandboxSt
   out.set_created_at(record.created_at_ns);
   *out.mutable_linux()->mutable_namespaces()->mutable_options() =
       record.config.linux().security_context().namespace_options();
+  for (size_t i = 0; i < record.pod_ips.size(); ++i) {
+    if (i == 0) {
+      out.mutable_network()->set_ip(record.pod_ips[i]);
+    } else {
+      out.mutable_network()->add_additional_ips()->set_ip(record.pod_ips[i]);
+    }
+  }
   *out.mutable_labels() = record.config.labels();
   *out.mutable_annotations() = record.config.annotations();
   out.set_runtime_handler(record.runtime_handler);

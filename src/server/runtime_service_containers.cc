@@ -73,6 +73,13 @@ grpc::Status RuntimeService::ExecSync(grpc::ServerContext*, const v1::ExecSyncRe
   return grpc::Status::OK;
 }
 
+grpc::Status RuntimeService::UpdateContainerResources(grpc::ServerContext*,
+                                                      const v1::UpdateContainerResourcesRequest* request,
+                                                      v1::UpdateContainerResourcesResponse*) {
+  if (!request->has_linux()) return grpc::Status::OK;  // only Windows resources: nothing to do here
+  return ToGrpcStatus(containers_.UpdateResources(request->container_id(), request->linux()));
+}
+
 grpc::Status RuntimeService::ReopenContainerLog(grpc::ServerContext*, const v1::ReopenContainerLogRequest* request,
                                                 v1::ReopenContainerLogResponse*) {
   return ToGrpcStatus(containers_.ReopenLog(request->container_id()));

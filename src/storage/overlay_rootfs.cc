@@ -40,6 +40,10 @@ absl::Status Errno(absl::string_view what, const std::string& path) {
 
 OverlayRootfs::OverlayRootfs(std::string dir) : dir_(std::move(dir)) {}
 
+std::string OverlayRootfs::UpperDir(const std::string& container_id) const {
+  return absl::StrCat(dir_, "/", container_id, "/upper");
+}
+
 std::string OverlayRootfs::MountPoint(const std::string& container_id) const {
   return absl::StrCat(dir_, "/", container_id, "/merged");
 }

@@ -4,12 +4,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cloison/util/unique_fd.h"
@@ -30,16 +32,26 @@ int WaitForExit(pid_t pid) {
   return -1;
 }
 
-// Reads both pipes until they close or the deadline passes. Returns false on timeout.
-bool DrainUntilClosed(UniqueFd& out_fd, UniqueFd& err_fd, CommandResult& result,
-                      std::chrono::steady_clock::time_point deadline) {
+// Writes what is left of the program's stdin without blocking; closes it when all is written
+// or the program stopped reading. A socket rather than a pipe, so MSG_NOSIGNAL spares SIGPIPE.
+void FeedStdin(UniqueFd& in_fd, absl::string_view& pending) {
+  const ssize_t n = send(in_fd.get(), pending.data(), pending.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n > 0) pending.remove_prefix(static_cast<size_t>(n));
+  if (pending.empty() || (n < 0 && errno != EAGAIN && errno != EINTR)) in_fd.reset();
+}
+
+// Feeds stdin and reads both pipes until they close or the deadline passes. Returns false on
+// timeout.
+bool DrainUntilClosed(UniqueFd& in_fd, absl::string_view stdin_data, UniqueFd& out_fd, UniqueFd& err_fd,
+                      CommandResult& result, std::chrono::steady_clock::time_point deadline) {
   while (out_fd.valid() || err_fd.valid()) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    pollfd fds[2] = {{out_fd.get(), POLLIN, 0}, {err_fd.get(), POLLIN, 0}};
-    const int ready = poll(fds, 2, static_cast<int>(left.count()));
+    pollfd fds[3] = {{out_fd.get(), POLLIN, 0}, {err_fd.get(), POLLIN, 0}, {in_fd.get(), POLLOUT, 0}};
+    const int ready = poll(fds, 3, static_cast<int>(left.count()));
     if (ready < 0 && errno != EINTR) return false;
+    if (fds[2].revents != 0) FeedStdin(in_fd, stdin_data);
     UniqueFd* pipes[2] = {&out_fd, &err_fd};
     std::string* sinks[2] = {&result.stdout_text, &result.stderr_text};
     for (int i = 0; i < 2; ++i) {
@@ -76,6 +88,11 @@ absl::StatusOr<std::string> FindExecutable(const std::string& name) {
 
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          std::chrono::milliseconds timeout) {
+  return RunCommand(argv, timeout, CommandInput{});
+}
+
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                         std::chrono::milliseconds timeout, const CommandInput& input) {
   if (argv.empty()) return absl::InvalidArgumentError("RunCommand: empty argv");
   absl::StatusOr<std::string> program = FindExecutable(argv[0]);
   if (!program.ok()) return program.status();
@@ -86,10 +103,24 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   UniqueFd out_read(out_pipe[0]), out_write(out_pipe[1]);
   if (pipe2(err_pipe, O_CLOEXEC) != 0) return absl::InternalError(std::strerror(errno));
   UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
+  UniqueFd in_write, in_read;
+  if (!input.stdin_data.empty()) {
+    int in_pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0) {
+      return absl::InternalError(std::strerror(errno));
+    }
+    in_write.reset(in_pair[0]);
+    in_read.reset(in_pair[1]);
+    shutdown(in_read.get(), SHUT_WR);
+  }
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (in_read.valid()) {
+    posix_spawn_file_actions_adddup2(&actions, in_read.get(), 0);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
   posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
   // The child starts with default signal dispositions and an empty mask, whatever the daemon
@@ -106,19 +137,29 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const absl::string_view name = absl::string_view(*entry).substr(0, absl::string_view(*entry).find('='));
+    bool replaced = false;
+    for (const std::string& extra : input.env) replaced = replaced || absl::StartsWith(extra, absl::StrCat(name, "="));
+    if (!replaced) env.push_back(*entry);
+  }
+  for (const std::string& extra : input.env) env.push_back(const_cast<char*>(extra.c_str()));
+  env.push_back(nullptr);
   pid_t pid = 0;
-  const int spawn_error = posix_spawn(&pid, program->c_str(), &actions, &attr, args.data(), environ);
+  const int spawn_error = posix_spawn(&pid, program->c_str(), &actions, &attr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   out_write.reset();
   err_write.reset();
+  in_read.reset();
   if (spawn_error != 0) {
     return absl::InternalError(absl::StrCat("starting ", *program, ": ", std::strerror(spawn_error)));
   }
 
   CommandResult result;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  if (!DrainUntilClosed(out_read, err_read, result, deadline)) {
+  if (!DrainUntilClosed(in_write, input.stdin_data, out_read, err_read, result, deadline)) {
     kill(pid, SIGKILL);
     WaitForExit(pid);
     return absl::DeadlineExceededError(

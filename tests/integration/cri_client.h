@@ -174,6 +174,48 @@ class CriClient {
     } while (std::chrono::steady_clock::now() < deadline);
     return status;
   }
+  grpc::Status UpdateResources(const std::string& id, const v1::LinuxContainerResources& resources) {
+    grpc::ClientContext context;
+    v1::UpdateContainerResourcesRequest request;
+    request.set_container_id(id);
+    *request.mutable_linux() = resources;
+    v1::UpdateContainerResourcesResponse response;
+    return runtime_->UpdateContainerResources(&context, request, &response);
+  }
+  grpc::Status Stats(const std::string& id, v1::ContainerStats* stats) {
+    grpc::ClientContext context;
+    v1::ContainerStatsRequest request;
+    request.set_container_id(id);
+    v1::ContainerStatsResponse response;
+    grpc::Status status = runtime_->ContainerStats(&context, request, &response);
+    *stats = response.stats();
+    return status;
+  }
+  std::vector<v1::ContainerStats> ListStats(const v1::ContainerStatsFilter& filter = {}) {
+    grpc::ClientContext context;
+    v1::ListContainerStatsRequest request;
+    *request.mutable_filter() = filter;
+    v1::ListContainerStatsResponse response;
+    (void)runtime_->ListContainerStats(&context, request, &response);
+    return {response.stats().begin(), response.stats().end()};
+  }
+  grpc::Status PodStats(const std::string& id, v1::PodSandboxStats* stats) {
+    grpc::ClientContext context;
+    v1::PodSandboxStatsRequest request;
+    request.set_pod_sandbox_id(id);
+    v1::PodSandboxStatsResponse response;
+    grpc::Status status = runtime_->PodSandboxStats(&context, request, &response);
+    *stats = response.stats();
+    return status;
+  }
+  std::vector<v1::PodSandboxStats> ListPodStats(const v1::PodSandboxStatsFilter& filter = {}) {
+    grpc::ClientContext context;
+    v1::ListPodSandboxStatsRequest request;
+    *request.mutable_filter() = filter;
+    v1::ListPodSandboxStatsResponse response;
+    (void)runtime_->ListPodSandboxStats(&context, request, &response);
+    return {response.stats().begin(), response.stats().end()};
+  }
 
  private:
   std::unique_ptr<v1::RuntimeService::Stub> runtime_;

@@ -224,6 +224,27 @@ TEST(Cloisond, ConfigSubcommandPrintsTheEffectiveToml) {
   EXPECT_NE(access(daemon.socket_path().c_str(), F_OK), 0);  // printing does not serve
 }
 
+TEST(Cloisond, CheckHandlersRunsAContainerOnEachHandler) {
+  if (access("/usr/bin/runsc", X_OK) != 0) GTEST_SKIP() << "runsc is not installed";
+  CloisondProcess daemon;
+  const auto [code, output] = CloisondProcess::RunToCompletion(daemon.Args({"check-handlers"}), daemon.log_path());
+  EXPECT_EQ(code, 0) << output;
+  EXPECT_THAT(output, ::testing::ContainsRegex("runc \\(default\\): oci, [^ ]*/runc: OK: ran a container "
+                                               "\\(cloison-pause [^)]*\\) in [0-9]+ ms\n"));
+  EXPECT_THAT(output, ::testing::ContainsRegex("runsc: oci, [^ ]*/runsc: OK: ran a container "));
+  EXPECT_FALSE(std::filesystem::exists(daemon.dir().path() / "state/check-handlers"));
+
+  // A vm handler is reported with the node's KVM state; a missing binary fails the check.
+  daemon.dir().Write("conf.d/10.toml", "[runtimes.kata]\nruntime_path = \"/nonexistent/shim\"\nruntime_type = \"vm\"\n"
+                                       "[runtimes.shim]\nruntime_path = \"/bin/true\"\nruntime_type = \"vm\"\n");
+  const auto [failed_code, failed] = CloisondProcess::RunToCompletion(daemon.Args({"check-handlers"}), daemon.log_path());
+  EXPECT_EQ(failed_code, 1) << failed;
+  EXPECT_THAT(failed, HasSubstr("kata: vm, FAILED: runtime binary not found: /nonexistent/shim"));
+  EXPECT_THAT(failed, ::testing::ContainsRegex("shim: vm, /bin/true: binary present; /dev/kvm is (usable|not usable: .*); "
+                                               "no container tried"));
+  EXPECT_NE(access(daemon.socket_path().c_str(), F_OK), 0);  // checking does not serve
+}
+
 TEST(Cloisond, VersionFlag) {
   TempDir dir;
   const auto [code, output] =

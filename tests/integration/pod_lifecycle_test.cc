@@ -248,6 +248,25 @@ TEST_F(PodLifecycle, SharedPidNamespaceRunsThePauseInfraContainer) {
   EXPECT_EQ(client_->List().size(), 1u);
 }
 
+TEST_F(PodLifecycle, PodCgroupHoldsTheContainersAndGoesWithThePod) {
+  const std::string parent = "/cloison-it-" + std::to_string(getpid()) + "/pod-cg";
+  pod_config_ = PodConfig("cg", log_dir_);
+  pod_config_.mutable_linux()->set_cgroup_parent(parent);
+  std::string pod_id, id;
+  ASSERT_TRUE(client_->RunPod(pod_config_, &pod_id).ok()) << daemon_.Log();
+  const std::string memory_dir = "/sys/fs/cgroup/memory" + parent;
+  EXPECT_TRUE(std::filesystem::is_directory(memory_dir));
+  ASSERT_TRUE(client_->Create(pod_id, ContainerConfig("cg-c", image_, {"sleep", "1000"}), pod_config_, &id).ok());
+  ASSERT_TRUE(client_->Start(id).ok());
+  v1::ExecSyncResponse response;
+  ASSERT_TRUE(client_->Exec(id, {"cat", "/proc/self/cgroup"}, 10, &response).ok());
+  EXPECT_THAT(response.stdout(), HasSubstr(parent + "/cloison-" + id));
+  ASSERT_TRUE(client_->StopPod(pod_id).ok());
+  ASSERT_TRUE(client_->RemovePod(pod_id).ok());
+  EXPECT_FALSE(std::filesystem::exists(memory_dir));
+  EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup/memory/cloison-it-" + std::to_string(getpid())));
+}
+
 TEST_F(PodLifecycle, ImageInUseCannotBeRemoved) {
   auto [pod_id, id] = RunOne("inuse", {"sleep", "1000"});
   const grpc::Status status = client_->RemoveImage(image_);

@@ -21,6 +21,7 @@ TEST(CommandLine, ServeWithFlagsInBothForms) {
 
 TEST(CommandLine, Subcommands) {
   EXPECT_EQ(ParseCommandLine({"config", "--root", "/r"})->command, Command::kPrintConfig);
+  EXPECT_EQ(ParseCommandLine({"check-handlers", "--state", "/s"})->command, Command::kCheckHandlers);
   EXPECT_EQ(ParseCommandLine({"--version"})->command, Command::kVersion);
   EXPECT_EQ(ParseCommandLine({"--help"})->command, Command::kHelp);
 }

@@ -36,6 +36,24 @@ TEST(RunCommand, MissingProgramIsNotFound) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(RunCommand, FeedsStdinAndAddsEnvironment) {
+  CommandInput input;
+  input.stdin_data = std::string(200000, 'x') + "end";  // more than a socket buffer holds
+  input.env = {"CLOISON_TEST_A=one", "PATH=/usr/bin:/bin"};
+  absl::StatusOr<CommandResult> result = RunCommand(
+      {"sh", "-c", "tail -c 3; echo \" $CLOISON_TEST_A $PATH\""}, milliseconds(5000), input);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->stdout_text, "end one /usr/bin:/bin\n");
+}
+
+TEST(RunCommand, ProgramIgnoringStdinIsFine) {
+  CommandInput input;
+  input.stdin_data = std::string(1 << 20, 'x');
+  absl::StatusOr<CommandResult> result = RunCommand({"true"}, milliseconds(5000), input);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 0);
+}
+
 TEST(FindExecutable, SearchesPath) {
   absl::StatusOr<std::string> sh = FindExecutable("sh");
   ASSERT_TRUE(sh.ok()) << sh.status();

@@ -31,6 +31,7 @@ TEST(ConfigLoader, EmbeddedDefaultsDeclareRuncAndRunsc) {
   EXPECT_EQ(config->log_level, "info");
   EXPECT_EQ(config->cgroup_driver, "cgroupfs");
   EXPECT_EQ(config->default_runtime, "runc");
+  EXPECT_EQ(config->seccomp_profile_root, "/var/lib/kubelet/seccomp");
   EXPECT_EQ(config->network.cni_config_dir, "/etc/cni/net.d");
   ASSERT_EQ(config->runtimes.size(), 2u);
   const RuntimeHandler& runc = config->runtimes.at("runc");
@@ -133,6 +134,15 @@ TEST(ConfigLoader, SyntaxErrorNamesTheFile) {
   EXPECT_THAT(std::string(config.status().message()), StartsWith(file + ": invalid TOML"));
 }
 
+TEST(ConfigLoader, SeccompProfileRootMustBeAbsolute) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  dir.Write("main.toml", "seccomp_profile_root = \"seccomp\"\n");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("seccomp_profile_root"));
+}
+
 TEST(ConfigLoader, DefaultRuntimeMustNameAHandler) {
   testing::TempDir dir;
   ConfigSources sources = Isolated(dir);
@@ -141,6 +151,31 @@ TEST(ConfigLoader, DefaultRuntimeMustNameAHandler) {
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("default_runtime: \"crun\" names no [runtimes.crun]"));
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("runc, runsc"));
+}
+
+TEST(ConfigLoader, UntrustedWorkloadRuntimeIsNoneOrAHandler) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->untrusted_workload_runtime, "");  // none by default
+
+  dir.Write("conf.d/50-untrusted.toml", "untrusted_workload_runtime = \"runsc\"\n");
+  config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->untrusted_workload_runtime, "runsc");
+
+  dir.Write("conf.d/60-bad.toml", "untrusted_workload_runtime = \"kata\"\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("untrusted_workload_runtime: \"kata\" names no [runtimes.kata] table"));
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("runc, runsc"));
+
+  dir.Write("conf.d/60-bad.toml", "untrusted_workload_runtime = true\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr(":1: untrusted_workload_runtime: expected a string"));
 }
 
 TEST(ConfigLoader, FlagsOverrideEveryFile) {
@@ -192,6 +227,32 @@ TEST(ConfigLoader, MissingExplicitFileOrDirIsAnError) {
   EXPECT_EQ(LoadConfig(sources).status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST(ConfigLoader, StreamingAddressAndPort) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->streaming.address, "127.0.0.1");
+  EXPECT_EQ(config->streaming.port, 0);
+
+  dir.Write("conf.d/30-streaming.toml", "[streaming]\naddress = \"::1\"\nport = 10010\n");
+  config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->streaming.address, "::1");
+  EXPECT_EQ(config->streaming.port, 10010);
+
+  dir.Write("conf.d/30-streaming.toml", "[streaming]\naddress = \"localhost\"\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("30-streaming.toml:2: streaming.address: \"localhost\" is not an IP address"));
+
+  dir.Write("conf.d/30-streaming.toml", "[streaming]\nport = 70000\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("streaming.port: must be between 0 and 65535"));
+}
+
 TEST(ConfigLoader, ImageAndRegistrySettings) {
   testing::TempDir dir;
   ConfigSources sources = Isolated(dir);
@@ -222,6 +283,7 @@ TEST(ConfigSerialize, TomlOutputLoadsBackToTheSameConfig) {
   testing::TempDir dir;
   ConfigSources sources = Isolated(dir);
   dir.Write("conf.d/x.toml",
+            "untrusted_workload_runtime = \"runsc\"\n"
             "[runtimes.crun]\nruntime_path = \"/usr/bin/crun\"\nruntime_args = [\"--debug\", \"a\\\"b\"]\n"
             "allowed_annotations = [\"io.x/*\"]\n"
             "[registries.\"127.0.0.1:5000\"]\nmirrors = [\"a\", \"b\"]\ninsecure = true\n");
@@ -238,6 +300,7 @@ TEST(ConfigSerialize, JsonHasEveryHandler) {
   ASSERT_TRUE(config.ok()) << config.status();
   const nlohmann::json json = ToJson(*config);
   EXPECT_EQ(json["default_runtime"], "runc");
+  EXPECT_EQ(json["untrusted_workload_runtime"], "");
   EXPECT_EQ(json["runtimes"]["runsc"]["runtime_args"][0], "--network=host");
   EXPECT_EQ(json["runtimes"]["runc"]["runtime_type"], "oci");
   EXPECT_EQ(json["network"]["cni_config_dir"], "/etc/cni/net.d");

@@ -49,6 +49,11 @@ TEST(ParseOptions, ExecMode) {
   EXPECT_TRUE(options->exec);
   EXPECT_EQ(options->timeout_seconds, 7);
   EXPECT_EQ(options->process_spec, "/p.json");
+  EXPECT_FALSE(options->kill_with_runtime);
+  options = ParseOptions({"--exec", "--id", "c1", "--runtime", "runsc", "--process-spec", "/p.json", "--stdout-file",
+                          "/o", "--stderr-file", "/e", "--kill-with-runtime"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->kill_with_runtime);
 }
 
 TEST(ParseOptions, Errors) {

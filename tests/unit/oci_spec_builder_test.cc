@@ -393,5 +393,42 @@ TEST_F(SpecBuilder, SpecWithBinaryEnvDumpsAsJson) {
   EXPECT_THAT(text, HasSubstr("BIN=\xEF\xBF\xBD\xEF\xBF\xBD"));
 }
 
+TEST_F(SpecBuilder, SeccompFromTheSecurityContext) {
+  EXPECT_FALSE(Build()["linux"].contains("seccomp"));  // unset: unconfined
+  config_.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(
+      v1::SecurityProfile::RuntimeDefault);
+  json spec = Build();
+  EXPECT_EQ(spec["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ERRNO");
+  pod_.mutable_linux()->mutable_security_context()->set_privileged(true);
+  config_.mutable_linux()->mutable_security_context()->set_privileged(true);
+  EXPECT_FALSE(Build()["linux"].contains("seccomp"));
+}
+
+TEST_F(SpecBuilder, SandboxSeccompFromThePod) {
+  input_.sandbox_container = true;
+  input_.config = nullptr;
+  pod_.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(
+      v1::SecurityProfile::RuntimeDefault);
+  json spec = Build();
+  EXPECT_EQ(spec["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ERRNO");
+  pod_.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(
+      v1::SecurityProfile::Localhost);
+  pod_.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_localhost_ref("/etc/passwd");
+  input_.seccomp_profile_root = (dir_.path() / "seccomp").string();
+  EXPECT_THAT(std::string(BuildError().message()),
+              HasSubstr("sandbox_config.linux.security_context.seccomp.localhost_ref"));
+}
+
+TEST_F(SpecBuilder, AppArmorLocalhostWithoutAppArmorFails) {
+  v1::SecurityProfile* apparmor = config_.mutable_linux()->mutable_security_context()->mutable_apparmor();
+  apparmor->set_profile_type(v1::SecurityProfile::Localhost);
+  apparmor->set_localhost_ref("k8s-app");
+  input_.host_lsms.apparmor = false;
+  absl::Status status = BuildError();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  input_.host_lsms.apparmor = true;
+  EXPECT_EQ(Build()["process"]["apparmorProfile"], "k8s-app");
+}
+
 }  // namespace
 }  // namespace cloison::oci

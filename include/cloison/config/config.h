@@ -42,6 +42,14 @@ struct NetworkConfig {
   bool operator==(const NetworkConfig&) const = default;
 };
 
+// Where the streaming server (Exec, Attach, PortForward URLs) listens.
+struct StreamingConfig {
+  std::string address;  // an IP address
+  int port = 0;         // 0 = a free port chosen at startup
+
+  bool operator==(const StreamingConfig&) const = default;
+};
+
 // How one registry (host[:port], e.g. "docker.io" or "127.0.0.1:5000") is reached.
 struct RegistryConfig {
   std::vector<std::string> mirrors;  // [scheme://]host[:port], tried in order before the origin
@@ -68,7 +76,10 @@ struct Config {
   std::string cgroup_driver;  // "cgroupfs" or "systemd"
   int shutdown_timeout = 0;   // seconds
   std::string default_runtime;
+  std::string untrusted_workload_runtime;  // for pods marked untrusted by annotation; "" = none
+  std::string seccomp_profile_root;  // Localhost seccomp profiles must be under it
   NetworkConfig network;
+  StreamingConfig streaming;
   ImageConfig image;
   std::map<std::string, RuntimeHandler> runtimes;  // by handler name
 

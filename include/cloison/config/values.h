@@ -17,6 +17,8 @@ absl::StatusOr<SandboxMode> ParseSandboxMode(absl::string_view text);
 absl::Status ValidateLogLevel(absl::string_view text);
 absl::Status ValidateCgroupDriver(absl::string_view text);
 absl::Status ValidateAbsolutePath(absl::string_view text);
+// An IPv4 or IPv6 address in numeric form.
+absl::Status ValidateIpAddress(absl::string_view text);
 // Handler names follow RuntimeClass handler rules: lowercase letters, digits, '-' and '.'.
 absl::Status ValidateHandlerName(absl::string_view name);
 

@@ -32,6 +32,7 @@ struct ContainerManagerOptions {
   bool systemd_cgroup = false;
   std::vector<std::string> available_capabilities;
   int64_t min_oom_score_adj = -1000;
+  std::string seccomp_profile_root;  // Localhost seccomp profiles must be under it
 };
 
 class ContainerManager {
@@ -57,6 +58,12 @@ class ContainerManager {
   absl::StatusOr<runtime::ExecResult> ExecSync(const std::string& id, const std::vector<std::string>& cmd,
                                                std::chrono::seconds timeout);
   absl::Status ReopenLog(const std::string& id);
+  // The container's writable layer directory (stats measure it).
+  std::string WritableLayerDir(const std::string& id) const { return rootfs_.UpperDir(id); }
+  // UpdateContainerResources: the runtime's `update` on a created or running container, then
+  // the record's config and config.json's linux.resources take the new values
+  // (oom_score_adj cannot change after creation and keeps its value).
+  absl::Status UpdateResources(const std::string& id, const ::runtime::v1::LinuxContainerResources& resources);
 
   // The exit watcher's callback: records the exit of `id` if it is one of ours.
   void OnExit(const std::string& id);

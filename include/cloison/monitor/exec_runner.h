@@ -1,8 +1,9 @@
 // Exec mode of cloison-monitor (ExecSync): runs `<runtime> exec --process SPEC --pid-file TMP ID`
 // in the foreground with stdin from /dev/null, copies its stdout and stderr into the given files
 // (each capped at 16 MiB; the rest is read and dropped), and on timeout SIGKILLs the exec'd
-// process (the pid the runtime wrote) and the runtime's exec process, then stops reading after a
-// short grace (runsc can keep the pipes open). Prints {"exit_code":N,"timed_out":bool} on stdout;
+// process (the pid the runtime wrote; with --kill-with-runtime first through `<runtime> kill
+// --pid`, as runsc needs) and the runtime's exec process, then stops reading after a short
+// grace (runsc can keep the pipes open). Prints {"exit_code":N,"timed_out":bool} on stdout;
 // exit_code is -1 when timed out. --tty is accepted and ignored (ExecSync has no terminal).
 #pragma once
 

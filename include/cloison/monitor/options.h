@@ -33,6 +33,10 @@ struct MonitorOptions {
   std::string stdout_file;
   std::string stderr_file;
   int timeout_seconds = 0;  // 0 = none
+  // The runtime's exec process does not end the process it started when killed (runsc): a
+  // timeout kills that process inside the container with `<runtime> kill --pid N <id> KILL`,
+  // N read from the runtime's --internal-pid-file.
+  bool kill_with_runtime = false;
 };
 
 // Parses argv without argv[0]. Values follow their flag ("--id X") or are joined with '='

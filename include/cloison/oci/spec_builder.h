@@ -5,7 +5,9 @@
 //
 // Choices where containerd and CRI-O differ or the CRI leaves room:
 //  * capabilities: CRI-O's default set (see capabilities.h); ambient and inheritable empty
-//    unless add_ambient_capabilities asks; no rlimits; seccomp/AppArmor/SELinux unset.
+//    unless add_ambient_capabilities asks; no rlimits.
+//  * seccomp: see seccomp_profile.h (the sandbox container reads the pod's security context);
+//    AppArmor and SELinux: see lsm.h.
 //  * masked/readonly paths: containerd 1.x: an empty CRI list means the defaults (proto3
 //    cannot tell "empty" from "unset"); privileged containers get none.
 //  * privileged: every available capability, /sys and /sys/fs/cgroup read-write, no masked
@@ -28,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "cloison/cri/api.h"
 #include "cloison/oci/image_config.h"
+#include "cloison/oci/lsm.h"
 #include "cloison/oci/namespaces.h"
 
 namespace cloison::oci {
@@ -49,6 +52,8 @@ struct ContainerSpecInput {
   bool privileged_without_host_devices = false;     // from the handler
   std::vector<std::string> allowed_annotations;     // handler's allow-list (exact or prefix*)
   bool sandbox_container = false;                   // true for the infra (pause) container
+  std::string seccomp_profile_root;                 // Localhost seccomp profiles live under it
+  HostLsms host_lsms;                               // AppArmor / SELinux on this host
 };
 
 // The whole spec. Errors are INVALID_ARGUMENT / NOT_FOUND / UNIMPLEMENTED with messages that

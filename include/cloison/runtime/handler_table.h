@@ -33,12 +33,15 @@ class HandlerTable {
   const HandlerInfo* Find(absl::string_view name) const;
   const std::vector<HandlerInfo>& handlers() const { return handlers_; }
   const std::string& default_name() const { return default_name_; }
+  // The handler for pods marked untrusted by annotation ("" = none configured).
+  const std::string& untrusted_name() const { return untrusted_name_; }
   // Comma-separated handler names, for error messages.
   std::string Names() const;
 
  private:
   std::vector<HandlerInfo> handlers_;  // sorted by name
   std::string default_name_;
+  std::string untrusted_name_;
 };
 
 // Reads the features an OCI runtime declares in its `features` JSON (runtime-spec

@@ -1,8 +1,9 @@
 // The "oci" runtime type: an OCI runtime CLI (runc, crun, runsc) driven through one
 // cloison-monitor per container. Create spawns the monitor (which runs `<runtime> create`
 // holding the container's stdio and reports the pid over a sync pipe); Start asks the
-// monitor to run `start`; Kill and Delete run the CLI directly; ExecSync runs the monitor
-// in exec mode.
+// monitor to run `start`; Kill, Delete and Update run the CLI directly (a kill that fails on a
+// container `<runtime> state` reports stopped succeeds: runsc cannot signal a dead sandbox);
+// ExecSync runs the monitor in exec mode.
 #pragma once
 
 #include <string>
@@ -19,6 +20,7 @@ struct OciRuntimeOptions {
   std::string monitor_path;               // cloison-monitor
   bool stdio_at_start = false;            // the runtime hands stdio to the container at `start` (runsc)
   bool wait_with_runtime = false;         // the exit is observed through `<runtime> wait` (runsc)
+  bool kill_exec_with_runtime = false;    // a timed-out exec is killed through `<runtime> kill --pid` (runsc)
 };
 
 class OciRuntime final : public Runtime {
@@ -32,16 +34,23 @@ class OciRuntime final : public Runtime {
   absl::StatusOr<ExecResult> ExecSync(const std::string& id, const std::string& state_dir,
                                       const std::string& process_json, std::chrono::seconds timeout) override;
   absl::Status ReopenLog(const CreateRequest& request) override;
+  // `<runtime> exec --process <file> --pid-file <file> <id>`.
+  absl::StatusOr<std::vector<std::string>> ExecCommand(const std::string& id, const std::string& process_file,
+                                                       const std::string& pid_file) const override;
+  // `<runtime> update --resources <file> <id>`.
+  absl::Status Update(const std::string& id, const std::string& state_dir,
+                      const std::string& resources_json) override;
 
  private:
   std::vector<std::string> RuntimeCommand(std::initializer_list<std::string> subcommand) const;
   std::vector<std::string> MonitorRuntimeArgs() const;
+  bool Stopped(const std::string& id) const;
 
   OciRuntimeOptions options_;
 };
 
 // Options for a handler of type "oci": runtime root and args from its config, the monitor
-// beside cloisond unless configured, runsc's stdio and wait quirks.
+// beside cloisond unless configured; for runsc, --oci-seccomp and its stdio and wait quirks.
 OciRuntimeOptions OciOptionsForHandler(const HandlerInfo& handler, bool systemd_cgroup);
 
 }  // namespace cloison::runtime

@@ -64,6 +64,19 @@ class Runtime {
                                               std::chrono::seconds timeout) = 0;
   // Asks the monitor to reopen the container's log file.
   virtual absl::Status ReopenLog(const CreateRequest& request) = 0;
+  // The command line that runs the OCI process in `process_file` (JSON) inside container `id`
+  // in the foreground, its stdio and exit code being the process's, and writes the process's
+  // host pid to `pid_file`: what an interactive exec (the streaming server) spawns.
+  // UNIMPLEMENTED for runtimes without one.
+  virtual absl::StatusOr<std::vector<std::string>> ExecCommand(const std::string& /*id*/,
+                                                               const std::string& /*process_file*/,
+                                                               const std::string& /*pid_file*/) const {
+    return absl::UnimplementedError("interactive exec (Exec, Attach streams) is not supported by this runtime yet");
+  }
+  // Applies new cgroup limits to a live container: `resources_json` is an OCI LinuxResources
+  // object; `state_dir` is the container's, where a scratch file may go.
+  virtual absl::Status Update(const std::string& id, const std::string& state_dir,
+                              const std::string& resources_json) = 0;
 };
 
 // Reads an exit file written by cloison-monitor; NOT_FOUND while there is none.

@@ -27,10 +27,13 @@ class RuntimeSet {
   // NOT_FOUND for an unknown handler (naming the configured ones), FAILED_PRECONDITION for
   // one whose binary is missing or whose type is not supported yet.
   absl::StatusOr<ResolvedHandler> Resolve(const std::string& handler) const;
+  // The configured untrusted_workload_runtime ("" = none).
+  std::string untrusted_name() const;
 
  private:
   mutable absl::Mutex mu_;
   std::string default_name_ ABSL_GUARDED_BY(mu_);
+  std::string untrusted_name_ ABSL_GUARDED_BY(mu_);
   std::string names_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, ResolvedHandler> handlers_ ABSL_GUARDED_BY(mu_);
 };

@@ -21,7 +21,7 @@
 //
 // systemd driver (cgroup_parent ends in ".slice"): systemd creates slices itself, so nothing is
 // created here; the slice is only recorded and containers are placed with runc's systemd
-// cgroup path "<slice>:cri-cloison:<id>".
+// cgroup path "<slice>:cloison:<id>" (oci/cgroups_path.h).
 #pragma once
 
 #include <string>

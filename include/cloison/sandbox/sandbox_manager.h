@@ -1,7 +1,7 @@
 // Pod sandboxes: RunPodSandbox / StopPodSandbox / RemovePodSandbox / status and list. A pod
-// owns pinned namespaces, pod files (hostname, hosts, resolv.conf), a /dev/shm tmpfs and,
-// when its PID namespace is shared or its handler asks for one, an infra container running
-// cloison-pause. Records persist under <root>/sandboxes; Recover() reloads them and releases
+// owns pinned namespaces, its CNI network (network_manager.h; none with host network), pod
+// files (hostname, hosts with the pod IPs, resolv.conf), a /dev/shm tmpfs and, when its PID
+// namespace is shared or its handler asks for one, an infra container running cloison-pause. Records persist under <root>/sandboxes; Recover() reloads them and releases
 // what an interrupted RunPodSandbox left behind. Calls on different pods run in parallel,
 // calls on one pod are serialized, and Get/List never wait for a slow call.
 #pragma once
@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "cloison/cri/api.h"
+#include "cloison/network/network_manager.h"
 #include "cloison/runtime/runtime_set.h"
 #include "cloison/sandbox/sandbox_record.h"
 #include "cloison/state/record_store.h"
@@ -31,18 +32,20 @@ struct SandboxManagerOptions {
   bool systemd_cgroup = false;
   std::vector<std::string> available_capabilities;
   int64_t min_oom_score_adj = -1000;
+  std::string seccomp_profile_root;  // Localhost seccomp profiles of infra containers
 };
 
 class SandboxManager {
  public:
-  SandboxManager(SandboxManagerOptions options, runtime::RuntimeSet& runtimes);
+  SandboxManager(SandboxManagerOptions options, runtime::RuntimeSet& runtimes, network::NetworkManager& network);
 
   // Loads the records; releases the resources of pods whose creation was interrupted.
   absl::Status Recover();
 
   absl::StatusOr<std::string> Run(const ::runtime::v1::PodSandboxConfig& config, const std::string& handler);
-  // Stops the pod's containers (through the hook), its infra container, and releases its
-  // namespaces and /dev/shm. Idempotent; NOT_FOUND for an unknown pod.
+  // Stops the pod's containers (through the hook) and its infra container, and releases its
+  // network (CNI DEL); namespaces and /dev/shm stay until Remove. Idempotent; NOT_FOUND for an
+  // unknown pod.
   absl::Status Stop(const std::string& id);
   // Stops, removes the pod's containers (hook) and everything the pod owns. Idempotent.
   absl::Status Remove(const std::string& id);
@@ -69,6 +72,7 @@ class SandboxManager {
 
   SandboxManagerOptions options_;
   runtime::RuntimeSet& runtimes_;
+  network::NetworkManager& network_;
   state::RecordStore store_;
   PodHook stop_containers_;
   PodHook remove_containers_;

@@ -1,11 +1,13 @@
 // What cloison knows and persists about one pod sandbox: the CRI config it was asked for, the
 // handler it runs with, its state, and every node resource it owns (pinned namespaces, pod
-// files, /dev/shm, cgroup, infra container), so that Stop/Remove and crash recovery can
+// files, /dev/shm, cgroup, infra container, CNI IPs), so that Stop/Remove and crash recovery can
 // release exactly those.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "cloison/cri/api.h"
@@ -31,6 +33,7 @@ struct SandboxRecord {
   bool host_ipc = false;
   bool host_pid = false;
   std::string netns_path;  // pinned namespaces ("" when host or released)
+  std::vector<std::string> pod_ips;  // from CNI ADD, the primary first; none with host network or after DEL
   std::string ipcns_path;
   std::string utsns_path;
   std::string shm_path;       // tmpfs mount ("" with host IPC)
@@ -38,7 +41,7 @@ struct SandboxRecord {
   std::string hosts_path;
   std::string resolv_path;
   std::string cgroup_parent;
-  bool created_cgroup = false;
+  std::vector<std::string> created_cgroups;  // pod cgroup directories cloison made
 
   std::string infra_container_id;  // "" when the pod has no infra container
   int infra_pid = 0;

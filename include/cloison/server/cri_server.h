@@ -23,7 +23,8 @@ class CriServer {
                                                           const LiveConfig& live_config,
                                                           image::ImageManager& images,
                                                           sandbox::SandboxManager& sandboxes,
-                                                          container::ContainerManager& containers);
+                                                          container::ContainerManager& containers,
+                                                          streaming::StreamingServer& streaming);
   ~CriServer();
 
   // Stops accepting calls; calls still running after `grace` are cancelled. Idempotent.
@@ -31,7 +32,8 @@ class CriServer {
 
  private:
   CriServer(std::string socket_path, const LiveConfig& live_config, image::ImageManager& images,
-            sandbox::SandboxManager& sandboxes, container::ContainerManager& containers);
+            sandbox::SandboxManager& sandboxes, container::ContainerManager& containers,
+            streaming::StreamingServer& streaming);
 
   std::string socket_path_;
   RuntimeService runtime_service_;

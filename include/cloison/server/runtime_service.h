@@ -1,12 +1,14 @@
 // The CRI RuntimeService: validates requests, calls the sandbox and container managers and
 // maps their errors to gRPC codes; Version, Status and RuntimeConfig come from the live
-// configuration. Every RPC not overridden here answers UNIMPLEMENTED (named by the call
+// configuration; Exec, Attach and PortForward answer with a URL on the streaming server. Every RPC not overridden here answers UNIMPLEMENTED (named by the call
 // interceptor) until the issue that implements it lands.
 #pragma once
 
 #include "cloison/container/container_manager.h"
 #include "cloison/sandbox/sandbox_manager.h"
 #include "cloison/server/live_config.h"
+#include "cloison/stats/stats_collector.h"
+#include "cloison/streaming/streaming_server.h"
 #include "cloison/cri/api.h"
 
 namespace cloison::server {
@@ -14,8 +16,8 @@ namespace cloison::server {
 class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
  public:
   RuntimeService(const LiveConfig& live_config, sandbox::SandboxManager& sandboxes,
-                 container::ContainerManager& containers)
-      : live_config_(live_config), sandboxes_(sandboxes), containers_(containers) {}
+                 container::ContainerManager& containers, streaming::StreamingServer& streaming)
+      : live_config_(live_config), sandboxes_(sandboxes), containers_(containers), streaming_(streaming) {}
 
   grpc::Status Version(grpc::ServerContext* context, const ::runtime::v1::VersionRequest* request,
                        ::runtime::v1::VersionResponse* response) override;
@@ -50,13 +52,35 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
                       ::runtime::v1::ExecSyncResponse* response) override;
   grpc::Status ReopenContainerLog(grpc::ServerContext* context, const ::runtime::v1::ReopenContainerLogRequest* request,
                       ::runtime::v1::ReopenContainerLogResponse* response) override;
+  grpc::Status UpdateContainerResources(grpc::ServerContext* context,
+                                        const ::runtime::v1::UpdateContainerResourcesRequest* request,
+                                        ::runtime::v1::UpdateContainerResourcesResponse* response) override;
+  grpc::Status ContainerStats(grpc::ServerContext* context, const ::runtime::v1::ContainerStatsRequest* request,
+                              ::runtime::v1::ContainerStatsResponse* response) override;
+  grpc::Status ListContainerStats(grpc::ServerContext* context, const ::runtime::v1::ListContainerStatsRequest* request,
+                                  ::runtime::v1::ListContainerStatsResponse* response) override;
+  grpc::Status PodSandboxStats(grpc::ServerContext* context, const ::runtime::v1::PodSandboxStatsRequest* request,
+                               ::runtime::v1::PodSandboxStatsResponse* response) override;
+  grpc::Status ListPodSandboxStats(grpc::ServerContext* context,
+                                   const ::runtime::v1::ListPodSandboxStatsRequest* request,
+                                   ::runtime::v1::ListPodSandboxStatsResponse* response) override;
+  grpc::Status Exec(grpc::ServerContext* context, const ::runtime::v1::ExecRequest* request,
+                      ::runtime::v1::ExecResponse* response) override;
+  grpc::Status Attach(grpc::ServerContext* context, const ::runtime::v1::AttachRequest* request,
+                      ::runtime::v1::AttachResponse* response) override;
+  grpc::Status PortForward(grpc::ServerContext* context, const ::runtime::v1::PortForwardRequest* request,
+                      ::runtime::v1::PortForwardResponse* response) override;
   grpc::Status UpdateRuntimeConfig(grpc::ServerContext* context, const ::runtime::v1::UpdateRuntimeConfigRequest* request,
                       ::runtime::v1::UpdateRuntimeConfigResponse* response) override;
 
  private:
+  absl::StatusOr<container::ContainerRecord> RunningContainer(const std::string& id) const;
+
   const LiveConfig& live_config_;
   sandbox::SandboxManager& sandboxes_;
   container::ContainerManager& containers_;
+  streaming::StreamingServer& streaming_;
+  stats::StatsCollector stats_;  // keeps the previous CPU sample of each container and pod
 };
 
 }  // namespace cloison::server

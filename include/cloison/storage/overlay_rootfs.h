@@ -25,6 +25,8 @@ class OverlayRootfs {
   absl::Status Remove(const std::string& container_id);
 
   std::string MountPoint(const std::string& container_id) const;
+  // The writable (upper) directory: what the container changed, for stats.
+  std::string UpperDir(const std::string& container_id) const;
   bool IsMounted(const std::string& container_id) const;
 
  private:

@@ -1,5 +1,5 @@
 // Runs a program to completion and captures its output: the way cloisond asks runtime
-// binaries questions (`runc features`, and later create/start/kill/delete).
+// binaries questions (`runc features`, create/start/kill/delete) and runs CNI plugins.
 #pragma once
 
 #include <chrono>
@@ -21,6 +21,17 @@ struct CommandResult {
 // DEADLINE_EXCEEDED is returned. A program that cannot be started gives NOT_FOUND or INTERNAL.
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          std::chrono::milliseconds timeout);
+
+// What a program gets besides its arguments (CNI plugins read their config on stdin and their
+// parameters from the environment).
+struct CommandInput {
+  std::string stdin_data;        // written to the program's stdin, which then reaches end of file
+  std::vector<std::string> env;  // "NAME=value", added to cloisond's environment (same NAME replaced)
+};
+
+// As above, with `input`: empty stdin_data still means /dev/null on stdin.
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                         std::chrono::milliseconds timeout, const CommandInput& input);
 
 // Resolves a program name the way execvp does: names with a '/' are taken as they are,
 // others are searched in $PATH. Returns NOT_FOUND when no executable file matches.

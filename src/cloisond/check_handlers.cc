@@ -1,0 +1,122 @@
+#include "check_handlers.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cloison/runtime/handler_table.h"
+#include "cloison/runtime/oci_runtime.h"
+#include "cloison/sandbox/pause_rootfs.h"
+#include "cloison/util/atomic_file.h"
+#include "cloison/util/command.h"
+#include "cloison/util/ids.h"
+#include "cloison/util/unix_socket.h"
+#include "nlohmann/json.hpp"
+
+namespace cloison::cloisond {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::chrono::seconds kRunTimeout{60};
+
+// A container that runs `/pause -v` in new PID, IPC, UTS and mount namespaces, read-only.
+nlohmann::json ThrowawaySpec(const std::string& rootfs) {
+  return {
+      {"ociVersion", "1.0.2"},
+      {"process",
+       {{"terminal", false},
+        {"user", {{"uid", 0}, {"gid", 0}}},
+        {"args", {"/pause", "-v"}},
+        {"env", {"PATH=/"}},
+        {"cwd", "/"},
+        {"noNewPrivileges", true}}},
+      {"root", {{"path", rootfs}, {"readonly", true}}},
+      {"hostname", "cloison-check"},
+      {"mounts",
+       {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+        {{"destination", "/dev"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"nosuid", "mode=755"}}}}},
+      {"linux", {{"namespaces", {{{"type", "pid"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}}}}}},
+  };
+}
+
+// Runs the throwaway container with `<runtime> run`; returns what happened, or the failure.
+absl::StatusOr<std::string> RunThrowaway(const runtime::HandlerInfo& handler, const std::string& scratch,
+                                         const std::string& pause_binary, bool systemd_cgroup) {
+  const std::string bundle = absl::StrCat(scratch, "/", handler.config.name);
+  const std::string rootfs = bundle + "/rootfs";
+  if (absl::Status s = util::MakeDirs(handler.config.runtime_root, 0700); !s.ok()) return s;
+  if (absl::Status s = sandbox::BuildPauseRootfs(pause_binary, rootfs); !s.ok()) return s;
+  if (absl::Status s = util::WriteFileAtomically(bundle + "/config.json", ThrowawaySpec(rootfs).dump()); !s.ok()) {
+    return s;
+  }
+  const runtime::OciRuntimeOptions options = runtime::OciOptionsForHandler(handler, systemd_cgroup);
+  const std::string id = absl::StrCat("cloison-check-", util::NewObjectId().substr(0, 12));
+  auto command = [&](std::initializer_list<std::string> subcommand) {
+    std::vector<std::string> argv = {options.runtime_path};
+    argv.insert(argv.end(), options.global_args.begin(), options.global_args.end());
+    argv.insert(argv.end(), subcommand);
+    return argv;
+  };
+  const auto started = std::chrono::steady_clock::now();
+  absl::StatusOr<util::CommandResult> run = util::RunCommand(command({"run", "--bundle", bundle, id}), kRunTimeout);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  (void)util::RunCommand(command({"delete", "--force", id}), kRunTimeout);
+  if (!run.ok()) return run.status();
+  const std::string output(absl::StripAsciiWhitespace(run->stdout_text));
+  if (run->exit_code != 0 || !absl::StartsWith(output, "cloison-pause ")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "`run` exited ", run->exit_code, ": ", absl::StripAsciiWhitespace(run->stderr_text.empty() ? output : run->stderr_text)));
+  }
+  return absl::StrCat("ran a container (", output, ") in ", took.count(), " ms");
+}
+
+// Whether the node can run VMs: /dev/kvm opens read-write.
+std::string KvmState() {
+  const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return absl::StrCat("/dev/kvm is not usable: ", std::strerror(errno));
+  close(fd);
+  return "/dev/kvm is usable";
+}
+
+}  // namespace
+
+int CheckHandlers(const config::Config& config) {
+  const runtime::HandlerTable table = runtime::HandlerTable::Probe(config);
+  const std::string scratch = config.state + "/check-handlers";
+  std::error_code ec;
+  const std::string pause_binary = (fs::read_symlink("/proc/self/exe", ec).parent_path() / "cloison-pause").string();
+  bool all_ok = true;
+  for (const runtime::HandlerInfo& handler : table.handlers()) {
+    const std::string& name = handler.config.name;
+    std::cout << name << (name == table.default_name() ? " (default)" : "") << ": "
+              << config::RuntimeTypeName(handler.config.runtime_type) << ", ";
+    if (!handler.available()) {
+      std::cout << "FAILED: " << handler.unavailable_reason << "\n";
+      all_ok = false;
+      continue;
+    }
+    std::cout << handler.resolved_path << ": ";
+    if (handler.config.runtime_type == config::RuntimeType::kVm) {
+      // cloison cannot drive shim v2 runtimes yet, so no container is tried.
+      std::cout << "binary present; " << KvmState() << "; no container tried (vm handlers are not supported yet)\n";
+      all_ok = false;
+      continue;
+    }
+    absl::StatusOr<std::string> ran = RunThrowaway(handler, scratch, pause_binary, config.cgroup_driver == "systemd");
+    std::cout << (ran.ok() ? "OK: " + *ran : absl::StrCat("FAILED: ", ran.status().message())) << "\n";
+    all_ok = all_ok && ran.ok();
+  }
+  fs::remove_all(scratch, ec);
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace cloison::cloisond

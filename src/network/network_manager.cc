@@ -1,0 +1,106 @@
+#include "cloison/network/network_manager.h"
+
+#include <linux/magic.h>
+#include <sys/vfs.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "cloison/network/cni_config.h"
+#include "cloison/network/cni_plugin.h"
+#include "cloison/network/cni_result.h"
+#include "cloison/network/plugin_input.h"
+#include "cloison/util/atomic_file.h"
+#include "cloison/util/logging.h"
+#include "cloison/util/unix_socket.h"
+
+namespace cloison::network {
+namespace {
+
+// True when `path` is still a pinned network namespace (an nsfs bind mount).
+bool IsNamespace(const std::string& path) {
+  struct statfs fs {};
+  return !path.empty() && statfs(path.c_str(), &fs) == 0 && fs.f_type == static_cast<decltype(fs.f_type)>(NSFS_MAGIC);
+}
+
+}  // namespace
+
+NetworkManager::NetworkManager(NetworkManagerOptions options) : options_(std::move(options)) {}
+
+std::string NetworkManager::CachePath(const std::string& pod_id) const {
+  return absl::StrCat(options_.cache_dir, "/", pod_id, ".json");
+}
+
+absl::StatusOr<std::vector<std::string>> NetworkManager::SetUpPod(const std::string& pod_id, const std::string& netns,
+                                                                  const ::runtime::v1::PodSandboxConfig& config) {
+  absl::StatusOr<NetworkConfigList> list = LoadDefaultNetwork(options_.config_dir);
+  if (absl::IsNotFound(list.status())) {
+    spdlog::warn("pod sandbox {}: {}; the pod gets no network but its loopback", pod_id, list.status().message());
+    return std::vector<std::string>();
+  }
+  if (!list.ok()) return list.status();
+
+  nlohmann::json cache = {{"network", NetworkConfigListToJson(*list)},
+                          {"args", PodCniArgs(pod_id, config.metadata())},
+                          {"runtimeConfig", PodRuntimeConfig(config)},
+                          {"netns", netns},
+                          {"ifname", kPodInterface},
+                          {"result", nullptr}};
+  if (absl::Status s = util::MakeDirs(options_.cache_dir, 0700); !s.ok()) return s;
+  // Written before the first plugin runs, so an ADD cut short is still undone by DEL.
+  if (absl::Status s = util::WriteFileAtomically(CachePath(pod_id), cache.dump(), 0600); !s.ok()) return s;
+
+  PluginCall call{"ADD", pod_id, netns, kPodInterface, cache["args"].get<std::string>(), options_.plugin_dirs,
+                  options_.plugin_timeout};
+  nlohmann::json result;
+  for (const nlohmann::json& plugin : list->plugins) {
+    absl::StatusOr<std::string> binary = FindPlugin(plugin["type"].get<std::string>(), options_.plugin_dirs);
+    if (!binary.ok()) return binary.status();
+    absl::StatusOr<nlohmann::json> output =
+        InvokePlugin(*binary, PluginStdin(*list, plugin, cache["runtimeConfig"], result), call);
+    if (!output.ok()) return output.status();
+    if (!output->is_object()) return absl::InternalError(absl::StrCat("CNI plugin ", plugin["type"].get<std::string>(), " ADD: no result"));
+    result = *std::move(output);
+  }
+  cache["result"] = result;
+  if (absl::Status s = util::WriteFileAtomically(CachePath(pod_id), cache.dump(), 0600); !s.ok()) return s;
+  absl::StatusOr<std::vector<std::string>> ips = PodIpsFromResult(result);
+  if (ips.ok()) spdlog::info("pod sandbox {}: network {} gave {} IP(s)", pod_id, list->name, ips->size());
+  return ips;
+}
+
+absl::Status NetworkManager::TearDownPod(const std::string& pod_id) {
+  absl::StatusOr<std::string> text = util::ReadFile(CachePath(pod_id));
+  if (absl::IsNotFound(text.status())) return absl::OkStatus();  // never set up, or already torn down
+  if (!text.ok()) return text.status();
+  const nlohmann::json cache = nlohmann::json::parse(*text, nullptr, false);
+  if (!cache.is_object() || !cache.contains("network")) {
+    return absl::DataLossError(absl::StrCat(CachePath(pod_id), ": not a CNI cache record"));
+  }
+  absl::StatusOr<NetworkConfigList> list = ParseNetworkConfig(cache["network"].dump(), CachePath(pod_id));
+  if (!list.ok()) return list.status();
+
+  const std::string netns = cache.value("netns", "");
+  PluginCall call{"DEL",           pod_id, IsNamespace(netns) ? netns : "", cache.value("ifname", kPodInterface),
+                  cache.value("args", ""), options_.plugin_dirs, options_.plugin_timeout};
+  // 0.4.0 and later hand DEL the result of ADD; older versions do not know prevResult on DEL.
+  const nlohmann::json prev_result = AtLeast040(list->cni_version) ? cache.value("result", nlohmann::json()) : nlohmann::json();
+  const nlohmann::json runtime_config = cache.value("runtimeConfig", nlohmann::json::object());
+  absl::Status status;
+  for (auto plugin = list->plugins.rbegin(); plugin != list->plugins.rend(); ++plugin) {
+    absl::StatusOr<std::string> binary = FindPlugin((*plugin)["type"].get<std::string>(), options_.plugin_dirs);
+    if (!binary.ok()) {
+      spdlog::warn("pod sandbox {}: skipping CNI DEL: {}", pod_id, binary.status().message());
+      continue;
+    }
+    status.Update(InvokePlugin(*binary, PluginStdin(*list, *plugin, runtime_config, prev_result), call).status());
+  }
+  if (!status.ok()) return status;
+  std::error_code ec;
+  std::filesystem::remove(CachePath(pod_id), ec);
+  if (ec) return absl::InternalError(absl::StrCat("remove ", CachePath(pod_id), ": ", ec.message()));
+  spdlog::info("pod sandbox {}: network {} torn down", pod_id, list->name);
+  return absl::OkStatus();
+}
+
+}  // namespace cloison::network

@@ -1,0 +1,128 @@
+#include "cloison/stats/cgroup_stats.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "cloison/util/atomic_file.h"
+
+namespace cloison::stats {
+namespace {
+
+// Above this a v1 memory limit means "unlimited" (the kernel reports PAGE_COUNTER_MAX pages).
+constexpr uint64_t kUnlimited = uint64_t{1} << 62;
+
+std::optional<uint64_t> ReadNumber(const std::string& path) {
+  absl::StatusOr<std::string> text = util::ReadFile(path);
+  uint64_t value = 0;
+  if (!text.ok() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &value)) return std::nullopt;
+  return value;
+}
+
+// "key value" lines (memory.stat, cpu.stat).
+std::map<std::string, uint64_t> ReadKeyed(const std::string& path) {
+  std::map<std::string, uint64_t> out;
+  absl::StatusOr<std::string> text = util::ReadFile(path);
+  if (!text.ok()) return out;
+  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
+    std::vector<absl::string_view> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    uint64_t value = 0;
+    if (parts.size() == 2 && absl::SimpleAtoi(parts[1], &value)) out[std::string(parts[0])] = value;
+  }
+  return out;
+}
+
+uint64_t Get(const std::map<std::string, uint64_t>& values, const std::string& key) {
+  auto it = values.find(key);
+  return it == values.end() ? 0 : it->second;
+}
+
+const sandbox::CgroupHierarchy* WithController(const std::vector<sandbox::CgroupHierarchy>& hierarchies,
+                                               const std::string& controller) {
+  for (const sandbox::CgroupHierarchy& h : hierarchies) {
+    if (h.unified) continue;
+    if (std::find(h.controllers.begin(), h.controllers.end(), controller) != h.controllers.end()) return &h;
+  }
+  return nullptr;
+}
+
+CgroupSample ReadV1(const std::vector<sandbox::CgroupHierarchy>& hierarchies, const std::string& rel) {
+  CgroupSample sample;
+  if (const sandbox::CgroupHierarchy* cpu = WithController(hierarchies, "cpuacct")) {
+    sample.cpu_usage_ns = ReadNumber(cpu->mount_point + rel + "/cpuacct.usage");
+  }
+  if (const sandbox::CgroupHierarchy* memory = WithController(hierarchies, "memory")) {
+    const std::string dir = memory->mount_point + rel;
+    if (std::optional<uint64_t> usage = ReadNumber(dir + "/memory.usage_in_bytes")) {
+      const std::map<std::string, uint64_t> stat = ReadKeyed(dir + "/memory.stat");
+      MemorySample m;
+      m.usage_bytes = *usage;
+      const uint64_t inactive = Get(stat, "total_inactive_file");
+      m.working_set_bytes = *usage > inactive ? *usage - inactive : 0;
+      m.rss_bytes = Get(stat, "total_rss");
+      m.page_faults = Get(stat, "total_pgfault");
+      m.major_page_faults = Get(stat, "total_pgmajfault");
+      std::optional<uint64_t> limit = ReadNumber(dir + "/memory.limit_in_bytes");
+      if (limit && *limit < kUnlimited) m.limit_bytes = limit;
+      sample.memory = m;
+    }
+  }
+  if (const sandbox::CgroupHierarchy* pids = WithController(hierarchies, "pids")) {
+    sample.pids = ReadNumber(pids->mount_point + rel + "/pids.current");
+  }
+  return sample;
+}
+
+CgroupSample ReadV2(const std::string& dir) {
+  CgroupSample sample;
+  const std::map<std::string, uint64_t> cpu = ReadKeyed(dir + "/cpu.stat");
+  if (cpu.contains("usage_usec")) sample.cpu_usage_ns = Get(cpu, "usage_usec") * 1000;
+  if (std::optional<uint64_t> usage = ReadNumber(dir + "/memory.current")) {
+    const std::map<std::string, uint64_t> stat = ReadKeyed(dir + "/memory.stat");
+    MemorySample m;
+    m.usage_bytes = *usage;
+    const uint64_t inactive = Get(stat, "inactive_file");
+    m.working_set_bytes = *usage > inactive ? *usage - inactive : 0;
+    m.rss_bytes = Get(stat, "anon");
+    m.page_faults = Get(stat, "pgfault");
+    m.major_page_faults = Get(stat, "pgmajfault");
+    m.limit_bytes = ReadNumber(dir + "/memory.max");  // "max" does not parse: unlimited
+    sample.memory = m;
+  }
+  sample.pids = ReadNumber(dir + "/pids.current");
+  return sample;
+}
+
+}  // namespace
+
+std::string CgroupRelativePath(const std::string& cgroups_path) {
+  std::vector<std::string> parts = absl::StrSplit(cgroups_path, ':');
+  if (parts.size() != 3) return cgroups_path;
+  const std::string& slice = parts[0];
+  std::string path;
+  if (slice != "-.slice" && !slice.empty()) {
+    absl::string_view name = absl::StripSuffix(slice, ".slice");
+    std::string prefix;
+    for (absl::string_view piece : absl::StrSplit(name, '-')) {
+      prefix = prefix.empty() ? std::string(piece) : absl::StrCat(prefix, "-", piece);
+      absl::StrAppend(&path, "/", prefix, ".slice");
+    }
+  }
+  return absl::StrCat(path, "/", parts[1], "-", parts[2], ".scope");
+}
+
+CgroupSample ReadCgroupSample(const std::vector<sandbox::CgroupHierarchy>& hierarchies,
+                              const std::string& cgroups_path) {
+  std::string rel = CgroupRelativePath(cgroups_path);
+  if (!rel.empty() && rel.front() != '/') rel.insert(rel.begin(), '/');
+  if (WithController(hierarchies, "memory") != nullptr) return ReadV1(hierarchies, rel);
+  for (const sandbox::CgroupHierarchy& h : hierarchies) {
+    if (h.unified) return ReadV2(h.mount_point + rel);
+  }
+  return {};
+}
+
+}  // namespace cloison::stats

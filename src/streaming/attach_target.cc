@@ -1,0 +1,118 @@
+#include "attach_target.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/write.hpp"
+#include "cloison/runtime/monitor_client.h"
+#include "cloison/util/logging.h"
+#include "cloison/util/unique_fd.h"
+
+namespace cloison::streaming {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr size_t kMaxPacket = 64 * 1024 + 1;  // the monitor's largest read, plus the stream byte
+constexpr size_t kStdinChunk = 16 * 1024;     // under a unix socket's send buffer
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<AttachTarget>> AttachTarget::Connect(asio::io_context& io,
+                                                                     const std::string& socket_dir, bool stdout,
+                                                                     bool stderr) {
+  const std::string path = socket_dir + "/attach";
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) return absl::InternalError(absl::StrCat(path, " is too long"));
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  util::UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  if (!fd.valid() || connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot attach to the container (", path, "): ", std::strerror(errno)));
+  }
+  std::shared_ptr<AttachTarget> target(new AttachTarget(io));
+  target->socket_.assign(fd.release());
+  target->socket_dir_ = socket_dir;
+  target->stdout_ = stdout;
+  target->stderr_ = stderr;
+  return target;
+}
+
+void AttachTarget::Start(Output output, Done done) {
+  output_ = std::move(output);
+  on_done_ = std::move(done);
+  Read();
+}
+
+void AttachTarget::Read() {
+  auto buffer = std::make_shared<std::string>(kMaxPacket, '\0');
+  socket_.async_read_some(asio::buffer(*buffer), [self = shared_from_this(), buffer](const boost::system::error_code& ec,
+                                                                                     size_t n) {
+    if (self->cancelled_) return;
+    if (ec || n == 0) {
+      self->socket_.close();
+      Done done = std::move(self->on_done_);  // breaks the cycle with the owning session
+      self->output_ = nullptr;
+      done(0);
+      return;
+    }
+    const int stream = (*buffer)[0] == 3 ? 2 : 1;
+    if ((stream == 1 && self->stdout_) || (stream == 2 && self->stderr_)) {
+      self->output_(stream, buffer->substr(1, n - 1), nullptr);
+    }
+    self->Read();
+  });
+}
+
+void AttachTarget::WriteStdin(std::string data) {
+  if (close_stdin_ || cancelled_) return;
+  for (size_t offset = 0; offset < data.size(); offset += kStdinChunk) {
+    stdin_queue_.push_back(data.substr(offset, kStdinChunk));
+  }
+  if (!writing_) WriteNext();
+}
+
+void AttachTarget::WriteNext() {
+  if (stdin_queue_.empty()) {
+    writing_ = false;
+    if (close_stdin_ && socket_.is_open()) shutdown(socket_.native_handle(), SHUT_WR);
+    return;
+  }
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(stdin_queue_.front()),
+                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                      self->stdin_queue_.pop_front();
+                      if (ec) {
+                        self->stdin_queue_.clear();
+                        self->writing_ = false;
+                        return;
+                      }
+                      self->WriteNext();
+                    });
+}
+
+void AttachTarget::CloseStdin() {
+  if (close_stdin_) return;
+  close_stdin_ = true;
+  if (!writing_) WriteNext();
+}
+
+void AttachTarget::Resize(uint16_t width, uint16_t height) {
+  absl::StatusOr<nlohmann::json> reply = runtime::CallMonitor(
+      socket_dir_ + "/ctl", {{"op", "resize"}, {"width", width}, {"height", height}}, std::chrono::seconds(2));
+  if (!reply.ok()) spdlog::debug("attach: resize through {}/ctl: {}", socket_dir_, reply.status());
+}
+
+void AttachTarget::Cancel() {
+  cancelled_ = true;
+  stdin_queue_.clear();
+  socket_.close();
+  output_ = nullptr;
+  on_done_ = nullptr;
+}
+
+}  // namespace cloison::streaming

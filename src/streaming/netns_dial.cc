@@ -1,0 +1,43 @@
+#include "cloison/streaming/netns_dial.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace cloison::streaming {
+
+absl::StatusOr<util::UniqueFd> DialInNetns(const std::string& netns_path, uint16_t port) {
+  absl::StatusOr<util::UniqueFd> result = absl::InternalError("not dialled");
+  // The thread ends right after connecting, so its namespace never leaks into other work.
+  std::thread([&] {
+    if (!netns_path.empty()) {
+      util::UniqueFd ns(open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!ns.valid() || setns(ns.get(), CLONE_NEWNET) != 0) {
+        result = absl::InternalError(absl::StrCat("entering the pod's network namespace ", netns_path, ": ",
+                                                  std::strerror(errno)));
+        return;
+      }
+    }
+    util::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (!fd.valid() || connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+      result = absl::UnavailableError(absl::StrCat("connecting to 127.0.0.1:", port, " in the pod: ", std::strerror(errno)));
+      return;
+    }
+    result = std::move(fd);
+  }).join();
+  return result;
+}
+
+}  // namespace cloison::streaming

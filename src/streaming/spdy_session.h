@@ -1,0 +1,129 @@
+// SPDY/3.1 sessions after an HTTP upgrade, on the streaming server's io_context thread.
+// SpdySession owns the connection: frame parsing and writing (one write at a time, queued),
+// one header compressor and decompressor for the connection, SYN_REPLY to every stream the
+// client opens, PING echo, WINDOW_UPDATE for what it received. It does not hold back its own
+// sends for the peer's windows: Go's spdystream (kubelet's and crictl's side) never sends a
+// WINDOW_UPDATE, so a sender that waited would stall after 64 KiB.
+// SpdyRemoteCommand speaks remote command v1-v4 over it (one stream per streamType: error,
+// stdin, stdout, stderr, resize); SpdyPortForward speaks portforward.k8s.io (a data and an
+// error stream per requestID, with a port header).
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/posix/stream_descriptor.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "cloison/streaming/spdy_frame.h"
+#include "cloison/streaming/spdy_headers.h"
+#include "stream_target.h"
+
+namespace cloison::streaming {
+
+class SpdySession : public std::enable_shared_from_this<SpdySession> {
+ public:
+  explicit SpdySession(boost::asio::ip::tcp::socket socket);
+  virtual ~SpdySession() = default;
+
+  // Sends `upgrade_response` (the HTTP 101) and serves; `leftover`: bytes the HTTP parser read
+  // past the upgrade request.
+  void Start(std::string leftover, std::string upgrade_response);
+
+ protected:
+  // A new stream from the client (already answered with SYN_REPLY).
+  virtual void OnStream(uint32_t id, const spdy::Headers& headers) = 0;
+  // Data on a client stream; `fin` when the client closed its side (also for RST_STREAM).
+  virtual void OnData(uint32_t id, std::string data, bool fin) = 0;
+  // The client went away (EOF, GOAWAY, a protocol error). Called once.
+  virtual void OnPeerGone() = 0;
+  virtual void OnStarted() {}
+
+  void SendData(uint32_t id, std::string data, std::function<void()> written = nullptr);
+  void SendFin(uint32_t id);
+  // Sends GOAWAY after what is queued and closes the connection.
+  void Finish();
+  boost::asio::io_context& io();
+
+ private:
+  void Read();
+  void Process();
+  absl::Status Handle(spdy::Frame frame);
+  void Queue(std::string bytes, std::function<void()> written);
+  void WriteNext();
+  void Gone();
+
+  boost::asio::ip::tcp::socket socket_;
+  std::string input_;
+  spdy::HeaderCompressor compressor_;
+  spdy::HeaderDecompressor decompressor_;
+  std::deque<std::pair<std::string, std::function<void()>>> out_;
+  bool writing_ = false;
+  bool finishing_ = false;
+  bool gone_ = false;
+  uint32_t last_stream_ = 0;
+  std::map<uint32_t, uint32_t> unacked_;  // bytes received per stream (0 = session) not yet window-updated
+};
+
+struct RemoteCommandOptions {
+  int version = 4;  // 1..4
+  bool tty = false;
+  bool stdin = false;
+  bool stdout = false;
+  bool stderr = false;
+};
+
+class SpdyRemoteCommand final : public SpdySession {
+ public:
+  SpdyRemoteCommand(boost::asio::ip::tcp::socket socket, std::shared_ptr<StreamTarget> target, RemoteCommandOptions options);
+
+ private:
+  void OnStarted() override;
+  void OnStream(uint32_t id, const spdy::Headers& headers) override;
+  void OnData(uint32_t id, std::string data, bool fin) override;
+  void OnPeerGone() override;
+  void MaybeStart();
+  void Done(const absl::StatusOr<int>& exit_code);
+  std::shared_ptr<SpdyRemoteCommand> self();
+
+  std::shared_ptr<StreamTarget> target_;
+  RemoteCommandOptions options_;
+  std::map<std::string, uint32_t> streams_;  // by streamType
+  std::string resize_buffer_;
+  boost::asio::steady_timer creation_timer_;
+  bool started_ = false;
+  bool done_ = false;
+};
+
+class SpdyPortForward final : public SpdySession {
+ public:
+  SpdyPortForward(boost::asio::ip::tcp::socket socket, std::string netns_path);
+
+ private:
+  struct Pair {
+    uint32_t data = 0;
+    uint32_t error = 0;
+    std::string port;
+    std::shared_ptr<boost::asio::posix::stream_descriptor> conn;
+    std::deque<std::string> pending;
+    bool writing = false;
+    bool client_closed = false;
+  };
+
+  void OnStream(uint32_t id, const spdy::Headers& headers) override;
+  void OnData(uint32_t id, std::string data, bool fin) override;
+  void OnPeerGone() override;
+  void Connect(const std::string& request_id);
+  void ReadConn(const std::string& request_id);
+  void WriteConn(const std::string& request_id);
+  std::shared_ptr<SpdyPortForward> self();
+
+  std::string netns_path_;
+  std::map<std::string, Pair> pairs_;            // by requestID
+  std::map<uint32_t, std::string> data_streams_;  // data stream id -> requestID
+};
+
+}  // namespace cloison::streaming

@@ -1,0 +1,32 @@
+// The process side of a remote command (an exec or an attach), driven by a protocol session
+// on the streaming server's io_context thread. Every call and callback runs on that thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace cloison::streaming {
+
+class StreamTarget {
+ public:
+  // One chunk of output; stream 1 is stdout, 2 stderr. `next` (may be empty) asks for the
+  // following chunk: call it once this one is written, so that a slow client slows the reads.
+  using Output = std::function<void(int stream, std::string data, std::function<void()> next)>;
+  // Once, after the output ended and the process exited: its exit code, or why it failed.
+  using Done = std::function<void(absl::StatusOr<int> exit_code)>;
+
+  virtual ~StreamTarget() = default;
+
+  virtual void Start(Output output, Done done) = 0;
+  virtual void WriteStdin(std::string data) = 0;
+  virtual void CloseStdin() = 0;
+  virtual void Resize(uint16_t width, uint16_t height) = 0;
+  // The client went away: stop the exec'd process (an attach just detaches). No callback runs
+  // afterwards.
+  virtual void Cancel() = 0;
+};
+
+}  // namespace cloison::streaming

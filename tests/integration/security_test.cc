@@ -1,0 +1,298 @@
+// Integration tests of what a pod's securityContext and resources promise, on the real runc
+// through cloisond: capabilities, seccomp (RuntimeDefault, Localhost, bad profiles), users and
+// groups, read-only rootfs, memory and CPU limits, UpdateContainerResources and stats.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "cri_client.h"
+#include "local_registry.h"
+
+namespace cloison::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// The fixture image has only a few applet symlinks; everything else goes through busybox.
+const char* const kBusybox = "/bin/busybox";
+
+class Security : public ::testing::Test {
+ protected:
+  Security() : daemon_("seccomp_profile_root = \"" + (profiles_.path() / "seccomp").string() + "\"\n") {}
+
+  void SetUp() override {
+    registry_ = LocalRegistry::Start();
+    ASSERT_NE(registry_, nullptr);
+    registry_->Push("busybox", "library/busybox:1.0");
+    image_ = registry_->host() + "/library/busybox:1.0";
+    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+    client_ = std::make_unique<CriClient>(daemon_);
+    ASSERT_TRUE(client_->Pull(image_).ok());
+    log_dir_ = (daemon_.dir().path() / "pod-logs").string();
+  }
+
+  void TearDown() override {
+    if (daemon_.pid() > 0) {
+      for (const v1::PodSandbox& pod : client_->ListPods()) {
+        EXPECT_TRUE(client_->StopPod(pod.id()).ok());
+        EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
+      }
+    }
+  }
+
+  std::string WriteProfile(const std::string& name, const std::string& text) {
+    return profiles_.Write("seccomp/" + name, text);
+  }
+
+  // A container config running `command` (default: sleeping, for ExecSync).
+  v1::ContainerConfig Config(const std::string& name,
+                             const std::vector<std::string>& command = {kBusybox, "sleep", "1000"}) {
+    return ContainerConfig(name, image_, command);
+  }
+
+  // Creates a pod and the container; the status of CreateContainer.
+  grpc::Status Create(const v1::ContainerConfig& config, std::string* id) {
+    pod_config_ = PodConfig(config.metadata().name() + "-pod", log_dir_);
+    std::string pod_id;
+    grpc::Status status = client_->RunPod(pod_config_, &pod_id);
+    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+    pod_id_ = pod_id;
+    return client_->Create(pod_id, config, pod_config_, id);
+  }
+
+  // Creates and starts the container; its id.
+  std::string Run(const v1::ContainerConfig& config) {
+    std::string id;
+    grpc::Status status = Create(config, &id);
+    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+    status = client_->Start(id);
+    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+    return id;
+  }
+
+  v1::ExecSyncResponse Exec(const std::string& id, const std::vector<std::string>& cmd) {
+    v1::ExecSyncResponse response;
+    grpc::Status status = client_->Exec(id, cmd, 20, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+    return response;
+  }
+
+  std::string Shell(const std::string& id, const std::string& script) {
+    v1::ExecSyncResponse response = Exec(id, {kBusybox, "sh", "-c", script});
+    return response.stdout() + response.stderr();
+  }
+
+  TempDir profiles_;  // declared before daemon_: its path goes into the daemon's configuration
+  CloisondProcess daemon_;
+  std::unique_ptr<LocalRegistry> registry_;
+  std::string image_;
+  std::unique_ptr<CriClient> client_;
+  std::string log_dir_;
+  v1::PodSandboxConfig pod_config_;
+  std::string pod_id_;
+};
+
+TEST_F(Security, UnprivilegedCannotMountOrLoadModulesAndHasTheDefaultCapabilities) {
+  const std::string id = Run(Config("plain"));
+  v1::ExecSyncResponse mount = Exec(id, {kBusybox, "mount", "-t", "tmpfs", "none", "/mnt"});
+  EXPECT_NE(mount.exit_code(), 0) << mount.stdout();
+  v1::ExecSyncResponse insmod = Exec(id, {kBusybox, "insmod", "/bin/busybox"});
+  EXPECT_NE(insmod.exit_code(), 0);
+  // CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE.
+  EXPECT_THAT(Shell(id, "/bin/busybox grep CapEff /proc/self/status"), HasSubstr("CapEff:\t00000000000005fb"));
+  EXPECT_THAT(Shell(id, "/bin/busybox grep CapBnd /proc/self/status"), HasSubstr("CapBnd:\t00000000000005fb"));
+}
+
+TEST_F(Security, RuntimeDefaultBlocksUnshare) {
+  v1::ContainerConfig unconfined = Config("unconfined");
+  unconfined.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(
+      v1::SecurityProfile::Unconfined);
+  const std::string open_id = Run(unconfined);
+  v1::ExecSyncResponse allowed = Exec(open_id, {kBusybox, "unshare", "-U", kBusybox, "true"});
+  if (allowed.exit_code() != 0) GTEST_SKIP() << "this host refuses user namespaces: " << allowed.stderr();
+
+  v1::ContainerConfig confined = Config("confined");
+  confined.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(
+      v1::SecurityProfile::RuntimeDefault);
+  const std::string id = Run(confined);
+  v1::ExecSyncResponse denied = Exec(id, {kBusybox, "unshare", "-U", kBusybox, "true"});
+  EXPECT_NE(denied.exit_code(), 0);
+  EXPECT_THAT(denied.stderr(), HasSubstr("Operation not permitted"));
+  EXPECT_EQ(Exec(id, {kBusybox, "true"}).exit_code(), 0);  // ordinary work still runs
+  EXPECT_THAT(Shell(id, "/bin/busybox grep Seccomp: /proc/self/status"), HasSubstr("Seccomp:\t2"));
+}
+
+TEST_F(Security, InfraContainerRunsUnderThePodsProfile) {
+  v1::PodSandboxConfig pod = PodConfig("infra", log_dir_, v1::NamespaceMode::POD);
+  pod.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(
+      v1::SecurityProfile::RuntimeDefault);
+  std::string pod_id;
+  grpc::Status status = client_->RunPod(pod, &pod_id);
+  ASSERT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+  v1::PodSandboxStatusResponse pod_status;
+  ASSERT_TRUE(client_->PodStatus(pod_id, &pod_status).ok());
+  EXPECT_EQ(pod_status.status().state(), v1::SANDBOX_READY);
+
+  pod.mutable_metadata()->set_name("infra-bad");
+  pod.mutable_metadata()->set_uid("uid-infra-bad");
+  pod.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(v1::SecurityProfile::Localhost);
+  pod.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_localhost_ref("/etc/passwd");
+  status = client_->RunPod(pod, &pod_id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("sandbox_config.linux.security_context.seccomp.localhost_ref"));
+}
+
+TEST_F(Security, LocalhostProfileIsApplied) {
+  const std::string profile = WriteProfile("no-mkdir.json", R"({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mkdir", "mkdirat", "not_a_real_syscall"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]
+  })");
+  v1::ContainerConfig config = Config("local");
+  v1::SecurityProfile* seccomp = config.mutable_linux()->mutable_security_context()->mutable_seccomp();
+  seccomp->set_profile_type(v1::SecurityProfile::Localhost);
+  seccomp->set_localhost_ref(profile);
+  const std::string id = Run(config);
+  v1::ExecSyncResponse mkdir = Exec(id, {kBusybox, "mkdir", "/tmp/x"});
+  EXPECT_NE(mkdir.exit_code(), 0);
+  EXPECT_THAT(mkdir.stderr(), HasSubstr("Operation not permitted"));
+  EXPECT_EQ(Exec(id, {kBusybox, "touch", "/tmp/y"}).exit_code(), 0);
+  EXPECT_THAT(daemon_.Log(), HasSubstr("not_a_real_syscall"));
+}
+
+TEST_F(Security, BadProfilesAreRejected) {
+  const std::string bad = WriteProfile("bad.json", R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [)");
+  v1::ContainerConfig config = Config("bad");
+  v1::SecurityProfile* seccomp = config.mutable_linux()->mutable_security_context()->mutable_seccomp();
+  seccomp->set_profile_type(v1::SecurityProfile::Localhost);
+  seccomp->set_localhost_ref(bad);
+  std::string id;
+  grpc::Status status = Create(config, &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("config.linux.security_context.seccomp.localhost_ref"));
+  EXPECT_THAT(status.error_message(), HasSubstr("is not valid JSON"));
+
+  const std::string outside = profiles_.Write("elsewhere.json", R"({"defaultAction": "SCMP_ACT_ALLOW"})");
+  seccomp->set_localhost_ref(outside);
+  config.mutable_metadata()->set_name("outside");
+  status = client_->Create(pod_id_, config, pod_config_, &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("is not under the seccomp profile root"));
+
+  const std::string wrong_action =
+      WriteProfile("action.json", R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "ALLOW"}]})");
+  seccomp->set_localhost_ref(wrong_action);
+  config.mutable_metadata()->set_name("action");
+  status = client_->Create(pod_id_, config, pod_config_, &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("syscalls[0].action \"ALLOW\" is not a seccomp action"));
+
+  v1::ContainerConfig apparmor = Config("apparmor");
+  apparmor.mutable_linux()->mutable_security_context()->mutable_apparmor()->set_profile_type(
+      v1::SecurityProfile::Localhost);
+  apparmor.mutable_linux()->mutable_security_context()->mutable_apparmor()->set_localhost_ref("k8s-x");
+  status = client_->Create(pod_id_, apparmor, pod_config_, &id);
+  if (!std::filesystem::exists("/sys/module/apparmor/parameters/enabled")) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(status.error_message(), HasSubstr("AppArmor is not enabled on this host"));
+  }
+  EXPECT_TRUE(client_->List().empty());  // nothing left behind by the failed creates
+}
+
+TEST_F(Security, RunAsUserAndSupplementalGroups) {
+  v1::ContainerConfig config = Config("user");
+  v1::LinuxContainerSecurityContext* sc = config.mutable_linux()->mutable_security_context();
+  sc->mutable_run_as_user()->set_value(1000);
+  sc->mutable_run_as_group()->set_value(3000);
+  sc->add_supplemental_groups(4000);
+  sc->add_supplemental_groups(5000);
+  const std::string id = Run(config);
+  const std::string id_output = Exec(id, {kBusybox, "id"}).stdout();
+  EXPECT_THAT(id_output, HasSubstr("uid=1000"));
+  EXPECT_THAT(id_output, HasSubstr("gid=3000"));
+  EXPECT_THAT(id_output, HasSubstr("4000"));
+  EXPECT_THAT(id_output, HasSubstr("5000"));
+}
+
+TEST_F(Security, ReadonlyRootfsRefusesWrites) {
+  v1::ContainerConfig config = Config("ro");
+  config.mutable_linux()->mutable_security_context()->set_readonly_rootfs(true);
+  const std::string id = Run(config);
+  v1::ExecSyncResponse touch = Exec(id, {kBusybox, "touch", "/file"});
+  EXPECT_NE(touch.exit_code(), 0);
+  EXPECT_THAT(touch.stderr(), HasSubstr("Read-only file system"));
+}
+
+TEST_F(Security, MemoryLimitOomKills) {
+  v1::ContainerConfig config = Config("oom", {kBusybox, "dd", "if=/dev/zero", "of=/dev/null", "bs=100M", "count=1"});
+  config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(20 << 20);
+  config.mutable_linux()->mutable_resources()->set_memory_swap_limit_in_bytes(20 << 20);
+  const std::string id = Run(config);
+  const v1::ContainerStatus status = client_->WaitExited(id, std::chrono::seconds(30));
+  EXPECT_EQ(status.state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(status.reason(), "OOMKilled") << daemon_.Log();
+  EXPECT_EQ(status.exit_code(), 137);
+}
+
+TEST_F(Security, CpuQuotaIsInTheCgroupAndUpdateChangesIt) {
+  v1::ContainerConfig config = Config("cpu");
+  v1::LinuxContainerResources* resources = config.mutable_linux()->mutable_resources();
+  resources->set_cpu_period(100000);
+  resources->set_cpu_quota(50000);
+  resources->set_memory_limit_in_bytes(64 << 20);
+  const std::string id = Run(config);
+  EXPECT_EQ(Shell(id, "/bin/busybox cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us"), "50000\n");
+  EXPECT_EQ(Shell(id, "/bin/busybox cat /sys/fs/cgroup/memory/memory.limit_in_bytes"), "67108864\n");
+
+  v1::LinuxContainerResources update;
+  update.set_cpu_period(100000);
+  update.set_cpu_quota(20000);
+  update.set_memory_limit_in_bytes(32 << 20);
+  grpc::Status status = client_->UpdateResources(id, update);
+  ASSERT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+  EXPECT_EQ(Shell(id, "/bin/busybox cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us"), "20000\n");
+  EXPECT_EQ(Shell(id, "/bin/busybox cat /sys/fs/cgroup/memory/memory.limit_in_bytes"), "33554432\n");
+
+  v1::ContainerStatusResponse verbose;
+  ASSERT_TRUE(client_->Status(id, &verbose, true).ok());
+  EXPECT_THAT(verbose.info().at("info"), HasSubstr("\"quota\":20000"));
+  EXPECT_EQ(client_->UpdateResources("no-such-container", update).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(Security, StatsShowABusyContainersCpuRising) {
+  const std::string id = Run(Config("busy", {kBusybox, "sh", "-c", "while :; do :; done"}));
+  ASSERT_EQ(Exec(id, {kBusybox, "dd", "if=/dev/zero", "of=/data", "bs=1M", "count=2"}).exit_code(), 0);
+  v1::ContainerStats first, second;
+  ASSERT_TRUE(client_->Stats(id, &first).ok());
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ASSERT_TRUE(client_->Stats(id, &second).ok());
+  EXPECT_EQ(second.attributes().id(), id);
+  EXPECT_EQ(second.attributes().metadata().name(), "busy");
+  EXPECT_GT(second.cpu().usage_core_nano_seconds().value(), first.cpu().usage_core_nano_seconds().value());
+  EXPECT_GT(second.cpu().usage_nano_cores().value(), 300'000'000u);  // a spinning shell: ~1 core
+  EXPECT_GT(second.memory().working_set_bytes().value(), 0u);
+  EXPECT_GE(second.writable_layer().used_bytes().value(), 2u << 20);
+  EXPECT_GE(second.writable_layer().inodes_used().value(), 2u);
+
+  v1::ContainerStatsFilter by_pod;
+  by_pod.set_pod_sandbox_id(pod_id_);
+  EXPECT_EQ(client_->ListStats(by_pod).size(), 1u);
+  v1::ContainerStatsFilter by_label;
+  (*by_label.mutable_label_selector())["container"] = "other";
+  EXPECT_TRUE(client_->ListStats(by_label).empty());
+
+  v1::PodSandboxStats pod;
+  ASSERT_TRUE(client_->PodStats(pod_id_, &pod).ok());
+  EXPECT_EQ(pod.attributes().id(), pod_id_);
+  ASSERT_EQ(pod.linux().containers_size(), 1);
+  EXPECT_GE(pod.linux().cpu().usage_core_nano_seconds().value(), second.cpu().usage_core_nano_seconds().value());
+  EXPECT_GE(pod.linux().process().process_count().value(), 1u);
+  EXPECT_EQ(pod.linux().network().default_interface().name().empty(), !pod.linux().has_network());
+  v1::PodSandboxStatsFilter pods;
+  pods.set_id(pod_id_);
+  EXPECT_EQ(client_->ListPodStats(pods).size(), 1u);
+}
+
+}  // namespace
+}  // namespace cloison::testing
