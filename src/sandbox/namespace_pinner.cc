@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "cloison/sandbox/mount_point.h"
+#include "cloison/util/mount_point.h"
 #include "cloison/sandbox/namespaced_sysctl.h"
 #include "cloison/util/unique_fd.h"
 
@@ -258,7 +258,7 @@ absl::Status UnpinNamespaces(const PinnedNamespaces& pinned) {
   absl::Status result;
   for (const std::string* path : {&pinned.network, &pinned.ipc, &pinned.uts}) {
     if (path->empty()) continue;
-    absl::Status status = DetachMounts(*path);
+    absl::Status status = util::DetachMounts(*path);
     if (status.ok() && unlink(path->c_str()) != 0 && errno != ENOENT) {
       status = absl::InternalError(absl::StrCat("remove ", *path, ": ", ErrnoText(errno)));
     }

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "cloison/sandbox/mount_point.h"
+#include "cloison/util/mount_point.h"
 
 namespace cloison::sandbox {
 
@@ -18,7 +18,7 @@ absl::Status MountShm(const std::string& path, uint64_t size_bytes) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
   if (error) return absl::InternalError(absl::StrCat("create ", path, ": ", error.message()));
-  absl::StatusOr<bool> mounted = IsMountPoint(path);
+  absl::StatusOr<bool> mounted = util::IsMountPoint(path);
   if (!mounted.ok()) return mounted.status();
   if (*mounted) {
     return absl::AlreadyExistsError(absl::StrCat("shm ", path, ": already a mount point"));
@@ -31,6 +31,6 @@ absl::Status MountShm(const std::string& path, uint64_t size_bytes) {
   return absl::OkStatus();
 }
 
-absl::Status UnmountShm(const std::string& path) { return DetachMounts(path); }
+absl::Status UnmountShm(const std::string& path) { return util::DetachMounts(path); }
 
 }  // namespace cloison::sandbox

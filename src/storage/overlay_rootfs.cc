@@ -7,11 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
+#include "cloison/util/mount_point.h"
 #include "cloison/util/unix_socket.h"
 
 namespace cloison::storage {
@@ -21,16 +20,6 @@ namespace fs = std::filesystem;
 
 // The kernel takes at most one page of mount options.
 constexpr size_t kMaxMountData = 4095;
-
-bool IsMountPoint(const std::string& path) {
-  std::ifstream mountinfo("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(mountinfo, line)) {
-    std::vector<std::string> fields = absl::StrSplit(line, ' ');
-    if (fields.size() > 4 && fields[4] == path) return true;
-  }
-  return false;
-}
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
   return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
@@ -49,14 +38,15 @@ std::string OverlayRootfs::MountPoint(const std::string& container_id) const {
 }
 
 bool OverlayRootfs::IsMounted(const std::string& container_id) const {
-  return IsMountPoint(MountPoint(container_id));
+  absl::StatusOr<bool> mounted = util::IsMountPoint(MountPoint(container_id));
+  return mounted.ok() && *mounted;
 }
 
 absl::StatusOr<std::string> OverlayRootfs::Mount(const std::string& container_id,
                                                  const std::vector<std::string>& layer_dirs) {
   const std::string base = absl::StrCat(dir_, "/", container_id);
   const std::string merged = MountPoint(container_id);
-  if (IsMountPoint(merged)) return merged;
+  if (IsMounted(container_id)) return merged;
   for (const char* sub : {"upper", "work", "merged", "empty"}) {
     if (absl::Status s = util::MakeDirs(absl::StrCat(base, "/", sub), 0755); !s.ok()) return s;
   }
@@ -77,13 +67,7 @@ absl::StatusOr<std::string> OverlayRootfs::Mount(const std::string& container_id
 }
 
 absl::Status OverlayRootfs::Unmount(const std::string& container_id) {
-  const std::string merged = MountPoint(container_id);
-  while (IsMountPoint(merged)) {
-    if (umount2(merged.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
-      return Errno("unmounting", merged);
-    }
-  }
-  return absl::OkStatus();
+  return util::DetachMounts(MountPoint(container_id));
 }
 
 absl::Status OverlayRootfs::Remove(const std::string& container_id) {

@@ -1,4 +1,5 @@
-// Small mount-table questions and answers shared by the pod mounts (namespace pins, /dev/shm).
+// Small mount-table questions and answers shared by the pod mounts (namespace pins, /dev/shm)
+// and container root filesystems.
 #pragma once
 
 #include <string>
@@ -6,7 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace cloison::sandbox {
+namespace cloison::util {
 
 // Whether `path` is the root of a mount (false when it does not exist).
 absl::StatusOr<bool> IsMountPoint(const std::string& path);
@@ -15,4 +16,4 @@ absl::StatusOr<bool> IsMountPoint(const std::string& path);
 // `path`. OK when nothing is mounted there or `path` does not exist.
 absl::Status DetachMounts(const std::string& path);
 
-}  // namespace cloison::sandbox
+}  // namespace cloison::util

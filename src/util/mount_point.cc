@@ -1,4 +1,4 @@
-#include "cloison/sandbox/mount_point.h"
+#include "cloison/util/mount_point.h"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace cloison::sandbox {
+namespace cloison::util {
 namespace {
 
 // More stacked mounts than this on one path means something keeps mounting there.
@@ -40,4 +40,4 @@ absl::Status DetachMounts(const std::string& path) {
       absl::StrCat("umount ", path, ": still mounted after ", kMaxStackedMounts, " unmounts"));
 }
 
-}  // namespace cloison::sandbox
+}  // namespace cloison::util
