@@ -70,6 +70,26 @@ bool DrainUntilClosed(UniqueFd& in_fd, absl::string_view stdin_data, UniqueFd& o
 
 }  // namespace
 
+absl::StatusOr<pid_t> SpawnWithDefaultSignals(const std::string& program, const std::vector<std::string>& argv,
+                                              const posix_spawn_file_actions_t& actions, char* const* envp) {
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all_signals, no_signals;
+  sigfillset(&all_signals);
+  sigemptyset(&no_signals);
+  posix_spawnattr_setsigdefault(&attr, &all_signals);
+  posix_spawnattr_setsigmask(&attr, &no_signals);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int error = posix_spawn(&pid, program.c_str(), &actions, &attr, args.data(), envp);
+  posix_spawnattr_destroy(&attr);
+  if (error != 0) return absl::InternalError(absl::StrCat("starting ", program, ": ", std::strerror(error)));
+  return pid;
+}
+
 absl::StatusOr<std::string> FindExecutable(const std::string& name) {
   if (name.empty()) return absl::NotFoundError("empty program name");
   if (name.find('/') != std::string::npos) {
@@ -123,20 +143,6 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   }
   posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
   posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
-  // The child starts with default signal dispositions and an empty mask, whatever the daemon
-  // blocks for its own signal handling.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t all_signals, no_signals;
-  sigfillset(&all_signals);
-  sigemptyset(&no_signals);
-  posix_spawnattr_setsigdefault(&attr, &all_signals);
-  posix_spawnattr_setsigmask(&attr, &no_signals);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
   std::vector<char*> env;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const absl::string_view name = absl::string_view(*entry).substr(0, absl::string_view(*entry).find('='));
@@ -146,16 +152,13 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   }
   for (const std::string& extra : input.env) env.push_back(const_cast<char*>(extra.c_str()));
   env.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawn_error = posix_spawn(&pid, program->c_str(), &actions, &attr, args.data(), env.data());
+  absl::StatusOr<pid_t> spawned = SpawnWithDefaultSignals(*program, argv, actions, env.data());
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
   out_write.reset();
   err_write.reset();
   in_read.reset();
-  if (spawn_error != 0) {
-    return absl::InternalError(absl::StrCat("starting ", *program, ": ", std::strerror(spawn_error)));
-  }
+  if (!spawned.ok()) return spawned.status();
+  const pid_t pid = *spawned;
 
   CommandResult result;
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -2,6 +2,8 @@
 // binaries questions (`runc features`, create/start/kill/delete) and runs CNI plugins.
 #pragma once
 
+#include <spawn.h>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -32,6 +34,12 @@ struct CommandInput {
 // As above, with `input`: empty stdin_data still means /dev/null on stdin.
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          std::chrono::milliseconds timeout, const CommandInput& input);
+
+// Starts `program` with `argv`, environment `envp` and the file actions given, with default
+// signal dispositions and an empty signal mask in the child, whatever the daemon blocks for
+// its own signal handling. Returns the child's pid; the caller reaps it.
+absl::StatusOr<pid_t> SpawnWithDefaultSignals(const std::string& program, const std::vector<std::string>& argv,
+                                              const posix_spawn_file_actions_t& actions, char* const* envp);
 
 // Resolves a program name the way execvp does: names with a '/' are taken as they are,
 // others are searched in $PATH. Returns NOT_FOUND when no executable file matches.
