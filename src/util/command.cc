@@ -143,6 +143,7 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   }
   posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
   posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+  if (!input.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, input.cwd.c_str());
   std::vector<char*> env;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const absl::string_view name = absl::string_view(*entry).substr(0, absl::string_view(*entry).find('='));

@@ -54,6 +54,14 @@ TEST(RunCommand, ProgramIgnoringStdinIsFine) {
   EXPECT_EQ(result->exit_code, 0);
 }
 
+TEST(RunCommand, RunsInTheGivenWorkingDirectory) {
+  CommandInput input;
+  input.cwd = "/usr/share";
+  absl::StatusOr<CommandResult> result = RunCommand({"pwd"}, milliseconds(5000), input);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->stdout_text, "/usr/share\n");
+}
+
 TEST(FindExecutable, SearchesPath) {
   absl::StatusOr<std::string> sh = FindExecutable("sh");
   ASSERT_TRUE(sh.ok()) << sh.status();

@@ -29,6 +29,7 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
 struct CommandInput {
   std::string stdin_data;        // written to the program's stdin, which then reaches end of file
   std::vector<std::string> env;  // "NAME=value", added to cloisond's environment (same NAME replaced)
+  std::string cwd;               // the program's working directory; "" = cloisond's
 };
 
 // As above, with `input`: empty stdin_data still means /dev/null on stdin.
