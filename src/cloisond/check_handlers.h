@@ -1,8 +1,9 @@
 // `cloisond check-handlers`: tells what each configured runtime handler can do on this node.
-// For every [runtimes.<name>] it prints whether the binary is there and, for "oci" handlers,
-// runs one throwaway container (cloison-pause -v on a pause root filesystem, with the
-// handler's runtime root and arguments) and reports whether it ran; for "vm" handlers it
-// reports whether /dev/kvm can be opened. Needs root, like cloisond. Scratch bundles go under
+// For every [runtimes.<name>] it prints whether the binary is there and runs one throwaway
+// container (cloison-pause -v on a pause root filesystem): for "oci" handlers with the
+// handler's runtime root and arguments, for "vm" handlers through its shim v2 and
+// cloison-monitor as pods would, after reporting whether /dev/kvm can be opened. It reports
+// whether the container ran. Needs root, like cloisond. Scratch bundles go under
 // <state>/check-handlers and are removed.
 #pragma once
 

@@ -37,15 +37,16 @@ absl::StatusOr<ExitInfo> ExitInfoFromRuntimeWait(absl::string_view output) {
 }
 
 std::string ExitInfoJson(const ExitInfo& info) {
-  return nlohmann::json{{"exit_code", info.exit_code},
-                        {"signal", info.signal},
-                        {"exited_at", info.exited_at_ns},
-                        {"oom_killed", info.oom_killed}}
-      .dump();
+  nlohmann::json doc{{"exit_code", info.exit_code},
+                     {"signal", info.signal},
+                     {"exited_at", info.exited_at_ns},
+                     {"oom_killed", info.oom_killed}};
+  if (!info.message.empty()) doc["message"] = info.message;
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 absl::Status WriteExitFile(const std::string& path, const ExitInfo& info) {
-  return util::WriteFileAtomically(path, ExitInfoJson(info) + "\n", 0644);
+  return util::ReplaceFile(path, ExitInfoJson(info) + "\n", 0644);
 }
 
 }  // namespace cloison::monitor

@@ -1,5 +1,7 @@
-// cloison-monitor: the per-container monitor cloisond starts (container mode), or the runner of
-// one ExecSync call (--exec). The command line is described in include/cloison/monitor/options.h.
+// cloison-monitor: the per-container monitor cloisond starts (container mode, through an OCI
+// runtime or a shim v2), the runner of one ExecSync call (--exec), or the relay of one
+// interactive exec through a shim v2 (--shim-exec). The command line is
+// described in include/cloison/monitor/options.h.
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -8,6 +10,8 @@
 #include "cloison/monitor/container_monitor.h"
 #include "cloison/monitor/exec_runner.h"
 #include "cloison/monitor/options.h"
+#include "cloison/monitor/shim_exec.h"
+#include "cloison/monitor/shim_monitor.h"
 #include "cloison/util/command.h"
 
 namespace {
@@ -16,7 +20,7 @@ namespace {
 void MakePathsAbsolute(cloison::monitor::MonitorOptions& options) {
   for (std::string* path : {&options.bundle, &options.log_path, &options.exit_file, &options.socket_dir,
                             &options.pid_file, &options.process_spec, &options.stdout_file,
-                            &options.stderr_file}) {
+                            &options.stderr_file, &options.state_dir}) {
     if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal().string();
   }
 }
@@ -30,12 +34,20 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cloison-monitor: %s\n", std::string(options.status().message()).c_str());
     return 2;
   }
-  absl::StatusOr<std::string> runtime = cloison::util::FindExecutable(options->runtime);
-  if (!runtime.ok()) {
-    std::fprintf(stderr, "cloison-monitor: runtime: %s\n", std::string(runtime.status().message()).c_str());
+  if (options->shim_exec) {
+    MakePathsAbsolute(*options);
+    return cloison::monitor::RunShimExec(*options);
+  }
+  std::string& binary = options->shim.empty() ? options->runtime : options->shim;
+  absl::StatusOr<std::string> found = cloison::util::FindExecutable(binary);
+  if (!found.ok()) {
+    std::fprintf(stderr, "cloison-monitor: %s: %s\n", options->shim.empty() ? "runtime" : "shim",
+                 std::string(found.status().message()).c_str());
     return 2;
   }
-  options->runtime = *runtime;
+  binary = *found;
   MakePathsAbsolute(*options);
-  return options->exec ? cloison::monitor::RunExec(*options) : cloison::monitor::RunContainerMonitor(*options);
+  if (options->exec) return cloison::monitor::RunExec(*options);
+  if (!options->shim.empty()) return cloison::monitor::RunShimMonitor(*options);
+  return cloison::monitor::RunContainerMonitor(*options);
 }

@@ -15,6 +15,7 @@ using Target = std::variant<bool*, std::string*, int*, std::vector<std::string>*
 std::map<std::string, Target> FlagTable(MonitorOptions& o) {
   return {
       {"--exec", &o.exec},
+      {"--shim-exec", &o.shim_exec},
       {"--id", &o.id},
       {"--runtime", &o.runtime},
       {"--runtime-arg", &o.runtime_args},
@@ -34,6 +35,12 @@ std::map<std::string, Target> FlagTable(MonitorOptions& o) {
       {"--stderr-file", &o.stderr_file},
       {"--timeout", &o.timeout_seconds},
       {"--kill-with-runtime", &o.kill_with_runtime},
+      {"--shim", &o.shim},
+      {"--shim-namespace", &o.shim_namespace},
+      {"--shim-address", &o.shim_address},
+      {"--shim-ttrpc-address", &o.shim_ttrpc_address},
+      {"--shim-config-path", &o.shim_config_path},
+      {"--state-dir", &o.state_dir},
   };
 }
 
@@ -76,18 +83,41 @@ absl::StatusOr<MonitorOptions> ParseOptions(const std::vector<std::string>& args
       return absl::InvalidArgumentError(absl::StrCat(name, " wants a non-negative number, not ", *value));
     }
   }
-  absl::Status status =
-      options.exec ? Require({{"--id", &options.id},
-                              {"--runtime", &options.runtime},
-                              {"--process-spec", &options.process_spec},
-                              {"--stdout-file", &options.stdout_file},
-                              {"--stderr-file", &options.stderr_file}})
-                   : Require({{"--id", &options.id},
-                              {"--bundle", &options.bundle},
-                              {"--runtime", &options.runtime},
-                              {"--log-path", &options.log_path},
-                              {"--exit-file", &options.exit_file},
-                              {"--socket-dir", &options.socket_dir}});
+  absl::Status status;
+  if (options.shim_exec) {
+    if (options.exec || !options.shim.empty() || !options.runtime.empty()) {
+      return absl::InvalidArgumentError("--shim-exec excludes --exec, --shim and --runtime");
+    }
+    status = Require({{"--id", &options.id},
+                      {"--shim-address", &options.shim_address},
+                      {"--shim-namespace", &options.shim_namespace},
+                      {"--process-spec", &options.process_spec},
+                      {"--state-dir", &options.state_dir}});
+  } else if (options.exec) {
+    if (!options.shim.empty()) return absl::InvalidArgumentError("--exec runs through --runtime, not --shim");
+    status = Require({{"--id", &options.id},
+                      {"--runtime", &options.runtime},
+                      {"--process-spec", &options.process_spec},
+                      {"--stdout-file", &options.stdout_file},
+                      {"--stderr-file", &options.stderr_file}});
+  } else if (!options.shim.empty()) {
+    if (!options.runtime.empty()) return absl::InvalidArgumentError("--shim and --runtime exclude each other");
+    status = Require({{"--id", &options.id},
+                      {"--bundle", &options.bundle},
+                      {"--shim-namespace", &options.shim_namespace},
+                      {"--shim-address", &options.shim_address},
+                      {"--state-dir", &options.state_dir},
+                      {"--log-path", &options.log_path},
+                      {"--exit-file", &options.exit_file},
+                      {"--socket-dir", &options.socket_dir}});
+  } else {
+    status = Require({{"--id", &options.id},
+                      {"--bundle", &options.bundle},
+                      {"--runtime", &options.runtime},
+                      {"--log-path", &options.log_path},
+                      {"--exit-file", &options.exit_file},
+                      {"--socket-dir", &options.socket_dir}});
+  }
   if (!status.ok()) return status;
   return options;
 }

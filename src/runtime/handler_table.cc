@@ -1,8 +1,12 @@
 #include "cloison/runtime/handler_table.h"
 
+#include <fcntl.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -46,6 +50,13 @@ HandlerFeatures ProbeOciFeatures(const HandlerInfo& info, bool kernel_has_mount_
 
 }  // namespace
 
+std::string KvmState() {
+  const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return absl::StrCat("/dev/kvm is not usable: ", std::strerror(errno));
+  close(fd);
+  return "/dev/kvm is usable";
+}
+
 HandlerFeatures FeaturesFromOciJson(absl::string_view features_json, bool kernel_has_mount_setattr) {
   const nlohmann::json doc = nlohmann::json::parse(std::string(features_json), nullptr, false);
   HandlerFeatures features;
@@ -83,9 +94,11 @@ HandlerTable HandlerTable::Probe(const config::Config& config) {
       info.resolved_path = *path;
       if (handler.runtime_type == config::RuntimeType::kOci) {
         info.features = ProbeOciFeatures(info, mount_setattr);
+      } else {
+        info.kvm_state = KvmState();
       }
-      spdlog::info("runtime handler {} ({}) uses {}", name,
-                   config::RuntimeTypeName(handler.runtime_type), info.resolved_path);
+      spdlog::info("runtime handler {} ({}) uses {}{}{}", name, config::RuntimeTypeName(handler.runtime_type),
+                   info.resolved_path, info.kvm_state.empty() ? "" : "; ", info.kvm_state);
     }
     table.handlers_.push_back(std::move(info));
   }

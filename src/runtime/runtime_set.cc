@@ -2,15 +2,18 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloison/runtime/oci_runtime.h"
+#include "cloison/runtime/vm_runtime.h"
 
 namespace cloison::runtime {
 
-void RuntimeSet::Reset(const HandlerTable& table, bool systemd_cgroup) {
+void RuntimeSet::Reset(const HandlerTable& table, bool systemd_cgroup, const std::string& shim_dir) {
   std::map<std::string, ResolvedHandler> handlers;
   for (const HandlerInfo& info : table.handlers()) {
     ResolvedHandler resolved{info.config.name, info, nullptr};
     if (info.available() && info.config.runtime_type == config::RuntimeType::kOci) {
       resolved.runtime = std::make_shared<OciRuntime>(OciOptionsForHandler(info, systemd_cgroup));
+    } else if (info.available() && info.config.runtime_type == config::RuntimeType::kVm) {
+      resolved.runtime = std::make_shared<VmRuntime>(VmOptionsForHandler(info, shim_dir));
     }
     handlers.emplace(info.config.name, std::move(resolved));
   }
@@ -38,12 +41,6 @@ absl::StatusOr<ResolvedHandler> RuntimeSet::Resolve(const std::string& handler) 
     return absl::FailedPreconditionError(
         absl::StrCat("runtime handler \"", name, "\" is unavailable: ", it->second.info.unavailable_reason,
                      " (configured handlers: ", names_, ")"));
-  }
-  if (!it->second.runtime) {
-    return absl::FailedPreconditionError(absl::StrCat("runtime handler \"", name, "\" has runtime_type \"",
-                                                      config::RuntimeTypeName(it->second.info.config.runtime_type),
-                                                      "\", which this cloison cannot drive yet (configured handlers: ",
-                                                      names_, ")"));
   }
   return it->second;
 }

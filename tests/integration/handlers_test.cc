@@ -1,6 +1,7 @@
 // Integration tests of runtime handlers through cloisond: the mixed-isolation scenario (one
 // node, a runc pod next to a gVisor pod), pods on Debian's runsc as an OCI runtime, handler
-// selection by name and by the legacy untrusted-workload annotations. Skipped without runsc.
+// selection by name and by the legacy untrusted-workload annotations, a container always on its
+// pod's handler whatever its annotations. Skipped without runsc.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/utsname.h>
@@ -244,6 +245,34 @@ TEST_F(Handlers, LegacyAnnotationsSelectTheUntrustedHandler) {
     ASSERT_TRUE(client_->StopPod(pod).ok());
     ASSERT_TRUE(client_->RemovePod(pod).ok());
   }
+}
+
+TEST_F(Handlers, ContainerAnnotationsCannotChangeThePodsHandler) {
+  // CreateContainer has no handler field; handler annotations on a container are ignored: a
+  // container always runs on its pod's handler.
+  v1::PodSandboxConfig runc_config, runsc_config;
+  const std::string runc_pod = RunPod("plain", "", &runc_config);
+  const std::string runsc_pod = RunPod("gv", "runsc", &runsc_config);
+  const std::map<std::string, std::string> runsc_asks = {
+      {"io.kubernetes.cri.untrusted-workload", "true"},
+      {"io.kubernetes.cri-o.TrustedSandbox", "false"},
+      {"io.kubernetes.cri.runtime-handler", "runsc"},
+      {"io.kubernetes.cri-o.RuntimeHandler", "runsc"}};
+  v1::ContainerConfig on_runc = ContainerConfig("asks-runsc", image_, {"sleep", "1000"});
+  on_runc.mutable_annotations()->insert(runsc_asks.begin(), runsc_asks.end());
+  std::string runc_box;
+  ASSERT_TRUE(client_->Create(runc_pod, on_runc, runc_config, &runc_box).ok()) << daemon_.Log();
+  ASSERT_TRUE(client_->Start(runc_box).ok()) << daemon_.Log();
+  EXPECT_EQ(ExecOut(runc_box, {"uname", "-r"}), HostKernelRelease());
+
+  v1::ContainerConfig on_runsc = ContainerConfig("asks-trusted", image_, {"sleep", "1000"});
+  (*on_runsc.mutable_annotations())["io.kubernetes.cri.untrusted-workload"] = "false";
+  std::string runsc_box;
+  ASSERT_TRUE(client_->Create(runsc_pod, on_runsc, runsc_config, &runsc_box).ok()) << daemon_.Log();
+  ASSERT_TRUE(client_->Start(runsc_box).ok()) << daemon_.Log();
+  EXPECT_EQ(ExecOut(runsc_box, {"uname", "-r"}), "4.4.0\n");
+  EXPECT_EQ(RunscSandboxTrees(runc_pod), 0u);
+  EXPECT_EQ(RunscSandboxTrees(runsc_pod), 1u);
 }
 
 }  // namespace

@@ -32,6 +32,7 @@ const std::map<std::string, RuntimeType>& ExpectedHandlers() {
       {"crun", RuntimeType::kOci},
       {"runsc", RuntimeType::kOci},
       {"kata-qemu-virtiofs", RuntimeType::kVm},
+      {"runc-shim", RuntimeType::kVm},
   };
   return handlers;
 }
@@ -171,7 +172,7 @@ TEST(HandlerKit, SandboxedHandlersKeepHostDevicesOutAndUseAnInfraContainer) {
   ASSERT_TRUE(config.ok()) << std::string(config.status().message());
   const RuntimeHandler& kata = config->runtimes.at("kata-qemu-virtiofs");
   EXPECT_THAT(kata.runtime_path, ::testing::EndsWith("/containerd-shim-kata-v2"));
-  EXPECT_THAT(kata.runtime_config_path, ::testing::EndsWith("/configuration-qemu.toml"));
+  EXPECT_THAT(kata.runtime_config_path, ::testing::EndsWith("/configuration-qemu-virtiofs.toml"));
 }
 
 TEST(HandlerKit, EveryRuntimeClassNamesItsHandler) {

@@ -77,5 +77,15 @@ TEST(ExitFile, WritesTheJsonAtomically) {
   EXPECT_FALSE(nlohmann::json::parse(again)["oom_killed"].get<bool>());
 }
 
+TEST(ExitFile, AnUnobservedExitCarriesItsMessage) {
+  ExitInfo lost;
+  lost.exit_code = 255;
+  lost.exited_at_ns = 5;
+  lost.message = "lost the shim";
+  EXPECT_EQ(nlohmann::json::parse(ExitInfoJson(lost)),
+            nlohmann::json::parse(
+                R"({"exit_code":255,"signal":0,"exited_at":5,"oom_killed":false,"message":"lost the shim"})"));
+}
+
 }  // namespace
 }  // namespace cloison::monitor

@@ -67,6 +67,71 @@ TEST(ParseOptions, Errors) {
   EXPECT_FALSE(ParseOptions({"--exec", "--timeout", "soon"}).ok());
 }
 
+TEST(ParseOptions, ShimMode) {
+  absl::StatusOr<MonitorOptions> options = ParseOptions(
+      {"--id", "c1", "--bundle", "/b", "--shim", "containerd-shim-runc-v2", "--shim-address", "/run/x/cloison.sock",
+       "--shim-ttrpc-address=/run/x/events.sock", "--shim-config-path", "/etc/kata/configuration.toml",
+       "--state-dir", "/st", "--log-path", "/l", "--exit-file", "/e", "--socket-dir", "/s", "--stdin", "--tty"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_FALSE(options->exec);
+  EXPECT_EQ(options->shim, "containerd-shim-runc-v2");
+  EXPECT_TRUE(options->runtime.empty());
+  EXPECT_EQ(options->shim_namespace, "cloison");  // the default
+  EXPECT_EQ(options->shim_address, "/run/x/cloison.sock");
+  EXPECT_EQ(options->shim_ttrpc_address, "/run/x/events.sock");
+  EXPECT_EQ(options->shim_config_path, "/etc/kata/configuration.toml");
+  EXPECT_EQ(options->state_dir, "/st");
+  EXPECT_TRUE(options->stdin_open && options->tty);
+
+  options = ParseOptions({"--id", "c1", "--bundle", "/b", "--shim", "s", "--shim-namespace", "k8s.io",
+                          "--shim-address", "/a", "--state-dir", "/st", "--log-path", "/l", "--exit-file", "/e",
+                          "--socket-dir", "/s"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->shim_namespace, "k8s.io");
+  EXPECT_TRUE(options->shim_ttrpc_address.empty());
+}
+
+TEST(ParseOptions, ShimModeErrors) {
+  const std::vector<std::string> base = {"--id", "c1", "--bundle", "/b", "--shim", "s", "--log-path", "/l",
+                                         "--exit-file", "/e", "--socket-dir", "/s"};
+  auto with = [&](std::initializer_list<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra);
+    return std::string(ParseOptions(args).status().message());
+  };
+  EXPECT_THAT(with({"--state-dir", "/st"}), HasSubstr("--shim-address is required"));
+  EXPECT_THAT(with({"--shim-address", "/a"}), HasSubstr("--state-dir is required"));
+  EXPECT_THAT(with({"--shim-address", "/a", "--state-dir", "/st", "--runtime", "runc"}),
+              HasSubstr("--shim and --runtime exclude each other"));
+  EXPECT_THAT(with({"--shim-address", "/a", "--state-dir", "/st", "--shim-namespace", ""}),
+              HasSubstr("--shim-namespace is required"));
+  EXPECT_THAT(std::string(ParseOptions({"--exec", "--id", "c", "--shim", "s", "--runtime", "r", "--process-spec",
+                                        "/p", "--stdout-file", "/o", "--stderr-file", "/e"})
+                              .status()
+                              .message()),
+              HasSubstr("--exec runs through --runtime, not --shim"));
+}
+
+TEST(ParseOptions, ShimExecMode) {
+  absl::StatusOr<MonitorOptions> options =
+      ParseOptions({"--shim-exec", "--id", "c1", "--shim-address", "unix:///run/x.sock", "--process-spec", "/p.json",
+                    "--state-dir", "/st"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->shim_exec);
+  EXPECT_EQ(options->shim_address, "unix:///run/x.sock");
+  EXPECT_EQ(options->process_spec, "/p.json");
+  EXPECT_EQ(options->state_dir, "/st");
+  EXPECT_THAT(std::string(ParseOptions({"--shim-exec", "--id", "c1", "--shim-address", "/a", "--state-dir", "/st"})
+                              .status()
+                              .message()),
+              HasSubstr("--process-spec is required"));
+  EXPECT_THAT(std::string(ParseOptions({"--shim-exec", "--exec", "--id", "c1", "--shim-address", "/a",
+                                        "--process-spec", "/p", "--state-dir", "/st"})
+                              .status()
+                              .message()),
+              HasSubstr("--shim-exec excludes"));
+}
+
 TEST(CtlProtocol, ParsesRequests) {
   absl::StatusOr<CtlRequest> start = ParseCtlRequest(R"({"op":"start"})");
   ASSERT_TRUE(start.ok());

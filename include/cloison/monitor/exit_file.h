@@ -1,5 +1,6 @@
 // The exit file cloison-monitor leaves for cloisond when the container has exited:
-// {"exit_code":N,"signal":S,"exited_at":<ns since the epoch>,"oom_killed":bool}.
+// {"exit_code":N,"signal":S,"exited_at":<ns since the epoch>,"oom_killed":bool}, plus
+// "message" when the monitor could not observe the exit itself (exit_code 255 then).
 // exit_code is the exit status, or 128 + signal when a signal killed the process; signal is 0
 // when none did. The file is replaced atomically, so a reader sees it whole or not at all.
 #pragma once
@@ -18,6 +19,7 @@ struct ExitInfo {
   int signal = 0;
   int64_t exited_at_ns = 0;
   bool oom_killed = false;
+  std::string message;  // why the exit is unknown; empty for an observed exit
 };
 
 // Fills exit_code and signal from a waitpid() status.

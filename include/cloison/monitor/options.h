@@ -1,5 +1,7 @@
 // The command line of cloison-monitor: the contract cloisond uses to start one monitor per
-// container (container mode) or one per ExecSync call (--exec). Parsing only; no side effects.
+// container (container mode, through an OCI runtime CLI with --runtime or through a shim v2
+// with --shim), one per ExecSync call (--exec), or the foreground relay of one interactive exec
+// through a shim v2 (--shim-exec). Parsing only; no side effects.
 #pragma once
 
 #include <string>
@@ -11,6 +13,7 @@ namespace cloison::monitor {
 
 struct MonitorOptions {
   bool exec = false;
+  bool shim_exec = false;  // interactive exec through a shim: --id, --shim-address, --process-spec, --state-dir
   std::string id;
   std::string runtime;
   std::vector<std::string> runtime_args;  // placed before the runtime's subcommand
@@ -28,6 +31,14 @@ struct MonitorOptions {
   bool wait_with_runtime = false;
   int sync_fd = 3;
 
+  // Container mode through a containerd shim v2 (vm handlers), instead of --runtime.
+  std::string shim;                       // the shim binary
+  std::string shim_namespace = "cloison";
+  std::string shim_address;               // -address: must stay the same across restarts
+  std::string shim_ttrpc_address;         // TTRPC_ADDRESS: cloisond's events endpoint
+  std::string shim_config_path;           // handed to the shim as KATA_CONF_FILE ("" = none)
+  std::string state_dir;                  // the container's FIFOs, shim-address and shim.log
+
   // Exec mode.
   std::string process_spec;
   std::string stdout_file;
@@ -41,7 +52,9 @@ struct MonitorOptions {
 
 // Parses argv without argv[0]. Values follow their flag ("--id X") or are joined with '='
 // ("--id=X"); a separate value is taken as is, even when it starts with "--". INVALID_ARGUMENT
-// on unknown flags, missing values or missing required flags of the chosen mode.
+// on unknown flags, missing values or missing required flags of the chosen mode (a shim
+// container wants --shim, --shim-address and --state-dir and no --runtime; --exec wants
+// --runtime; --shim-exec wants --shim-address, --process-spec and --state-dir).
 absl::StatusOr<MonitorOptions> ParseOptions(const std::vector<std::string>& args);
 
 // "<runtime> <runtime args...> <subcommand...>".

@@ -1,6 +1,8 @@
 // The configured runtime handlers as found on this node: for each [runtimes.<name>], whether
 // its binary can run here and which CRI handler features it supports. Built by probing the
-// binaries (`<runtime> features` for OCI runtimes), so building one runs subprocesses.
+// binaries (`<runtime> features` for OCI runtimes; a shim v2 of a "vm" handler has no such
+// subcommand: only its presence and the node's /dev/kvm are noted), so building one runs
+// subprocesses.
 #pragma once
 
 #include <string>
@@ -21,6 +23,8 @@ struct HandlerInfo {
   std::string resolved_path;       // the runtime binary; empty when not found
   std::string unavailable_reason;  // empty when the handler can run here
   HandlerFeatures features;
+  std::string kvm_state;           // "vm" handlers: whether /dev/kvm is usable, for humans
+
 
   bool available() const { return unavailable_reason.empty(); }
 };
@@ -43,6 +47,9 @@ class HandlerTable {
   std::string default_name_;
   std::string untrusted_name_;
 };
+
+// "/dev/kvm is usable", or "/dev/kvm is not usable: <why>" (it does not open read-write).
+std::string KvmState();
 
 // Reads the features an OCI runtime declares in its `features` JSON (runtime-spec
 // features.md). `kernel_has_mount_setattr` gates recursive read-only mounts.

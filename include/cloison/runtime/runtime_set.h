@@ -22,10 +22,11 @@ struct ResolvedHandler {
 
 class RuntimeSet {
  public:
-  void Reset(const HandlerTable& table, bool systemd_cgroup);
+  // `shim_dir` holds the shim address and events endpoint of "vm" handlers (<state>/shim).
+  void Reset(const HandlerTable& table, bool systemd_cgroup, const std::string& shim_dir);
 
   // NOT_FOUND for an unknown handler (naming the configured ones), FAILED_PRECONDITION for
-  // one whose binary is missing or whose type is not supported yet.
+  // one whose binary is missing.
   absl::StatusOr<ResolvedHandler> Resolve(const std::string& handler) const;
   // The configured untrusted_workload_runtime ("" = none).
   std::string untrusted_name() const;

@@ -1,0 +1,476 @@
+#include "cloison/monitor/shim_monitor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "cloison/monitor/attach_hub.h"
+#include "cloison/monitor/cri_log_writer.h"
+#include "cloison/monitor/ctl_protocol.h"
+#include "cloison/monitor/daemonize.h"
+#include "cloison/monitor/exit_file.h"
+#include "cloison/monitor/oom_counter.h"
+#include "cloison/monitor/poll_set.h"
+#include "cloison/monitor/process.h"
+#include "cloison/monitor/sockets.h"
+#include "cloison/shim/shim_launcher.h"
+#include "cloison/shim/task_client.h"
+#include "cloison/shim/ttrpc_client.h"
+#include "cloison/util/atomic_file.h"
+#include "cloison/util/unix_socket.h"
+#include "nlohmann/json.hpp"
+
+namespace cloison::monitor {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr char kStreamIds[2] = {2, 3};  // attach packet stream ids: stdout, stderr
+constexpr size_t kChunk = 8192;
+// As in the OCI mode: after the exit, output is read until EOF, kDrainIdle without any, or
+// kDrainLimit in all.
+constexpr auto kDrainIdle = std::chrono::milliseconds(250);
+constexpr auto kDrainLimit = std::chrono::seconds(5);
+constexpr auto kConnectTimeout = std::chrono::seconds(10);
+constexpr auto kCallTimeout = std::chrono::seconds(60);
+
+int64_t RealtimeNs() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+timespec RealtimeNow() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return now;
+}
+
+void WriteAll(int fd, absl::string_view data) {
+  while (fd >= 0 && !data.empty()) {
+    const ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+std::string SyncError(const absl::Status& status) {
+  return nlohmann::json{{"pid", -1}, {"message", std::string(status.message())}}.dump(
+             -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n";
+}
+
+// Creates the FIFO `path` (replacing a stale one) and opens it with `flags`.
+absl::StatusOr<util::UniqueFd> MakeFifo(const std::string& path, int flags) {
+  unlink(path.c_str());
+  if (mkfifo(path.c_str(), 0600) != 0) return absl::InternalError(absl::StrCat("mkfifo ", path, ": ", std::strerror(errno)));
+  util::UniqueFd fd(open(path.c_str(), flags | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) return absl::InternalError(absl::StrCat("open ", path, ": ", std::strerror(errno)));
+  return fd;
+}
+
+struct CtlClient {
+  uint64_t id = 0;
+  util::UniqueFd fd;
+};
+
+class ShimMonitor {
+ public:
+  explicit ShimMonitor(const MonitorOptions& options)
+      : options_(options),
+        ctl_path_(options.socket_dir + "/ctl"),
+        attach_path_(options.socket_dir + "/attach"),
+        attach_(options.stdin_once, options.tty) {}
+  ~ShimMonitor() {
+    if (waiter_.joinable()) waiter_.join();
+  }
+
+  int Run();
+
+ private:
+  absl::Status Prepare();
+  absl::Status StartShim();
+  absl::StatusOr<uint32_t> CreateTask();
+  void StartWaiter();
+  void Serve();
+  void Watch(PollSet& poll);
+  bool Done() const;
+  int PollTimeoutMs() const;
+  int Finish();
+  bool OomKilled(const ExitInfo& info) const;
+  void RemoveSocketsAndFifos() const;
+
+  void OnSignal();
+  void OnWaiterDone();
+  void OnOutput(int stream);
+  void OnShimLog();
+  void AcceptCtlClients();
+  void OnCtlClient(CtlClient& client, short revents);
+  void HandleCtl(uint64_t client_id, absl::string_view packet);
+  void Reply(uint64_t client_id, const std::string& reply);
+  absl::Status StartTask();
+  absl::Status Resize(unsigned short width, unsigned short height);
+  std::string FifoPath(const char* name) const { return options_.state_dir + "/" + name; }
+
+  const MonitorOptions options_;
+  const std::string ctl_path_;
+  const std::string attach_path_;
+
+  util::UniqueFd sync_fd_;
+  util::UniqueFd signal_fd_;
+  std::optional<CriLogWriter> log_;
+  util::UniqueFd ctl_listen_;
+  std::list<CtlClient> ctl_clients_;
+  uint64_t next_client_id_ = 1;
+  AttachHub attach_;
+
+  util::UniqueFd shim_log_fifo_;
+  // A write end of the log FIFO held by the monitor itself: the reader then never sees EOF
+  // between the shim's writers, and poll does not spin on POLLHUP.
+  util::UniqueFd shim_log_hold_;
+  util::UniqueFd shim_log_file_;
+  std::unique_ptr<shim::TaskClient> task_;
+
+  // The monitor's read ends of the stdout and stderr FIFOs (stdout carries the pty with tty).
+  util::UniqueFd output_[2];
+  uint32_t task_pid_ = 0;
+  bool started_ = false;
+  std::optional<OomCounter> oom_;
+  uint64_t oom_before_ = 0;
+
+  // The waiter thread blocks in Wait and reports through wake_ (a pipe the loop polls).
+  std::thread waiter_;
+  Pipe wake_;
+  std::mutex waited_mu_;
+  std::optional<absl::StatusOr<shim::TaskExit>> waited_;
+
+  std::optional<ExitInfo> exit_;
+  Clock::time_point exit_time_;
+  Clock::time_point last_output_;
+};
+
+int ShimMonitor::Run() {
+  sync_fd_.reset(options_.sync_fd);
+  absl::Status ready = Prepare();
+  if (ready.ok()) ready = StartShim();
+  absl::StatusOr<uint32_t> pid = ready.ok() ? CreateTask() : absl::StatusOr<uint32_t>(ready);
+  if (!pid.ok()) {
+    WriteAll(sync_fd_.get(), SyncError(pid.status()));
+    RemoveSocketsAndFifos();
+    return 1;
+  }
+  task_pid_ = *pid;
+  if (absl::StatusOr<OomCounter> counter = OomCounter::ForProcess(static_cast<pid_t>(task_pid_)); counter.ok()) {
+    absl::StatusOr<uint64_t> before = counter->Read();
+    oom_before_ = before.ok() ? *before : 0;
+    oom_ = std::move(*counter);
+  }
+  StartWaiter();
+  WriteAll(sync_fd_.get(), absl::StrCat(R"({"pid":)", task_pid_, "}\n"));
+  sync_fd_.reset();
+  Serve();
+  return Finish();
+}
+
+absl::Status ShimMonitor::Prepare() {
+  // The shim's server is reparented to this monitor (a subreaper) when `start` exits: reap it.
+  sigset_t child_signal;
+  sigemptyset(&child_signal);
+  sigaddset(&child_signal, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &child_signal, nullptr);
+  signal_fd_.reset(signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!signal_fd_.valid()) return absl::InternalError(absl::StrCat("signalfd: ", std::strerror(errno)));
+  absl::StatusOr<Pipe> wake = MakePipe();
+  if (!wake.ok()) return wake.status();
+  wake_ = std::move(*wake);
+
+  absl::StatusOr<CriLogWriter> log = CriLogWriter::Open(options_.log_path);
+  if (!log.ok()) return log.status();
+  log_ = std::move(*log);
+
+  for (const std::string* dir : {&options_.socket_dir, &options_.state_dir}) {
+    if (absl::Status made = util::MakeDirs(*dir, 0700); !made.ok()) return made;
+  }
+  absl::StatusOr<util::UniqueFd> ctl = Listen(ctl_path_, SOCK_SEQPACKET);
+  if (!ctl.ok()) return ctl.status();
+  ctl_listen_ = std::move(*ctl);
+  absl::StatusOr<util::UniqueFd> attach = Listen(attach_path_, SOCK_SEQPACKET);
+  if (!attach.ok()) return attach.status();
+  attach_.SetListener(std::move(*attach));
+
+  for (int stream = 0; stream < (options_.tty ? 1 : 2); ++stream) {
+    absl::StatusOr<util::UniqueFd> fifo = MakeFifo(FifoPath(stream == 0 ? "stdout" : "stderr"), O_RDONLY);
+    if (!fifo.ok()) return fifo.status();
+    output_[stream] = std::move(*fifo);
+  }
+  if (options_.stdin_open) {
+    // O_RDWR: opening the write end alone would block until the shim opens the read end.
+    absl::StatusOr<util::UniqueFd> fifo = MakeFifo(FifoPath("stdin"), O_RDWR);
+    if (!fifo.ok()) return fifo.status();
+    attach_.SetStdin(std::move(*fifo));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ShimMonitor::StartShim() {
+  absl::StatusOr<util::UniqueFd> log_fifo = shim::OpenShimLogFifo(options_.bundle);
+  if (!log_fifo.ok()) return log_fifo.status();
+  shim_log_fifo_ = std::move(*log_fifo);
+  shim_log_hold_.reset(open((options_.bundle + "/log").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  const std::string log_file = options_.state_dir + "/shim.log";
+  shim_log_file_.reset(open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!shim_log_file_.valid()) return absl::InternalError(absl::StrCat("open ", log_file, ": ", std::strerror(errno)));
+
+  // Kata reads its configuration path from KATA_CONF_FILE when the task options carry none.
+  if (!options_.shim_config_path.empty()) setenv("KATA_CONF_FILE", options_.shim_config_path.c_str(), 1);
+  shim::ShimStartOptions start;
+  start.shim_path = options_.shim;
+  start.id = options_.id;
+  start.bundle = options_.bundle;
+  start.ns = options_.shim_namespace;
+  start.address = options_.shim_address;
+  start.ttrpc_address = options_.shim_ttrpc_address;
+  start.publish_binary = options_.shim;
+  absl::StatusOr<std::string> address = shim::StartShim(start);
+  if (!address.ok()) return address.status();
+  if (absl::Status s = util::ReplaceFile(options_.state_dir + "/shim-address", *address, 0600); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::unique_ptr<shim::TtrpcClient>> connection = shim::TtrpcClient::Connect(*address, kConnectTimeout);
+  if (!connection.ok()) return connection.status();
+  task_ = std::make_unique<shim::TaskClient>(std::shared_ptr<shim::TtrpcClient>(std::move(*connection)),
+                                             options_.shim_namespace);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint32_t> ShimMonitor::CreateTask() {
+  shim::TaskStdio stdio;
+  stdio.stdin_path = options_.stdin_open ? FifoPath("stdin") : "";
+  stdio.stdout_path = FifoPath("stdout");
+  stdio.stderr_path = options_.tty ? "" : FifoPath("stderr");
+  stdio.terminal = options_.tty;
+  absl::StatusOr<uint32_t> pid = task_->Create(options_.id, options_.bundle, stdio);
+  if (!pid.ok()) return absl::FailedPreconditionError(absl::StrCat("shim create: ", pid.status().message()));
+  return pid;
+}
+
+void ShimMonitor::StartWaiter() {
+  waiter_ = std::thread([this] {
+    absl::StatusOr<shim::TaskExit> exited = task_->Wait(options_.id, "", std::chrono::milliseconds(0));
+    {
+      std::lock_guard<std::mutex> lock(waited_mu_);
+      waited_ = std::move(exited);
+    }
+    WriteAll(wake_.write.get(), "x");
+  });
+}
+
+void ShimMonitor::Serve() {
+  while (!Done()) {
+    PollSet poll;
+    Watch(poll);
+    poll.Run(PollTimeoutMs());
+    ctl_clients_.remove_if([](const CtlClient& client) { return !client.fd.valid(); });
+    attach_.RemoveClosed();
+  }
+}
+
+void ShimMonitor::Watch(PollSet& poll) {
+  poll.Add(signal_fd_.get(), POLLIN, [this](short) { OnSignal(); });
+  if (wake_.read.valid()) poll.Add(wake_.read.get(), POLLIN, [this](short) { OnWaiterDone(); });
+  poll.Add(ctl_listen_.get(), POLLIN, [this](short) { AcceptCtlClients(); });
+  attach_.Watch(poll);
+  if (shim_log_fifo_.valid()) poll.Add(shim_log_fifo_.get(), POLLIN, [this](short) { OnShimLog(); });
+  for (int stream = 0; stream < 2; ++stream) {
+    if (output_[stream].valid()) poll.Add(output_[stream].get(), POLLIN, [this, stream](short) { OnOutput(stream); });
+  }
+  for (CtlClient& client : ctl_clients_) {
+    poll.Add(client.fd.get(), POLLIN, [this, &client](short revents) { OnCtlClient(client, revents); });
+  }
+}
+
+bool ShimMonitor::Done() const {
+  if (!exit_) return false;
+  if (!output_[0].valid() && !output_[1].valid()) return true;
+  const Clock::time_point now = Clock::now();
+  return now - exit_time_ >= kDrainLimit || now - last_output_ >= kDrainIdle;
+}
+
+int ShimMonitor::PollTimeoutMs() const {
+  if (!exit_) return -1;
+  const Clock::time_point until = std::min(exit_time_ + kDrainLimit, last_output_ + kDrainIdle);
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+  return static_cast<int>(std::max<int64_t>(left.count(), 0));
+}
+
+void ShimMonitor::OnSignal() {
+  signalfd_siginfo info;
+  while (read(signal_fd_.get(), &info, sizeof(info)) > 0) {
+  }
+  int status = 0;
+  while (waitpid(-1, &status, WNOHANG) > 0) {
+  }
+}
+
+void ShimMonitor::OnWaiterDone() {
+  wake_.read.reset();
+  std::optional<absl::StatusOr<shim::TaskExit>> waited;
+  {
+    std::lock_guard<std::mutex> lock(waited_mu_);
+    waited = std::move(waited_);
+  }
+  ExitInfo info;
+  if (waited && waited->ok()) {
+    info = ExitInfoFromExitStatus(static_cast<int>((*waited)->exit_status));
+    info.exited_at_ns = (*waited)->exited_at_ns > 0 ? (*waited)->exited_at_ns : RealtimeNs();
+  } else {
+    info.exit_code = 255;
+    info.exited_at_ns = RealtimeNs();
+    info.message = absl::StrCat("lost the shim while waiting for the container: ",
+                                waited ? waited->status().message() : "no answer");
+  }
+  exit_ = info;
+  exit_time_ = last_output_ = Clock::now();
+}
+
+void ShimMonitor::OnOutput(int stream) {
+  char packet[1 + kChunk];
+  const ssize_t n = read(output_[stream].get(), packet + 1, kChunk);
+  const LogStream log_stream = stream == 0 ? LogStream::kStdout : LogStream::kStderr;
+  if (n > 0) {
+    log_->Write(log_stream, absl::string_view(packet + 1, static_cast<size_t>(n)), RealtimeNow()).IgnoreError();
+    packet[0] = kStreamIds[stream];
+    attach_.Broadcast(absl::string_view(packet, static_cast<size_t>(n) + 1));
+    last_output_ = Clock::now();
+    return;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  output_[stream].reset();  // EOF: the shim closed its end
+  log_->Flush(log_stream, RealtimeNow()).IgnoreError();
+}
+
+void ShimMonitor::OnShimLog() {
+  char buffer[kChunk];
+  const ssize_t n = read(shim_log_fifo_.get(), buffer, sizeof(buffer));
+  if (n > 0) return WriteAll(shim_log_file_.get(), absl::string_view(buffer, static_cast<size_t>(n)));
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  shim_log_fifo_.reset();
+}
+
+void ShimMonitor::AcceptCtlClients() {
+  for (util::UniqueFd fd = AcceptPending(ctl_listen_.get()); fd.valid(); fd = AcceptPending(ctl_listen_.get())) {
+    ctl_clients_.push_back(CtlClient{next_client_id_++, std::move(fd)});
+  }
+}
+
+void ShimMonitor::OnCtlClient(CtlClient& client, short revents) {
+  if (!client.fd.valid()) return;
+  if (revents & POLLIN) {
+    char buffer[4096];
+    const ssize_t n = recv(client.fd.get(), buffer, sizeof(buffer), 0);
+    if (n > 0) {
+      HandleCtl(client.id, absl::string_view(buffer, static_cast<size_t>(n)));
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      client.fd.reset();
+    }
+  } else if (revents & (POLLHUP | POLLERR)) {
+    client.fd.reset();
+  }
+}
+
+void ShimMonitor::HandleCtl(uint64_t client_id, absl::string_view packet) {
+  absl::StatusOr<CtlRequest> request = ParseCtlRequest(packet);
+  if (!request.ok()) return Reply(client_id, CtlReply(request.status()));
+  switch (request->op) {
+    case CtlRequest::Op::kStart:
+      return Reply(client_id, CtlReply(StartTask()));
+    case CtlRequest::Op::kReopen:
+      return Reply(client_id, CtlReply(log_->Reopen()));
+    case CtlRequest::Op::kResize:
+      return Reply(client_id, CtlReply(Resize(request->width, request->height)));
+    case CtlRequest::Op::kState:
+      return Reply(client_id, CtlStateReply(static_cast<pid_t>(task_pid_), !exit_.has_value(), started_));
+  }
+}
+
+void ShimMonitor::Reply(uint64_t client_id, const std::string& reply) {
+  for (CtlClient& client : ctl_clients_) {
+    if (client.id != client_id || !client.fd.valid()) continue;
+    if (send(client.fd.get(), reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) client.fd.reset();
+  }
+}
+
+absl::Status ShimMonitor::StartTask() {
+  if (exit_) return absl::FailedPreconditionError("the container has already exited");
+  if (started_) return absl::OkStatus();
+  absl::StatusOr<uint32_t> pid = task_->Start(options_.id, "");
+  if (!pid.ok()) return absl::FailedPreconditionError(absl::StrCat("shim start: ", pid.status().message()));
+  started_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status ShimMonitor::Resize(unsigned short width, unsigned short height) {
+  if (!options_.tty) return absl::FailedPreconditionError("the container has no terminal");
+  return task_->ResizePty(options_.id, "", width, height);
+}
+
+bool ShimMonitor::OomKilled(const ExitInfo& info) const {
+  if (!oom_) return false;
+  absl::StatusOr<uint64_t> after = oom_->Read();
+  if (after.ok() && *after > oom_before_) return true;
+  if (info.signal != SIGKILL) return false;
+  usleep(50 * 1000);  // the kernel counts the OOM kill right after delivering the SIGKILL
+  after = oom_->Read();
+  return after.ok() && *after > oom_before_;
+}
+
+void ShimMonitor::RemoveSocketsAndFifos() const {
+  for (const std::string& path : {ctl_path_, attach_path_, FifoPath("stdin"), FifoPath("stdout"), FifoPath("stderr")}) {
+    unlink(path.c_str());
+  }
+}
+
+int ShimMonitor::Finish() {
+  const timespec now = RealtimeNow();
+  log_->Flush(LogStream::kStdout, now).IgnoreError();
+  log_->Flush(LogStream::kStderr, now).IgnoreError();
+  ExitInfo info = *exit_;
+  info.oom_killed = info.message.empty() && OomKilled(info);
+  const absl::Status written = WriteExitFile(options_.exit_file, info);
+  RemoveSocketsAndFifos();
+  return written.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+int RunShimMonitor(const MonitorOptions& options) {
+  if (fcntl(options.sync_fd, F_SETFD, FD_CLOEXEC) != 0) {
+    std::fprintf(stderr, "cloison-monitor: sync fd %d: %s\n", options.sync_fd, std::strerror(errno));
+    return 1;
+  }
+  if (absl::Status detached = Daemonize(options); !detached.ok()) {
+    WriteAll(options.sync_fd, SyncError(detached));
+    return 1;
+  }
+  return ShimMonitor(options).Run();
+}
+
+}  // namespace cloison::monitor

@@ -1,0 +1,291 @@
+#include "cloison/runtime/vm_runtime.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "cloison/runtime/monitor_launch.h"
+#include "cloison/shim/shim_launcher.h"
+#include "cloison/util/atomic_file.h"
+#include "cloison/util/ids.h"
+#include "cloison/util/logging.h"
+#include "cloison/util/unique_fd.h"
+#include "cloison/util/unix_socket.h"
+#include "nlohmann/json.hpp"
+
+namespace cloison::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr auto kConnectTimeout = std::chrono::seconds(5);
+constexpr auto kCallTimeout = std::chrono::seconds(30);
+constexpr auto kKilledExitWait = std::chrono::seconds(10);
+constexpr size_t kMaxExecOutput = 16 << 20;
+// After an exec'd process exited, its output is read until EOF, kDrainIdle without any, or
+// kDrainLimit in all.
+constexpr auto kDrainIdle = std::chrono::milliseconds(250);
+constexpr auto kDrainLimit = std::chrono::seconds(5);
+
+
+// The shim is gone (or never came): nothing answers at its address.
+bool ShimGone(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsNotFound(status);
+}
+
+absl::StatusOr<util::UniqueFd> MakeReadFifo(const std::string& path) {
+  if (mkfifo(path.c_str(), 0600) != 0) return absl::InternalError(absl::StrCat("mkfifo ", path, ": ", std::strerror(errno)));
+  util::UniqueFd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid()) return absl::InternalError(absl::StrCat("open ", path, ": ", std::strerror(errno)));
+  return fd;
+}
+
+// Reads both FIFOs (capped at kMaxExecOutput each) until `exited` is set and the output is
+// drained (EOF on both, or the drain bounds).
+void CollectOutput(util::UniqueFd (&fds)[2], std::string (&out)[2], const std::atomic<bool>& exited) {
+  using Clock = std::chrono::steady_clock;
+  std::optional<Clock::time_point> exit_seen;
+  Clock::time_point last_output = Clock::now();
+  while (fds[0].valid() || fds[1].valid()) {
+    const Clock::time_point now = Clock::now();
+    if (!exit_seen && exited.load()) exit_seen = last_output = now;
+    if (exit_seen && (now - *exit_seen >= kDrainLimit || now - last_output >= kDrainIdle)) return;
+    pollfd pfds[2];
+    nfds_t count = 0;
+    int stream_of[2];
+    for (int stream = 0; stream < 2; ++stream) {
+      if (!fds[stream].valid()) continue;
+      stream_of[count] = stream;
+      pfds[count++] = pollfd{fds[stream].get(), POLLIN, 0};
+    }
+    if (poll(pfds, count, 50) <= 0) continue;
+    for (nfds_t i = 0; i < count; ++i) {
+      if (pfds[i].revents == 0) continue;
+      const int stream = stream_of[i];
+      char buffer[65536];
+      const ssize_t n = read(fds[stream].get(), buffer, sizeof(buffer));
+      if (n > 0) {
+        const size_t keep = std::min(static_cast<size_t>(n), kMaxExecOutput - std::min(kMaxExecOutput, out[stream].size()));
+        out[stream].append(buffer, keep);
+        last_output = Clock::now();
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        fds[stream].reset();
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string ShimAddress(const std::string& shim_dir) { return shim_dir + "/cloison.sock"; }
+std::string ShimEventsSocket(const std::string& shim_dir) { return shim_dir + "/events.sock"; }
+
+VmRuntimeOptions VmOptionsForHandler(const HandlerInfo& handler, const std::string& shim_dir) {
+  VmRuntimeOptions options;
+  options.shim_path = handler.resolved_path;
+  options.monitor_path = handler.config.monitor_path.empty() ? MonitorBesideDaemon() : handler.config.monitor_path;
+  options.shim_address = ShimAddress(shim_dir);
+  options.ttrpc_address = ShimEventsSocket(shim_dir);
+  options.config_path = handler.config.runtime_config_path;
+  options.tasks_dir = handler.config.runtime_root + "/tasks";
+  return options;
+}
+
+VmRuntime::VmRuntime(VmRuntimeOptions options) : options_(std::move(options)) {}
+
+absl::StatusOr<CreateResult> VmRuntime::Create(const CreateRequest& request) {
+  if (absl::Status s = util::MakeDirs(options_.tasks_dir, 0700); !s.ok()) return s;
+  const std::string record = nlohmann::json{{"state_dir", request.state_dir}, {"bundle", request.bundle}}.dump();
+  if (absl::Status s = util::ReplaceFile(options_.tasks_dir + "/" + request.id, record); !s.ok()) return s;
+  std::vector<std::string> argv = {options_.monitor_path};
+  const std::vector<std::string> flags = MonitorContainerFlags(request);
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.insert(argv.end(), {"--shim", options_.shim_path, "--shim-namespace", options_.ns, "--shim-address",
+                           options_.shim_address, "--shim-ttrpc-address", options_.ttrpc_address, "--state-dir",
+                           request.state_dir});
+  if (!options_.config_path.empty()) argv.insert(argv.end(), {"--shim-config-path", options_.config_path});
+  return LaunchContainerMonitor(argv, request, options_.shim_path);
+}
+
+absl::Status VmRuntime::Start(const CreateRequest& request) { return StartThroughMonitor(request, options_.shim_path); }
+
+absl::Status VmRuntime::ReopenLog(const CreateRequest& request) { return ReopenLogThroughMonitor(request); }
+
+absl::StatusOr<VmRuntime::TaskPlace> VmRuntime::FindTask(const std::string& id) const {
+  absl::StatusOr<std::string> text = util::ReadFile(options_.tasks_dir + "/" + id);
+  if (!text.ok()) return text.status();
+  const nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
+  if (!doc.is_object()) return absl::DataLossError(absl::StrCat(options_.tasks_dir, "/", id, " is not a JSON object"));
+  return TaskPlace{doc.value("state_dir", ""), doc.value("bundle", "")};
+}
+
+absl::StatusOr<shim::TaskClient> VmRuntime::TaskService(const std::string& state_dir) {
+  absl::StatusOr<std::string> address = util::ReadFile(state_dir + "/shim-address");
+  if (!address.ok()) {
+    return absl::UnavailableError(absl::StrCat("no shim address in ", state_dir, ": ", address.status().message()));
+  }
+  const std::string key(absl::StripAsciiWhitespace(*address));
+  absl::MutexLock lock(&mu_);
+  auto it = connections_.find(key);
+  if (it == connections_.end() || it->second->closed()) {
+    absl::StatusOr<std::unique_ptr<shim::TtrpcClient>> connected = shim::TtrpcClient::Connect(key, kConnectTimeout);
+    if (!connected.ok()) {
+      connections_.erase(key);
+      return connected.status();
+    }
+    it = connections_.insert_or_assign(key, std::shared_ptr<shim::TtrpcClient>(std::move(*connected))).first;
+  }
+  return shim::TaskClient(it->second, options_.ns);
+}
+
+absl::Status VmRuntime::Kill(const std::string& id, int signal) {
+  absl::StatusOr<TaskPlace> place = FindTask(id);
+  if (!place.ok()) return absl::IsNotFound(place.status()) ? absl::OkStatus() : place.status();
+  absl::StatusOr<shim::TaskClient> tasks = TaskService(place->state_dir);
+  if (!tasks.ok()) return ShimGone(tasks.status()) ? absl::OkStatus() : tasks.status();
+  const absl::Status killed = tasks->Kill(id, "", static_cast<uint32_t>(signal), false);
+  if (killed.ok() || absl::IsNotFound(killed)) return absl::OkStatus();
+  absl::StatusOr<shim::TaskState> state = tasks->State(id, "");
+  if (!state.ok() ? absl::IsNotFound(state.status()) : state->status == "stopped") return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("shim kill ", id, ": ", killed.message()));
+}
+
+absl::Status VmRuntime::Delete(const std::string& id) {
+  absl::StatusOr<TaskPlace> place = FindTask(id);
+  if (!place.ok()) return absl::IsNotFound(place.status()) ? absl::OkStatus() : place.status();
+  absl::Status result;
+  absl::StatusOr<shim::TaskClient> tasks = TaskService(place->state_dir);
+  if (tasks.ok()) {
+    // A live task is killed first: the shim refuses to delete a running one.
+    if (tasks->Kill(id, "", SIGKILL, true).ok()) (void)tasks->Wait(id, "", kKilledExitWait);
+    absl::StatusOr<shim::TaskExit> deleted = tasks->Delete(id, "");
+    if (deleted.ok() || absl::IsNotFound(deleted.status())) {
+      // Exits once its last task is gone; the connection then closes.
+      (void)tasks->Shutdown(id, false);
+    } else if (ShimGone(deleted.status())) {
+      result = DeleteWithoutShim(id, *place);
+    } else {
+      result = absl::InternalError(absl::StrCat("shim delete ", id, ": ", deleted.status().message()));
+    }
+  } else if (ShimGone(tasks.status())) {
+    result = DeleteWithoutShim(id, *place);
+  } else {
+    result = tasks.status();
+  }
+  if (result.ok()) unlink((options_.tasks_dir + "/" + id).c_str());
+  return result;
+}
+
+absl::Status VmRuntime::DeleteWithoutShim(const std::string& id, const TaskPlace& place) const {
+  // Without an address the monitor never got a shim started: nothing to clean up there.
+  if (access((place.state_dir + "/shim-address").c_str(), F_OK) != 0) return absl::OkStatus();
+  shim::ShimStartOptions cleanup;
+  cleanup.shim_path = options_.shim_path;
+  cleanup.id = id;
+  cleanup.bundle = place.bundle;
+  cleanup.ns = options_.ns;
+  cleanup.address = options_.shim_address;
+  cleanup.ttrpc_address = options_.ttrpc_address;
+  cleanup.publish_binary = options_.shim_path;
+  absl::Status deleted = shim::DeleteWithShimBinary(cleanup);
+  if (!deleted.ok()) spdlog::warn("{} delete for {} (its shim is gone): {}", options_.shim_path, id, deleted.message());
+  return deleted;
+}
+
+absl::StatusOr<ExecResult> VmRuntime::ExecSync(const std::string& id, const std::string& state_dir,
+                                               const std::string& process_json, std::chrono::seconds timeout) {
+  absl::StatusOr<shim::TaskClient> tasks = TaskService(state_dir);
+  if (!tasks.ok()) return tasks.status();
+  std::string dir = state_dir + "/exec-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) return absl::InternalError(absl::StrCat("mkdtemp: ", std::strerror(errno)));
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{dir};
+  util::UniqueFd fds[2];
+  for (int stream = 0; stream < 2; ++stream) {
+    absl::StatusOr<util::UniqueFd> fifo = MakeReadFifo(dir + (stream == 0 ? "/stdout" : "/stderr"));
+    if (!fifo.ok()) return fifo.status();
+    fds[stream] = std::move(*fifo);
+  }
+  const std::string exec_id = absl::StrCat("exec-", util::NewObjectId().substr(0, 16));
+  shim::TaskStdio stdio;
+  stdio.stdout_path = dir + "/stdout";
+  stdio.stderr_path = dir + "/stderr";
+  if (absl::Status s = tasks->Exec(id, exec_id, process_json, stdio); !s.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("shim exec in ", id, ": ", s.message()));
+  }
+  if (absl::StatusOr<uint32_t> started = tasks->Start(id, exec_id); !started.ok()) {
+    (void)tasks->Delete(id, exec_id);
+    return absl::FailedPreconditionError(absl::StrCat("shim exec in ", id, ": ", started.status().message()));
+  }
+
+  ExecResult result;
+  absl::Status waited;
+  std::atomic<bool> exited{false};
+  std::thread waiter([&] {
+    absl::StatusOr<shim::TaskExit> exit = tasks->Wait(id, exec_id, std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
+    if (absl::IsDeadlineExceeded(exit.status())) {
+      result.timed_out = true;
+      (void)tasks->Kill(id, exec_id, SIGKILL, false);
+      exit = tasks->Wait(id, exec_id, kKilledExitWait);
+    }
+    if (exit.ok()) {
+      result.exit_code = static_cast<int>(exit->exit_status);
+    } else {
+      waited = exit.status();
+    }
+    exited = true;
+  });
+  std::string out[2];
+  CollectOutput(fds, out, exited);
+  waiter.join();
+  (void)tasks->Delete(id, exec_id);
+  if (!waited.ok() && !result.timed_out) {
+    return absl::InternalError(absl::StrCat("waiting for exec in ", id, ": ", waited.message()));
+  }
+  result.stdout_bytes = std::move(out[0]);
+  result.stderr_bytes = std::move(out[1]);
+  return result;
+}
+
+absl::StatusOr<std::vector<std::string>> VmRuntime::ExecCommand(const std::string& id,
+                                                                const std::string& process_file,
+                                                                const std::string& /*pid_file*/) const {
+  absl::StatusOr<TaskPlace> place = FindTask(id);
+  if (!place.ok()) return place.status();
+  absl::StatusOr<std::string> address = util::ReadFile(place->state_dir + "/shim-address");
+  if (!address.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("container ", id, " has no shim: ", address.status().message()));
+  }
+  return std::vector<std::string>{options_.monitor_path, "--shim-exec", "--id", id, "--shim-address",
+                                  std::string(absl::StripAsciiWhitespace(*address)), "--shim-namespace", options_.ns,
+                                  "--process-spec", process_file, "--state-dir", place->state_dir};
+}
+
+absl::Status VmRuntime::Update(const std::string& id, const std::string& state_dir,
+                               const std::string& resources_json) {
+  absl::StatusOr<shim::TaskClient> tasks = TaskService(state_dir);
+  if (!tasks.ok()) return tasks.status();
+  if (absl::Status s = tasks->Update(id, resources_json); !s.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("shim update ", id, ": ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cloison::runtime
