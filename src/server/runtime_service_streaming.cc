@@ -70,7 +70,8 @@ grpc::Status RuntimeService::PortForward(grpc::ServerContext*, const v1::PortFor
   if (pod->state != sandbox::SandboxState::kReady) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "pod sandbox " + pod->id + " is not ready");
   }
-  absl::StatusOr<std::string> url = streaming_.Url(streaming::PortForwardRequest{pod->id});
+  const std::vector<uint16_t> ports(request->port().begin(), request->port().end());
+  absl::StatusOr<std::string> url = streaming_.Url(streaming::PortForwardRequest{pod->id, ports});
   if (!url.ok()) return ToGrpcStatus(url.status());
   response->set_url(*url);
   return grpc::Status::OK;

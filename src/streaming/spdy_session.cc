@@ -24,12 +24,12 @@ constexpr auto kStreamCreationTimeout = std::chrono::seconds(30);
 
 }  // namespace
 
-SpdySession::SpdySession(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
+SpdySession::SpdySession(std::unique_ptr<ByteChannel> channel) : channel_(std::move(channel)) {}
 
-asio::io_context& SpdySession::io() { return static_cast<asio::io_context&>(socket_.get_executor().context()); }
+asio::io_context& SpdySession::io() { return channel_->io(); }
 
 void SpdySession::Start(std::string leftover, std::string upgrade_response) {
-  Queue(std::move(upgrade_response), nullptr);
+  if (!upgrade_response.empty()) Queue(std::move(upgrade_response), nullptr);
   input_ = std::move(leftover);
   OnStarted();
   Process();
@@ -38,11 +38,9 @@ void SpdySession::Start(std::string leftover, std::string upgrade_response) {
 
 void SpdySession::Read() {
   if (gone_) return;
-  auto buffer = std::make_shared<std::string>(64 * 1024, '\0');
-  socket_.async_read_some(asio::buffer(*buffer), [self = shared_from_this(), buffer](const boost::system::error_code& ec,
-                                                                                     size_t n) {
+  channel_->ReadSome([self = shared_from_this()](const boost::system::error_code& ec, std::string bytes) {
     if (ec) return self->Gone();
-    self->input_.append(buffer->data(), n);
+    self->input_ += bytes;
     self->Process();
     self->Read();
   });
@@ -162,40 +160,36 @@ void SpdySession::WriteNext() {
   if (out_.empty()) {
     writing_ = false;
     if (finishing_ && !gone_) {
-      boost::system::error_code ec;
-      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-      // The client closes its side; the read loop then ends the session.
+      channel_->ShutdownSend();  // the client closes its side; the read loop then ends the session
     }
     return;
   }
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(out_.front().first),
-                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                      if (ec) {
-                        self->out_.clear();
-                        self->writing_ = false;
-                        return self->Gone();
-                      }
-                      std::function<void()> written = std::move(self->out_.front().second);
-                      self->out_.pop_front();
-                      if (written) written();
-                      self->WriteNext();
-                    });
+  channel_->Write(out_.front().first, [self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec) {
+      self->out_.clear();
+      self->writing_ = false;
+      return self->Gone();
+    }
+    std::function<void()> written = std::move(self->out_.front().second);
+    self->out_.pop_front();
+    if (written) written();
+    self->WriteNext();
+  });
 }
 
 void SpdySession::Gone() {
   if (gone_) return;
   gone_ = true;
   OnPeerGone();
-  boost::system::error_code ec;
-  socket_.close(ec);
+  channel_->Close();
 }
 
 // --- remote command -------------------------------------------------------------------------
 
-SpdyRemoteCommand::SpdyRemoteCommand(asio::ip::tcp::socket socket, std::shared_ptr<StreamTarget> target,
+SpdyRemoteCommand::SpdyRemoteCommand(std::unique_ptr<ByteChannel> channel, std::shared_ptr<StreamTarget> target,
                                      RemoteCommandOptions options)
-    : SpdySession(std::move(socket)),
+    : SpdySession(std::move(channel)),
       target_(std::move(target)),
       options_(options),
       creation_timer_(io()) {}
@@ -217,6 +211,7 @@ void SpdyRemoteCommand::OnStarted() {
 
 void SpdyRemoteCommand::OnStream(uint32_t id, const spdy::Headers& headers) {
   const std::string type = spdy::HeaderValue(headers, "streamType");
+  if (type == "resize" && options_.version < 3) return;  // v1 and v2 have no terminal resizing
   if (!type.empty()) streams_[type] = id;
   MaybeStart();
 }
@@ -285,8 +280,8 @@ void SpdyRemoteCommand::OnPeerGone() {
 
 // --- port forward ---------------------------------------------------------------------------
 
-SpdyPortForward::SpdyPortForward(asio::ip::tcp::socket socket, std::string netns_path)
-    : SpdySession(std::move(socket)), netns_path_(std::move(netns_path)) {}
+SpdyPortForward::SpdyPortForward(std::unique_ptr<ByteChannel> channel, std::string netns_path)
+    : SpdySession(std::move(channel)), netns_path_(std::move(netns_path)) {}
 
 std::shared_ptr<SpdyPortForward> SpdyPortForward::self() {
   return std::static_pointer_cast<SpdyPortForward>(shared_from_this());

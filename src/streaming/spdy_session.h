@@ -1,11 +1,12 @@
-// SPDY/3.1 sessions after an HTTP upgrade, on the streaming server's io_context thread.
-// SpdySession owns the connection: frame parsing and writing (one write at a time, queued),
+// SPDY/3.1 sessions after an HTTP upgrade (or inside a WebSocket tunnel, see byte_channel.h),
+// on the streaming server's io_context thread. SpdySession owns the connection: frame parsing and writing (one write at a time, queued),
 // one header compressor and decompressor for the connection, SYN_REPLY to every stream the
 // client opens, PING echo, WINDOW_UPDATE for what it received. It does not hold back its own
 // sends for the peer's windows: Go's spdystream (kubelet's and crictl's side) never sends a
 // WINDOW_UPDATE, so a sender that waited would stall after 64 KiB.
 // SpdyRemoteCommand speaks remote command v1-v4 over it (one stream per streamType: error,
-// stdin, stdout, stderr, resize); SpdyPortForward speaks portforward.k8s.io (a data and an
+// stdin, stdout, stderr, and from v3 resize; the error stream carries the JSON Status from v4,
+// the failure's text before); SpdyPortForward speaks portforward.k8s.io (a data and an
 // error stream per requestID, with a port header).
 #pragma once
 
@@ -15,10 +16,10 @@
 #include <memory>
 #include <string>
 
-#include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/posix/stream_descriptor.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "cloison/streaming/spdy_frame.h"
+#include "byte_channel.h"
 #include "cloison/streaming/spdy_headers.h"
 #include "stream_target.h"
 
@@ -26,11 +27,11 @@ namespace cloison::streaming {
 
 class SpdySession : public std::enable_shared_from_this<SpdySession> {
  public:
-  explicit SpdySession(boost::asio::ip::tcp::socket socket);
+  explicit SpdySession(std::unique_ptr<ByteChannel> channel);
   virtual ~SpdySession() = default;
 
-  // Sends `upgrade_response` (the HTTP 101) and serves; `leftover`: bytes the HTTP parser read
-  // past the upgrade request.
+  // Sends `upgrade_response` (the HTTP 101; "" when the channel's own handshake answered) and
+  // serves; `leftover`: bytes the HTTP parser read past the upgrade request.
   void Start(std::string leftover, std::string upgrade_response);
 
  protected:
@@ -56,7 +57,7 @@ class SpdySession : public std::enable_shared_from_this<SpdySession> {
   void WriteNext();
   void Gone();
 
-  boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<ByteChannel> channel_;
   std::string input_;
   spdy::HeaderCompressor compressor_;
   spdy::HeaderDecompressor decompressor_;
@@ -78,7 +79,8 @@ struct RemoteCommandOptions {
 
 class SpdyRemoteCommand final : public SpdySession {
  public:
-  SpdyRemoteCommand(boost::asio::ip::tcp::socket socket, std::shared_ptr<StreamTarget> target, RemoteCommandOptions options);
+  SpdyRemoteCommand(std::unique_ptr<ByteChannel> channel, std::shared_ptr<StreamTarget> target,
+                    RemoteCommandOptions options);
 
  private:
   void OnStarted() override;
@@ -100,7 +102,7 @@ class SpdyRemoteCommand final : public SpdySession {
 
 class SpdyPortForward final : public SpdySession {
  public:
-  SpdyPortForward(boost::asio::ip::tcp::socket socket, std::string netns_path);
+  SpdyPortForward(std::unique_ptr<ByteChannel> channel, std::string netns_path);
 
  private:
   struct Pair {

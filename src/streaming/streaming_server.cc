@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -15,7 +16,9 @@
 #include "boost/beast/websocket.hpp"
 #include "cloison/util/logging.h"
 #include "exec_target.h"
+#include "failed_target.h"
 #include "spdy_session.h"
+#include "websocket_port_forward.h"
 #include "websocket_session.h"
 
 namespace cloison::streaming {
@@ -28,16 +31,26 @@ using tcp = asio::ip::tcp;
 
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 constexpr char kPortForwardProtocol[] = "portforward.k8s.io";
+// SPDY inside WebSocket binary messages (client-go's SPDY-over-WebSocket dialer, which crictl
+// port-forward --transport websocket uses).
+constexpr char kTunneledPortForwardProtocol[] = "SPDY/3.1+portforward.k8s.io";
 
 struct Protocol {
   const char* name;
   int version;
+  bool base64 = false;  // WebSocket: text messages, the channel as a digit and base64 data
 };
-// In the order a client's list is matched against (the client's order wins).
+// The client's order wins; these lists say what the server speaks.
 constexpr Protocol kSpdyRemoteCommand[] = {
     {"v4.channel.k8s.io", 4}, {"v3.channel.k8s.io", 3}, {"v2.channel.k8s.io", 2}, {"channel.k8s.io", 1}};
-constexpr Protocol kWebSocketRemoteCommand[] = {
-    {"v5.channel.k8s.io", 5}, {"v4.channel.k8s.io", 4}, {"channel.k8s.io", 1}};
+constexpr Protocol kWebSocketRemoteCommand[] = {{"v5.channel.k8s.io", 5},
+                                                {"v4.channel.k8s.io", 4},
+                                                {"v4.base64.channel.k8s.io", 4, true},
+                                                {"channel.k8s.io", 1},
+                                                {"base64.channel.k8s.io", 1, true}};
+constexpr Protocol kWebSocketPortForward[] = {{"v4.channel.k8s.io", 4},
+                                              {"v4.base64.channel.k8s.io", 4, true},
+                                              {kTunneledPortForwardProtocol, 1}};
 
 // Every value of every `field` header, comma separated lists split.
 std::vector<std::string> HeaderList(const http::request<http::string_body>& request, absl::string_view field) {
@@ -55,7 +68,7 @@ std::vector<std::string> HeaderList(const http::request<http::string_body>& requ
 }
 
 // The first of the client's protocols the server speaks; nullopt when none. An empty client
-// list means the oldest protocol ("" and version 1), as Kubernetes allows.
+// list means the oldest protocol ("", version 1, binary), as Kubernetes allows.
 template <size_t N>
 std::optional<Protocol> Negotiate(const std::vector<std::string>& offered, const Protocol (&supported)[N]) {
   if (offered.empty()) return Protocol{"", 1};
@@ -72,6 +85,50 @@ std::string Names(const Protocol (&supported)[N]) {
   std::vector<std::string> names;
   for (const Protocol& protocol : supported) names.push_back(protocol.name);
   return absl::StrJoin(names, ", ");
+}
+
+// Every value of the query parameter `name` in `target`, comma separated lists split. Values
+// are percent-decoded.
+std::vector<std::string> QueryValues(absl::string_view target, absl::string_view name) {
+  std::vector<std::string> values;
+  const size_t question = target.find('?');
+  if (question == absl::string_view::npos) return values;
+  for (absl::string_view pair : absl::StrSplit(target.substr(question + 1), '&', absl::SkipEmpty())) {
+    const size_t equals = pair.find('=');
+    if (pair.substr(0, equals) != name || equals == absl::string_view::npos) continue;
+    std::string value;
+    const absl::string_view raw = pair.substr(equals + 1);
+    for (size_t i = 0; i < raw.size(); ++i) {
+      int decoded = 0;
+      if (raw[i] == '%' && i + 2 < raw.size() && absl::SimpleHexAtoi(raw.substr(i + 1, 2), &decoded)) {
+        value += static_cast<char>(decoded);
+        i += 2;
+      } else {
+        value += raw[i] == '+' ? ' ' : raw[i];
+      }
+    }
+    for (absl::string_view item : absl::StrSplit(value, ',', absl::SkipEmpty())) values.emplace_back(item);
+  }
+  return values;
+}
+
+// The ports a WebSocket port forward serves: the PortForward request's, else the URL's `port`
+// query parameters. INVALID_ARGUMENT for none or one that is not 1-65535.
+absl::StatusOr<std::vector<uint16_t>> ForwardedPorts(const PortForwardRequest& forward, absl::string_view target) {
+  if (!forward.ports.empty()) return forward.ports;
+  std::vector<uint16_t> ports;
+  for (const std::string& text : QueryValues(target, "port")) {
+    int port = 0;
+    if (!absl::SimpleAtoi(text, &port) || port < 1 || port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat("query parameter port: \"", text, "\" is not a port"));
+    }
+    ports.push_back(static_cast<uint16_t>(port));
+  }
+  if (ports.empty()) {
+    return absl::InvalidArgumentError(
+        "port forwarding over WebSocket needs the ports in the PortForward request or the query parameter port");
+  }
+  return ports;
 }
 
 bool IsSpdyUpgrade(const http::request<http::string_body>& request) {
@@ -177,35 +234,68 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     options.version = protocol->version;
     absl::StatusOr<std::shared_ptr<StreamTarget>> target = make_target();
     if (!target.ok()) {
+      // Reported on the error stream once the client is connected, as Kubernetes does.
       spdlog::info("streaming: {}: {}", std::string(request_.target()), target.status());
-      return Refuse(absl::IsNotFound(target.status()) ? http::status::not_found : http::status::internal_server_error,
-                    std::string(target.status().message()));
+      target = std::make_shared<FailedTarget>(target.status());
     }
     if (websocket) {
-      std::make_shared<WebSocketRemoteCommand>(std::move(stream_), std::move(*target), options)
+      std::make_shared<WebSocketRemoteCommand>(std::move(stream_), protocol->base64, std::move(*target), options)
           ->Run(std::move(request_), protocol->name);
       return;
     }
-    UpgradeToSpdy(protocol->name, std::make_shared<SpdyRemoteCommand>(std::move(stream_.socket()),
+    UpgradeToSpdy(protocol->name, std::make_shared<SpdyRemoteCommand>(MakeTcpByteChannel(std::move(stream_.socket())),
                                                                       std::move(*target), options));
   }
 
   void PortForward(bool websocket, const PortForwardRequest& forward) {
     stream_.expires_never();
-    if (websocket) {
-      return Refuse(http::status::bad_request, "port forwarding over WebSocket is not supported yet; use SPDY/3.1");
-    }
+    if (websocket) return WebSocketPortForwardSession(forward);
     const std::vector<std::string> offered = HeaderList(request_, "X-Stream-Protocol-Version");
     if (!offered.empty() && std::find(offered.begin(), offered.end(), kPortForwardProtocol) == offered.end()) {
       return Refuse(http::status::forbidden, "unsupported streaming protocols", kPortForwardProtocol);
     }
+    absl::StatusOr<std::string> netns = PodNetns(forward);
+    if (!netns.ok()) return;
+    UpgradeToSpdy(offered.empty() ? "" : kPortForwardProtocol,
+                  std::make_shared<SpdyPortForward>(MakeTcpByteChannel(std::move(stream_.socket())), *netns));
+  }
+
+  // Port forwarding for a WebSocket client: SPDY tunnelled in the WebSocket, or the channel
+  // protocol.
+  void WebSocketPortForwardSession(const PortForwardRequest& forward) {
+    const std::optional<Protocol> protocol =
+        Negotiate(HeaderList(request_, "Sec-WebSocket-Protocol"), kWebSocketPortForward);
+    if (!protocol) {
+      return Refuse(http::status::forbidden, absl::StrCat("unsupported streaming protocols; accepted: ",
+                                                          Names(kWebSocketPortForward)));
+    }
+    if (std::string(protocol->name) == kTunneledPortForwardProtocol) {
+      absl::StatusOr<std::string> netns = PodNetns(forward);
+      if (!netns.ok()) return;
+      auto channel = std::make_unique<WebSocketByteChannel>(std::move(stream_));
+      WebSocketByteChannel* raw = channel.get();
+      auto session = std::make_shared<SpdyPortForward>(std::move(channel), *netns);
+      raw->Accept(std::move(request_), protocol->name, [session](bool accepted) {
+        if (accepted) session->Start("", "");
+      });
+      return;
+    }
+    absl::StatusOr<std::vector<uint16_t>> ports = ForwardedPorts(forward, absl::string_view(request_.target().data(), request_.target().size()));
+    if (!ports.ok()) return Refuse(http::status::bad_request, std::string(ports.status().message()));
+    absl::StatusOr<std::string> netns = PodNetns(forward);
+    if (!netns.ok()) return;
+    std::make_shared<WebSocketPortForward>(std::move(stream_), protocol->base64, *netns, std::move(*ports))
+        ->Run(std::move(request_), protocol->name);
+  }
+
+  // The pod's network namespace; refuses the request (404 for a pod that is gone) when there is none.
+  absl::StatusOr<std::string> PodNetns(const PortForwardRequest& forward) {
     absl::StatusOr<std::string> netns = backend_.PodNetns(forward.pod_id);
     if (!netns.ok()) {
-      return Refuse(absl::IsNotFound(netns.status()) ? http::status::not_found : http::status::internal_server_error,
-                    std::string(netns.status().message()));
+      Refuse(absl::IsNotFound(netns.status()) ? http::status::not_found : http::status::internal_server_error,
+             std::string(netns.status().message()));
     }
-    UpgradeToSpdy(offered.empty() ? "" : kPortForwardProtocol,
-                  std::make_shared<SpdyPortForward>(std::move(stream_.socket()), *netns));
+    return netns;
   }
 
   // Answers 101 on the session's socket, then starts the session with what the HTTP parser

@@ -24,15 +24,15 @@ TEST(StreamingTokens, EightUrlSafeCharactersUsedOnce) {
 TEST(StreamingTokens, ExpireAfterOneMinuteAndAreBounded) {
   auto now = std::chrono::steady_clock::now();
   RequestCache cache([&] { return now; });
-  absl::StatusOr<std::string> token = cache.Insert(PortForwardRequest{"pod"});
+  absl::StatusOr<std::string> token = cache.Insert(PortForwardRequest{"pod", {}});
   ASSERT_TRUE(token.ok());
   now += std::chrono::seconds(61);
   EXPECT_EQ(cache.Consume(*token).status().code(), absl::StatusCode::kNotFound);
 
-  for (size_t i = 0; i < RequestCache::kMaxInFlight; ++i) ASSERT_TRUE(cache.Insert(PortForwardRequest{"pod"}).ok());
-  EXPECT_EQ(cache.Insert(PortForwardRequest{"pod"}).status().code(), absl::StatusCode::kResourceExhausted);
+  for (size_t i = 0; i < RequestCache::kMaxInFlight; ++i) ASSERT_TRUE(cache.Insert(PortForwardRequest{"pod", {}}).ok());
+  EXPECT_EQ(cache.Insert(PortForwardRequest{"pod", {}}).status().code(), absl::StatusCode::kResourceExhausted);
   now += std::chrono::seconds(61);  // the expired ones make room
-  EXPECT_TRUE(cache.Insert(PortForwardRequest{"pod"}).ok());
+  EXPECT_TRUE(cache.Insert(PortForwardRequest{"pod", {}}).ok());
 }
 
 TEST(StreamingTokens, ExitStatusJson) {

@@ -3,6 +3,7 @@
 // cache; the streaming server takes them out when the client connects.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -28,6 +29,9 @@ struct AttachRequest {
 
 struct PortForwardRequest {
   std::string pod_id;
+  // The request's ports: what a WebSocket client forwards (SPDY clients name the port of each
+  // stream instead). Empty: the WebSocket URL's `port` query parameters say.
+  std::vector<uint16_t> ports;
 };
 
 using StreamRequest = std::variant<ExecRequest, AttachRequest, PortForwardRequest>;

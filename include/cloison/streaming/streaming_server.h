@@ -1,9 +1,11 @@
 // cloisond's streaming server: the HTTP endpoint the URLs of Exec, Attach and PortForward
 // point to (http://<address>:<port>/{exec,attach,portforward}/<token>). It listens on its own
 // io_context thread; each connection is upgraded to SPDY/3.1 (what kubelet speaks, remote
-// command v1-v4 and portforward.k8s.io) or to WebSocket (crictl --transport websocket, remote
-// command channel.k8s.io, v4 and v5). Tokens come from a RequestCache: one use, one minute;
-// an unknown, used or expired token gets 404.
+// command v1-v4 and portforward.k8s.io) or to WebSocket (crictl --transport websocket: remote
+// command channel.k8s.io, v4 and v5, binary or base64; port forwarding with the channel
+// protocol, or SPDY/3.1+portforward.k8s.io, SPDY tunnelled in binary messages). Tokens come
+// from a RequestCache: one use, one minute; an unknown, used or expired token gets 404. A
+// command that cannot start is answered on its error stream, after the upgrade.
 #pragma once
 
 #include <memory>
