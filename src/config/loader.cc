@@ -99,8 +99,15 @@ absl::Status ApplyHandler(const std::string& name, const toml::value& table, Con
     }
     if (!s.ok()) return s;
   }
+  // A VM is built around the pod's sandbox: a table that makes a handler "vm" without saying
+  // otherwise gives it an infra container.
+  if (table.contains("runtime_type") && handler.runtime_type == RuntimeType::kVm && !table.contains("sandbox_mode")) {
+    handler.sandbox_mode = SandboxMode::kInfra;
+  }
   return absl::OkStatus();
 }
+
+absl::Status ReadInt(const toml::value& value, absl::string_view key, int low, int high, int& out);
 
 absl::Status ApplyNetwork(const toml::value& table, Config& config) {
   if (absl::Status s = RequireTable(table, "network"); !s.ok()) return s;
@@ -111,6 +118,8 @@ absl::Status ApplyNetwork(const toml::value& table, Config& config) {
       s = ReadString(value, full, config.network.cni_config_dir);
     } else if (key == "cni_plugin_dirs") {
       s = ReadStringArray(value, full, config.network.cni_plugin_dirs);
+    } else if (key == "plugin_timeout") {
+      s = ReadInt(value, full, 1, 3600, config.network.plugin_timeout);
     } else {
       s = Bad(value, full, "unknown key");
     }

@@ -34,6 +34,7 @@ std::string ToToml(const Config& config) {
       << "\n[network]\n"
       << "cni_config_dir = " << Quote(config.network.cni_config_dir) << "\n"
       << "cni_plugin_dirs = " << QuoteAll(config.network.cni_plugin_dirs) << "\n"
+      << "plugin_timeout = " << config.network.plugin_timeout << "\n"
       << "\n[streaming]\n"
       << "address = " << Quote(config.streaming.address) << "\n"
       << "port = " << config.streaming.port << "\n"
@@ -97,7 +98,8 @@ nlohmann::json ToJson(const Config& config) {
       {"seccomp_profile_root", config.seccomp_profile_root},
       {"network",
        {{"cni_config_dir", config.network.cni_config_dir},
-        {"cni_plugin_dirs", config.network.cni_plugin_dirs}}},
+        {"cni_plugin_dirs", config.network.cni_plugin_dirs},
+        {"plugin_timeout", config.network.plugin_timeout}}},
       {"streaming", {{"address", config.streaming.address}, {"port", config.streaming.port}}},
       {"image",
        {{"search_registries", config.image.search_registries},

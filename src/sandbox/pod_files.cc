@@ -84,6 +84,10 @@ absl::StatusOr<std::string> RenderResolvConf(const ::runtime::v1::DNSConfig& dns
 }
 
 absl::StatusOr<std::string> RenderHosts(const PodFilesSpec& spec) {
+  if (spec.host_network) {
+    absl::StatusOr<std::string> host = util::ReadFile(spec.host_hosts);
+    if (!absl::IsNotFound(host.status())) return host;
+  }
   std::string text =
       "# Kubernetes-managed hosts file (written by cloison).\n"
       "127.0.0.1\tlocalhost\n"
@@ -123,7 +127,7 @@ absl::StatusOr<PodFilePaths> WritePodFiles(const std::string& dir, const PodFile
   const std::pair<const std::string*, const std::string*> files[] = {
       {&paths.hostname, &hostname}, {&paths.hosts, &*hosts}, {&paths.resolv_conf, &*resolv_conf}};
   for (const auto& [path, content] : files) {
-    if (absl::Status status = util::WriteFileAtomically(*path, *content, kFileMode); !status.ok()) {
+    if (absl::Status status = util::ReplaceFile(*path, *content, kFileMode); !status.ok()) {
       return status;
     }
   }

@@ -98,8 +98,14 @@ class CloisondProcess {
     return {false, -1};
   }
 
+  // Each channel gets its own connection (a local subchannel pool). With gRPC's global pool,
+  // a new channel would share the connection of an older client to a cloisond that was just
+  // SIGKILLed, which still looks READY while nobody polls it: Start() would then report a
+  // restarted cloisond as serving before it has bound its socket, and the next call fail.
   std::shared_ptr<grpc::Channel> Channel() const {
-    return grpc::CreateChannel("unix://" + socket_path(), grpc::InsecureChannelCredentials());
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    return grpc::CreateCustomChannel("unix://" + socket_path(), grpc::InsecureChannelCredentials(), args);
   }
   std::unique_ptr<::runtime::v1::RuntimeService::Stub> Runtime() const {
     return ::runtime::v1::RuntimeService::NewStub(Channel());

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,7 +112,7 @@ fi
   }
 
   void TearDown() override {
-    if (client_ && daemon_.pid() > 0) {
+    if (client_ && daemon_.pid() > 0 && Answers()) {
       for (const v1::PodSandbox& pod : client_->ListPods()) {
         EXPECT_TRUE(client_->StopPod(pod.id()).ok());
         EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
@@ -119,6 +120,12 @@ fi
       EXPECT_THAT(MountsUnder(daemon_.dir().path().string()), IsEmpty()) << daemon_.Log();
       EXPECT_THAT(Reservations(), IsEmpty());
     }
+    // Whatever a failed test (or a daemon that no longer answers) left: the pinned namespaces
+    // and /dev/shm mounts go, which also destroys the pods' network namespaces and veths.
+    if (daemon_.pid() > 0) kill(daemon_.pid(), SIGKILL);
+    daemon_.Exited(std::chrono::seconds(5));
+    std::vector<std::string> mounts = MountsUnder(daemon_.dir().path().string());
+    for (auto mount = mounts.rbegin(); mount != mounts.rend(); ++mount) umount2(mount->c_str(), MNT_DETACH);
     std::system(("ip link del " + std::string(kBridge) + " 2>/dev/null").c_str());
     if (!hostport_chains_existed_) {
       // portmap's shared chains and the jumps to them; the per-pod ones went with CNI DEL.
@@ -128,6 +135,17 @@ fi
           "for c in CNI-HOSTPORT-DNAT CNI-HOSTPORT-SNAT CNI-HOSTPORT-MASQ CNI-HOSTPORT-SETMARK; do "
           "iptables -t nat -F $c 2>/dev/null; iptables -t nat -X $c 2>/dev/null; done; true");
     }
+  }
+
+  // Whether cloisond answers a CRI call within 10 s (the CriClient calls have no deadline).
+  bool Answers() const {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::VersionRequest request;
+    v1::VersionResponse response;
+    const grpc::Status status = daemon_.Runtime()->Version(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << "cloisond does not answer: " << status.error_message() << daemon_.Log();
+    return status.ok();
   }
 
   // The test network: the bridge with host-local IPAM, then `second` (a plugin object).
@@ -142,6 +160,29 @@ fi
     )" + second + R"(
   ]
 })");
+  }
+
+  // A network of the bridge with host-local IPAM given `ipam_ranges` (a "ranges" member, or
+  // nothing), the bridge declaring `bridge_capabilities`, then `second`.
+  void WriteNetworkWith(const std::string& ipam_ranges, const std::string& bridge_capabilities,
+                        const std::string& second) {
+    daemon_.dir().Write("cni/10-test.conflist", R"({
+  "cniVersion": "1.0.0", "name": "cloisontest",
+  "plugins": [
+    {"type": "bridge", "bridge": ")" + std::string(kBridge) + R"(", "isGateway": false, "ipMasq": false,
+     "capabilities": {)" + bridge_capabilities + R"(},
+     "ipam": {"type": "host-local", "dataDir": ")" + IpamDir() + R"(" )" + ipam_ranges + R"(}},
+    )" + second + R"(
+  ]
+})");
+  }
+
+  // Restarts cloisond (SIGTERM) so that it reads a changed configuration.
+  void Restart() {
+    kill(daemon_.pid(), SIGTERM);
+    ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(30)).exited);
+    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+    client_ = std::make_unique<CriClient>(daemon_);
   }
 
   std::string IpamDir() const { return (daemon_.dir().path() / "ipam").string(); }
@@ -265,10 +306,9 @@ TEST_F(Network, FailingPluginFailsRunPodSandboxWithItsMessageLeavingNothing) {
   EXPECT_TRUE(std::filesystem::is_empty(daemon_.dir().path() / "root/cni", ec));
 }
 
-// Disabled: in the integrated tree the restarted cloisond stops answering after its first log
-// line in this scenario (it passed on its author's tree before the other issues' changes
-// landed); to be investigated before issue 8 can be closed.
-TEST_F(Network, DISABLED_StopAfterARestartReleasesTheIp) {
+// Restarts right after the SIGKILL: CloisondProcess::Start() must not take the killed
+// daemon's connection, still READY in the old client, for the new daemon serving.
+TEST_F(Network, StopAfterARestartReleasesTheIp) {
   std::string ip;
   const std::string pod = RunPod("survivor", &ip);
   ASSERT_THAT(Reservations(), ::testing::ElementsAre(ip));
@@ -280,12 +320,116 @@ TEST_F(Network, DISABLED_StopAfterARestartReleasesTheIp) {
   client_ = std::make_unique<CriClient>(daemon_);
 
   v1::PodSandboxStatusResponse status;
-  ASSERT_TRUE(client_->PodStatus(pod, &status).ok()) << daemon_.Log();
+  const grpc::Status answered = client_->PodStatus(pod, &status);
+  ASSERT_TRUE(answered.ok()) << answered.error_message() << daemon_.Log();
   EXPECT_EQ(status.status().network().ip(), ip);
   ASSERT_TRUE(client_->StopPod(pod).ok()) << daemon_.Log();
   EXPECT_THAT(Reservations(), IsEmpty());
   EXPECT_EQ(VethsOnBridge(), "");
   ASSERT_TRUE(client_->RemovePod(pod).ok());
+}
+
+TEST_F(Network, PodCidrFromUpdateRuntimeConfigBecomesTheIpRange) {
+  // host-local with no range of its own: the pod's address can only come from ipRanges.
+  WriteNetworkWith("", R"("ipRanges": true)", R"({"type": "portmap", "capabilities": {"portMappings": true}})");
+  grpc::ClientContext context;
+  v1::UpdateRuntimeConfigRequest request;
+  request.mutable_runtime_config()->mutable_network_config()->set_pod_cidr("10.231.0.128/25");
+  v1::UpdateRuntimeConfigResponse response;
+  ASSERT_TRUE(daemon_.Runtime()->UpdateRuntimeConfig(&context, request, &response).ok()) << daemon_.Log();
+
+  std::string ip;
+  RunPod("ranged", &ip);
+  ASSERT_THAT(ip, ::testing::StartsWith(kSubnetPrefix));
+  EXPECT_GE(std::stoi(ip.substr(std::string(kSubnetPrefix).size())), 128) << ip;
+  EXPECT_THAT(Reservations(), ::testing::ElementsAre(ip));
+
+  grpc::ClientContext bad_context;
+  request.mutable_runtime_config()->mutable_network_config()->set_pod_cidr("10.231.0.0/33");
+  const grpc::Status bad = daemon_.Runtime()->UpdateRuntimeConfig(&bad_context, request, &response);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), HasSubstr("runtime_config.network_config.pod_cidr"));
+}
+
+TEST_F(Network, BandwidthAnnotationsShapeTheHostVeth) {
+  WriteNetwork(R"({"type": "bandwidth", "capabilities": {"bandwidth": true}})");
+  v1::PodSandboxConfig config = PodConfig("shaped", "/tmp");
+  (*config.mutable_annotations())["kubernetes.io/ingress-bandwidth"] = "2M";
+  std::string id;
+  ASSERT_TRUE(client_->RunPod(config, &id).ok()) << daemon_.Log();
+  const std::string veths = VethsOnBridge();
+  ASSERT_NE(veths, "");
+  // "<index>: <name>@<peer>: ..." : the host side of the pod's veth.
+  const std::string veth = veths.substr(veths.find(": ") + 2, veths.find('@') - veths.find(": ") - 2);
+  const std::string qdiscs = Shell("tc qdisc show dev " + veth + " 2>&1");
+  EXPECT_THAT(qdiscs, HasSubstr("tbf")) << qdiscs;
+  EXPECT_THAT(qdiscs, HasSubstr("rate 2Mbit")) << qdiscs;
+
+  config = PodConfig("unshaped", "/tmp");
+  (*config.mutable_annotations())["kubernetes.io/egress-bandwidth"] = "2 lanes";
+  const grpc::Status bad = client_->RunPod(config, &id);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), HasSubstr("kubernetes.io/egress-bandwidth"));
+}
+
+TEST_F(Network, HangingPluginFailsRunPodSandboxAtTheTimeoutLeavingNothing) {
+  const std::string hanging = daemon_.dir().Write("plugins/cloison-test-hang", R"(#!/bin/sh
+cat >/dev/null
+if [ "$CNI_COMMAND" = ADD ]; then exec sleep 7213; fi
+)");
+  chmod(hanging.c_str(), 0755);
+  daemon_.dir().Write("conf.d/60-timeout.toml", "[network]\nplugin_timeout = 2\n");
+  WriteNetwork(R"({"type": "cloison-test-hang"})");
+  Restart();
+
+  std::string id;
+  const grpc::Status status = client_->RunPod(PodConfig("stuck", "/tmp"), &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_THAT(status.error_message(), HasSubstr("CNI plugin cloison-test-hang ADD"));
+  EXPECT_THAT(status.error_message(), HasSubstr("did not finish within 2000 ms"));
+  EXPECT_THAT(client_->ListPods(), IsEmpty());
+  EXPECT_THAT(MountsUnder(daemon_.dir().path().string()), IsEmpty());
+  EXPECT_EQ(VethsOnBridge(), "");
+  EXPECT_THAT(Reservations(), IsEmpty());
+  std::error_code ec;
+  EXPECT_TRUE(std::filesystem::is_empty(daemon_.dir().path() / "root/cni", ec));
+  EXPECT_EQ(Shell("pgrep -x -f 'sleep 7213'"), "");
+}
+
+TEST_F(Network, VerboseStatusRunsCniCheck) {
+  std::string ip;
+  const std::string pod = RunPod("checked", &ip);
+  auto check = [&] {
+    v1::PodSandboxStatusResponse response;
+    EXPECT_TRUE(client_->PodStatus(pod, &response, true).ok());
+    return nlohmann::json::parse(response.info().at("info")).value("cniCheck", "(none)");
+  };
+  EXPECT_EQ(check(), "ok") << daemon_.Log();
+  // The pod's interface disappears behind the runtime's back: CHECK notices.
+  const std::string veths = VethsOnBridge();
+  const std::string veth = veths.substr(veths.find(": ") + 2, veths.find('@') - veths.find(": ") - 2);
+  ASSERT_EQ(std::system(("ip link del " + veth).c_str()), 0);
+  EXPECT_THAT(check(), HasSubstr("CNI plugin bridge CHECK failed"));
+  ASSERT_TRUE(client_->StopPod(pod).ok()) << daemon_.Log();
+  EXPECT_THAT(Reservations(), IsEmpty());
+  EXPECT_EQ(check(), "ok");  // no network left to check
+}
+
+TEST_F(Network, HostNetworkPodsGetTheNodesHostnameAndHostsFile) {
+  v1::PodSandboxConfig config = PodConfig("hostnet", (daemon_.dir().path() / "logs").string());
+  config.clear_hostname();  // kubelet sends none for host-network pods
+  config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(v1::NamespaceMode::NODE);
+  configs_["hostnet"] = config;
+  std::string id;
+  ASSERT_TRUE(client_->RunPod(config, &id).ok()) << daemon_.Log();
+  const std::string shell = StartContainer(id, "hostnet", {"/bin/busybox", "sleep", "1000"});
+  char node[256] = {};
+  gethostname(node, sizeof(node) - 1);
+  v1::ExecSyncResponse out;
+  ASSERT_TRUE(client_->Exec(shell, {"/bin/busybox", "cat", "/etc/hostname", "/etc/hosts"}, 10, &out).ok());
+  EXPECT_EQ(out.stdout(), std::string(node) + "\n" + CloisondProcess::ReadFile("/etc/hosts")) << out.stderr();
+  ASSERT_TRUE(client_->Exec(shell, {"/bin/busybox", "hostname"}, 10, &out).ok());
+  EXPECT_EQ(out.stdout(), std::string(node) + "\n");
 }
 
 TEST_F(Network, HostNetworkPodsSkipCni) {

@@ -67,6 +67,18 @@ TEST(ConfigLoader, DropInsMergeInLexicalOrderOverTheMainFile) {
   EXPECT_EQ(kata.runtime_root, "/run/cloison/runtimes/kata-qemu-virtiofs");
 }
 
+TEST(ConfigLoader, VmHandlersGetAnInfraContainerUnlessTheySayOtherwise) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  dir.Write("conf.d/10-vm.toml",
+            "[runtimes.kata]\nruntime_type = \"vm\"\n[runtimes.vm-auto]\nruntime_type = \"vm\"\nsandbox_mode = \"auto\"\n");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->runtimes.at("kata").sandbox_mode, SandboxMode::kInfra);
+  EXPECT_EQ(config->runtimes.at("vm-auto").sandbox_mode, SandboxMode::kAuto);
+  EXPECT_EQ(config->runtimes.at("runc").sandbox_mode, SandboxMode::kAuto);
+}
+
 TEST(ConfigLoader, UnknownKeyNamesFileLineAndKey) {
   testing::TempDir dir;
   ConfigSources sources = Isolated(dir);
@@ -251,6 +263,26 @@ TEST(ConfigLoader, StreamingAddressAndPort) {
   config = LoadConfig(sources);
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("streaming.port: must be between 0 and 65535"));
+}
+
+TEST(ConfigLoader, CniPluginTimeout) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->network.plugin_timeout, 60);
+
+  dir.Write("conf.d/30-network.toml", "[network]\nplugin_timeout = 5\n");
+  config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->network.plugin_timeout, 5);
+  EXPECT_EQ(config->network.cni_config_dir, "/etc/cni/net.d");  // the other keys stay
+
+  dir.Write("conf.d/30-network.toml", "[network]\nplugin_timeout = 0\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("30-network.toml:2: network.plugin_timeout: must be between 1 and 3600"));
 }
 
 TEST(ConfigLoader, ImageAndRegistrySettings) {

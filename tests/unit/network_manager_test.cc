@@ -178,6 +178,60 @@ TEST_F(NetworkManagerTest, NoNetworkConfigMeansNoIpAndNothingCached) {
   EXPECT_TRUE(manager.TearDownPod("pod7").ok());
 }
 
+TEST_F(NetworkManagerTest, CheckRunsEveryPluginInOrderWithTheCachedResult) {
+  WriteNetwork("1.0.0", {{{"ip", "10.9.0.9/24"}}, {{"capabilities", {{"portMappings", true}}}}});
+  NetworkManager manager(options_);
+  EXPECT_TRUE(manager.CheckPod("pod9").ok());  // nothing set up: nothing to check
+  ASSERT_TRUE(manager.SetUpPod("pod9", "/proc/self/ns/net", pod_).ok());
+  ASSERT_TRUE(manager.CheckPod("pod9").ok());
+  const std::vector<nlohmann::json> calls = Calls();
+  ASSERT_EQ(calls.size(), 4u);
+  for (size_t i : {2u, 3u}) {
+    EXPECT_EQ(calls[i]["command"], "CHECK");
+    EXPECT_EQ(calls[i]["env"]["CNI_NETNS"], "/proc/self/ns/net");
+    EXPECT_EQ(calls[i]["stdin"]["prevResult"]["ips"][0]["address"], "10.9.0.9/24");
+  }
+  EXPECT_EQ(calls[2]["stdin"]["ip"], "10.9.0.9/24");  // the list's order, as ADD
+  EXPECT_EQ(calls[3]["stdin"]["runtimeConfig"]["portMappings"][0]["hostPort"], 8080);
+  ASSERT_TRUE(manager.TearDownPod("pod9").ok());
+  EXPECT_TRUE(manager.CheckPod("pod9").ok());
+  EXPECT_EQ(Calls().size(), 6u);
+}
+
+TEST_F(NetworkManagerTest, CheckIsUnimplementedBefore040AndWithDisableCheck) {
+  WriteNetwork("0.3.1", {{{"ip", "10.9.0.10/24"}}});
+  NetworkManager manager(options_);
+  ASSERT_TRUE(manager.SetUpPod("pod10", "/proc/self/ns/net", pod_).ok());
+  EXPECT_TRUE(absl::IsUnimplemented(manager.CheckPod("pod10")));
+  nlohmann::json list = {{"cniVersion", "1.0.0"}, {"name", "fakenet"}, {"disableCheck", true},
+                         {"plugins", {{{"type", "fake"}, {"ip", "10.9.0.11/24"}, {"log", Log()}}}}};
+  dir_.Write("net.d/10-fake.conflist", list.dump());
+  ASSERT_TRUE(manager.SetUpPod("pod11", "/proc/self/ns/net", pod_).ok());
+  EXPECT_THAT(std::string(manager.CheckPod("pod11").message()), HasSubstr("disableCheck"));
+  EXPECT_EQ(Calls().size(), 2u);  // the two ADDs only
+}
+
+TEST_F(NetworkManagerTest, PodCidrBecomesIpRangesAndOutlivesARestart) {
+  WriteNetwork("1.0.0", {{{"ip", "10.9.0.12/24"}, {"capabilities", {{"ipRanges", true}, {"bandwidth", true}}}}});
+  {
+    NetworkManager manager(options_);
+    EXPECT_TRUE(absl::IsInvalidArgument(manager.SetPodCidr("10.250.3.0")));
+    ASSERT_TRUE(manager.SetPodCidr("10.250.3.0/24").ok());
+  }
+  NetworkManager restarted(options_);
+  EXPECT_EQ(restarted.PodCidr(), "10.250.3.0/24");
+  (*pod_.mutable_annotations())["kubernetes.io/ingress-bandwidth"] = "1M";
+  ASSERT_TRUE(restarted.SetUpPod("pod12", "/proc/self/ns/net", pod_).ok());
+  const nlohmann::json offered = Calls().at(0)["stdin"]["runtimeConfig"];
+  EXPECT_EQ(offered["ipRanges"], nlohmann::json::parse(R"([[{"subnet": "10.250.3.0/24"}]])"));
+  EXPECT_EQ(offered["bandwidth"]["ingressRate"], 1000000);
+  EXPECT_FALSE(offered.contains("portMappings"));  // not declared
+
+  (*pod_.mutable_annotations())["kubernetes.io/ingress-bandwidth"] = "lots";
+  EXPECT_TRUE(absl::IsInvalidArgument(restarted.SetUpPod("pod13", "/proc/self/ns/net", pod_).status()));
+  EXPECT_FALSE(Cached("pod13"));
+}
+
 TEST_F(NetworkManagerTest, BrokenConfigFailsSetUp) {
   dir_.Write("net.d/10-bad.conflist", R"({"cniVersion": "1.0.0", "name": "bad", "plugins": [{}]})");
   NetworkManager manager(options_);

@@ -67,6 +67,19 @@ TEST_F(WritePodFilesTest, PodWithoutIpMapsHostnameTo127011) {
   EXPECT_THAT(util::ReadFile(paths->hosts).value(), HasSubstr("\n127.0.1.1\tpod-a\n"));
 }
 
+TEST_F(WritePodFilesTest, HostNetworkPodGetsTheNodesHostsFile) {
+  spec_.host_network = true;
+  spec_.host_hosts = tmp_.Write("host/hosts", "127.0.0.1\tlocalhost\n192.0.2.10\tnode-1.example.test node-1\n");
+  absl::StatusOr<PodFilePaths> paths = WritePodFiles(dir_, spec_);
+  ASSERT_TRUE(paths.ok()) << paths.status();
+  EXPECT_EQ(util::ReadFile(paths->hosts).value(), "127.0.0.1\tlocalhost\n192.0.2.10\tnode-1.example.test node-1\n");
+
+  spec_.host_hosts = (tmp_.path() / "missing").string();  // a node without one: generated
+  paths = WritePodFiles(dir_, spec_);
+  ASSERT_TRUE(paths.ok()) << paths.status();
+  EXPECT_THAT(util::ReadFile(paths->hosts).value(), HasSubstr("\n127.0.1.1\tpod-a\n"));
+}
+
 TEST_F(WritePodFilesTest, EmptyDnsConfigCopiesTheHostResolvConf) {
   absl::StatusOr<PodFilePaths> paths = WritePodFiles(dir_, spec_);
   ASSERT_TRUE(paths.ok()) << paths.status();

@@ -38,6 +38,7 @@ struct RuntimeHandler {
 struct NetworkConfig {
   std::string cni_config_dir;
   std::vector<std::string> cni_plugin_dirs;
+  int plugin_timeout = 60;  // seconds one CNI plugin call may take
 
   bool operator==(const NetworkConfig&) const = default;
 };
