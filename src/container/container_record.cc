@@ -32,6 +32,8 @@ ContainerState StateFromName(const std::string& name) {
 nlohmann::json ContainerRecordToJson(const ContainerRecord& r) {
   std::string config_json;
   (void)google::protobuf::util::MessageToJsonString(r.config, &config_json);
+  std::string user_json;
+  (void)google::protobuf::util::MessageToJsonString(r.user, &user_json);
   return {{"id", r.id},
           {"podId", r.pod_id},
           {"handler", r.handler},
@@ -50,7 +52,8 @@ nlohmann::json ContainerRecordToJson(const ContainerRecord& r) {
           {"monitorPid", r.monitor_pid},
           {"logPath", r.log_path},
           {"stateDir", r.state_dir},
-          {"stopSignal", r.stop_signal}};
+          {"stopSignal", r.stop_signal},
+          {"user", nlohmann::json::parse(user_json, nullptr, false)}};
 }
 
 absl::StatusOr<ContainerRecord> ContainerRecordFromJson(const nlohmann::json& j) {
@@ -76,6 +79,10 @@ absl::StatusOr<ContainerRecord> ContainerRecordFromJson(const nlohmann::json& j)
     r.log_path = j.at("logPath").get<std::string>();
     r.state_dir = j.at("stateDir").get<std::string>();
     r.stop_signal = j.at("stopSignal").get<int>();
+    if (j.contains("user")) {  // records written before it was kept have none
+      const auto user = google::protobuf::util::JsonStringToMessage(j.at("user").dump(), &r.user);
+      if (!user.ok()) return absl::DataLossError(absl::StrCat("container ", r.id, ": bad user: ", user.ToString()));
+    }
     return r;
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat("container record: ", e.what()));

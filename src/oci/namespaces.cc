@@ -16,16 +16,23 @@ void Add(nlohmann::json& list, const char* type, bool host, const std::string& p
 
 }  // namespace
 
+absl::Status CheckNoUserNamespace(const ::runtime::v1::NamespaceOption* options,
+                                  absl::string_view field_prefix) {
+  if (options == nullptr || !options->has_userns_options() ||
+      options->userns_options().mode() == ::runtime::v1::NODE) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      field_prefix, ".namespace_options.userns_options.mode: ",
+      ::runtime::v1::NamespaceMode_Name(options->userns_options().mode()),
+      ": user namespaces are not supported by any cloison runtime handler (Status reports "
+      "features.user_namespaces = false)"));
+}
+
 absl::StatusOr<nlohmann::json> LinuxNamespaces(const NamespacePaths& paths, bool cgroup_namespace,
                                                const ::runtime::v1::NamespaceOption* options,
                                                absl::string_view field_prefix) {
-  if (options != nullptr && options->has_userns_options() &&
-      options->userns_options().mode() != ::runtime::v1::NODE) {
-    return absl::UnimplementedError(
-        absl::StrCat(field_prefix, ".namespace_options.userns_options.mode: ",
-                     ::runtime::v1::NamespaceMode_Name(options->userns_options().mode()),
-                     ": user namespaces are not supported"));
-  }
+  if (absl::Status s = CheckNoUserNamespace(options, field_prefix); !s.ok()) return s;
   nlohmann::json list = nlohmann::json::array();
   Add(list, "pid", paths.host_pid, paths.pid);
   Add(list, "network", paths.host_network, paths.network);

@@ -48,13 +48,6 @@ const std::vector<std::string>& DefaultReadonlyPaths() {
   return kPaths;
 }
 
-// CRI list if non-empty, else the defaults.
-std::vector<std::string> PathsOr(const google::protobuf::RepeatedPtrField<std::string>& cri,
-                                 const std::vector<std::string>& defaults) {
-  if (cri.empty()) return defaults;
-  return {cri.begin(), cri.end()};
-}
-
 // The image's Entrypoint (unless [""]) + Cmd, or "/pause".
 std::vector<std::string> SandboxArgs(const ImageConfig& image) {
   std::vector<std::string> args;
@@ -187,6 +180,9 @@ absl::StatusOr<json> BuildContainerSpec(const ContainerSpecInput& in) {
     if (!computed.ok()) return computed.status();
     caps = *std::move(computed);
   }
+  // A non-root process starts with only its ambient capabilities, as execve would leave it
+  // (Docker and CRI-O do the same); the others stay in the bounding set for file capabilities.
+  const std::vector<std::string>& in_effect = user->uid == 0 ? caps.granted : caps.ambient;
   absl::StatusOr<int64_t> oom =
       OomScoreAdj(sandbox ? kSandboxOomScoreAdj : config.linux().resources().oom_score_adj(),
                   in.min_oom_score_adj, "config.linux.resources.oom_score_adj");
@@ -200,8 +196,8 @@ absl::StatusOr<json> BuildContainerSpec(const ContainerSpecInput& in) {
       {"user", {{"uid", user->uid}, {"gid", user->gid}, {"additionalGids", user->additional_gids}}},
       {"capabilities",
        {{"bounding", caps.granted},
-        {"effective", caps.granted},
-        {"permitted", caps.granted},
+        {"effective", in_effect},
+        {"permitted", in_effect},
         {"inheritable", caps.ambient},
         {"ambient", caps.ambient}}},
       {"noNewPrivileges", sandbox || sc.no_new_privs()},
@@ -249,9 +245,17 @@ absl::StatusOr<json> BuildContainerSpec(const ContainerSpecInput& in) {
   if (!mounts->rootfs_propagation.empty()) {
     linux_section["rootfsPropagation"] = mounts->rootfs_propagation;
   }
-  if (!privileged) {
-    linux_section["maskedPaths"] = PathsOr(sc.masked_paths(), DefaultMaskedPaths());
-    linux_section["readonlyPaths"] = PathsOr(sc.readonly_paths(), DefaultReadonlyPaths());
+  // An empty CRI list means the defaults (proto3 cannot tell it from an absent one); the
+  // infra container always gets them, a privileged container none.
+  if (sandbox || !privileged) {
+    const bool own_masked = !sandbox && !sc.masked_paths().empty();
+    const bool own_readonly = !sandbox && !sc.readonly_paths().empty();
+    linux_section["maskedPaths"] =
+        own_masked ? std::vector<std::string>(sc.masked_paths().begin(), sc.masked_paths().end())
+                   : DefaultMaskedPaths();
+    linux_section["readonlyPaths"] =
+        own_readonly ? std::vector<std::string>(sc.readonly_paths().begin(), sc.readonly_paths().end())
+                     : DefaultReadonlyPaths();
   }
   if (sandbox && !pod.linux().sysctls().empty()) {
     linux_section["sysctl"] = std::map<std::string, std::string>(pod.linux().sysctls().begin(),

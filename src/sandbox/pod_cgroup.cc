@@ -317,6 +317,23 @@ absl::StatusOr<PodCgroup> CreatePodCgroup(const ::runtime::v1::LinuxPodSandboxCo
   return cgroup;
 }
 
+absl::Status UpdatePodCgroup(const PodCgroup& cgroup, const ::runtime::v1::LinuxPodSandboxConfig& config) {
+  if (cgroup.systemd_slice || cgroup.created.empty()) return absl::OkStatus();
+  absl::StatusOr<PodLimits> limits = ComputeLimits(config);
+  if (!limits.ok()) return limits.status();
+  absl::StatusOr<std::vector<CgroupHierarchy>> hierarchies = MountedCgroupHierarchies();
+  if (!hierarchies.ok()) return hierarchies.status();
+  const std::vector<absl::string_view> components =
+      absl::StrSplit(cgroup.cgroup_parent, '/', absl::SkipEmpty());
+  const std::string pod_path = absl::StrCat("/", absl::StrJoin(components, "/"));
+  for (const CgroupHierarchy& hierarchy : *hierarchies) {
+    const std::string dir = absl::StrCat(hierarchy.mount_point, pod_path);
+    if (std::find(cgroup.created.begin(), cgroup.created.end(), dir) == cgroup.created.end()) continue;
+    if (absl::Status status = ApplyLimits(hierarchy, dir, *limits); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RemovePodCgroup(const PodCgroup& cgroup) {
   if (cgroup.systemd_slice) return absl::OkStatus();
   const std::vector<absl::string_view> components =

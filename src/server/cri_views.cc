@@ -97,6 +97,7 @@ void FillContainerStatus(const container::ContainerRecord& record, v1::Container
   *out.mutable_mounts() = record.config.mounts();
   out.set_log_path(record.log_path);
   out.set_stop_signal(record.config.stop_signal());
+  *out.mutable_user()->mutable_linux() = record.user;
 }
 
 bool MatchesFilter(const container::ContainerRecord& record, const v1::ContainerFilter& filter) {

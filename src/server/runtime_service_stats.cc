@@ -1,9 +1,11 @@
 // RuntimeService: the stats RPCs (ContainerStats, ListContainerStats, PodSandboxStats,
-// ListPodSandboxStats). The numbers come from stats::StatsCollector; the list filters are
-// the ListContainers / ListPodSandbox ones.
+// ListPodSandboxStats) and the metrics RPCs (ListMetricDescriptors, ListPodSandboxMetrics).
+// The numbers come from stats::StatsCollector (metrics: stats/cri_metrics.h); the list
+// filters are the ListContainers / ListPodSandbox ones.
 #include "cloison/server/cri_views.h"
 #include "cloison/server/grpc_status.h"
 #include "cloison/server/runtime_service.h"
+#include "cloison/stats/cri_metrics.h"
 
 namespace cloison::server {
 
@@ -66,6 +68,25 @@ grpc::Status RuntimeService::ListPodSandboxStats(grpc::ServerContext*, const v1:
     *response->add_stats() = stats_.ForPod(pod, InPod(containers, pod.id), [this](const std::string& id) {
       return containers_.WritableLayerDir(id);
     });
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeService::ListMetricDescriptors(grpc::ServerContext*, const v1::ListMetricDescriptorsRequest*,
+                                                   v1::ListMetricDescriptorsResponse* response) {
+  for (v1::MetricDescriptor& descriptor : stats::MetricDescriptors()) *response->add_descriptors() = std::move(descriptor);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeService::ListPodSandboxMetrics(grpc::ServerContext*, const v1::ListPodSandboxMetricsRequest*,
+                                                   v1::ListPodSandboxMetricsResponse* response) {
+  const std::vector<container::ContainerRecord> containers = containers_.List();
+  for (const sandbox::SandboxRecord& pod : sandboxes_.List()) {
+    if (pod.state != sandbox::SandboxState::kReady) continue;
+    const v1::PodSandboxStats stats = stats_.ForPod(pod, InPod(containers, pod.id), [this](const std::string& id) {
+      return containers_.WritableLayerDir(id);
+    });
+    *response->add_pod_metrics() = stats::PodMetrics(stats);
   }
   return grpc::Status::OK;
 }

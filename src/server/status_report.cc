@@ -39,7 +39,9 @@ void AddHandler(const std::string& name, const runtime::HandlerFeatures& feature
   ::runtime::v1::RuntimeHandler* handler = out.add_runtime_handlers();
   handler->set_name(name);
   handler->mutable_features()->set_recursive_read_only_mounts(features.recursive_read_only_mounts);
-  handler->mutable_features()->set_user_namespaces(features.user_namespaces);
+  // Whatever the runtime could do (features.user_namespaces), cloison refuses user namespace
+  // requests (oci/namespaces.h), so kubelet must not send them.
+  handler->mutable_features()->set_user_namespaces(false);
 }
 
 nlohmann::json HandlerAvailability(const runtime::HandlerTable& handlers) {
@@ -48,6 +50,7 @@ nlohmann::json HandlerAvailability(const runtime::HandlerTable& handlers) {
     out[info.config.name] = {{"available", info.available()},
                              {"path", info.resolved_path},
                              {"reason", info.unavailable_reason}};
+    if (!info.kvm_state.empty()) out[info.config.name]["kvm"] = info.kvm_state;
   }
   return out;
 }
@@ -65,7 +68,7 @@ void FillStatus(const ConfigSnapshot& snapshot, bool verbose, ::runtime::v1::Sta
     AddHandler(info.config.name, info.features, out);
     if (info.config.name == snapshot.handlers->default_name()) AddHandler("", info.features, out);
   }
-  out.mutable_features()->set_supplemental_groups_policy(false);
+  out.mutable_features()->set_supplemental_groups_policy(true);  // Strict is honoured (oci/process.h)
 
   if (verbose) {
     (*out.mutable_info())["config"] = config::ToJson(*snapshot.config).dump();

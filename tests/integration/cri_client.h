@@ -216,6 +216,32 @@ class CriClient {
     (void)runtime_->ListPodSandboxStats(&context, request, &response);
     return {response.stats().begin(), response.stats().end()};
   }
+  grpc::Status RuntimeStatus(v1::StatusResponse* response) {
+    grpc::ClientContext context;
+    return runtime_->Status(&context, v1::StatusRequest(), response);
+  }
+  grpc::Status UpdatePodResources(const std::string& id, const v1::LinuxContainerResources& overhead,
+                                  const v1::LinuxContainerResources& resources) {
+    grpc::ClientContext context;
+    v1::UpdatePodSandboxResourcesRequest request;
+    request.set_pod_sandbox_id(id);
+    *request.mutable_overhead() = overhead;
+    *request.mutable_resources() = resources;
+    v1::UpdatePodSandboxResourcesResponse response;
+    return runtime_->UpdatePodSandboxResources(&context, request, &response);
+  }
+  std::vector<v1::MetricDescriptor> MetricDescriptors() {
+    grpc::ClientContext context;
+    v1::ListMetricDescriptorsResponse response;
+    EXPECT_TRUE(runtime_->ListMetricDescriptors(&context, v1::ListMetricDescriptorsRequest(), &response).ok());
+    return {response.descriptors().begin(), response.descriptors().end()};
+  }
+  std::vector<v1::PodSandboxMetrics> PodMetrics() {
+    grpc::ClientContext context;
+    v1::ListPodSandboxMetricsResponse response;
+    EXPECT_TRUE(runtime_->ListPodSandboxMetrics(&context, v1::ListPodSandboxMetricsRequest(), &response).ok());
+    return {response.pod_metrics().begin(), response.pod_metrics().end()};
+  }
 
  private:
   std::unique_ptr<v1::RuntimeService::Stub> runtime_;

@@ -192,6 +192,7 @@ TEST_F(RuncAcceptsSpec, SettingsTakeEffectInside) {
   auto* sc = config_.mutable_linux()->mutable_security_context();
   sc->set_run_as_username("app");
   sc->set_no_new_privs(true);
+  sc->add_masked_paths("/proc/kcore");  // what kubelet sends, with its other defaults
   config_.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
   config_.mutable_linux()->mutable_resources()->set_cpu_shares(256);
   input_.config = &config_;

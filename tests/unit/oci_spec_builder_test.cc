@@ -151,15 +151,16 @@ TEST_F(SpecBuilder, NamespacesHostModes) {
   EXPECT_THAT(spec["process"]["env"].get<std::vector<std::string>>(), Contains("HOSTNAME=web-0"));
 }
 
-TEST_F(SpecBuilder, UserNamespacesAreUnimplemented) {
+TEST_F(SpecBuilder, UserNamespacesAreRefused) {
   config_.mutable_linux()
       ->mutable_security_context()
       ->mutable_namespace_options()
       ->mutable_userns_options()
       ->set_mode(v1::POD);
   absl::Status status = BuildError();
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("userns_options.mode"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("userns_options.mode: POD"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("not supported by any cloison runtime handler"));
 
   config_.mutable_linux()
       ->mutable_security_context()
@@ -169,7 +170,15 @@ TEST_F(SpecBuilder, UserNamespacesAreUnimplemented) {
   Build();
 }
 
-TEST_F(SpecBuilder, MaskedAndReadonlyPathDefaults) {
+TEST_F(SpecBuilder, EmptyMaskedAndReadonlyListsGetTheDefaults) {
+  json spec = Build();
+  EXPECT_THAT(spec["linux"]["maskedPaths"].get<std::vector<std::string>>(), Contains("/proc/kcore"));
+  EXPECT_THAT(spec["linux"]["readonlyPaths"].get<std::vector<std::string>>(), Contains("/proc/sys"));
+}
+
+TEST_F(SpecBuilder, SandboxContainerGetsDefaultMaskedAndReadonlyPaths) {
+  input_.sandbox_container = true;
+  input_.config = nullptr;
   json spec = Build();
   EXPECT_EQ(spec["linux"]["maskedPaths"],
             json({"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
@@ -177,6 +186,31 @@ TEST_F(SpecBuilder, MaskedAndReadonlyPathDefaults) {
                   "/proc/scsi", "/sys/devices/virtual/powercap"}));
   EXPECT_EQ(spec["linux"]["readonlyPaths"],
             json({"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}));
+}
+
+TEST_F(SpecBuilder, NonRootUserHasNoEffectiveOrPermittedCapabilities) {
+  auto* sc = config_.mutable_linux()->mutable_security_context();
+  sc->mutable_run_as_user()->set_value(1000);
+  sc->mutable_capabilities()->add_add_capabilities("NET_ADMIN");
+  json caps = Build()["process"]["capabilities"];
+  EXPECT_EQ(caps["bounding"].size(), 10u);
+  EXPECT_THAT(caps["bounding"].get<std::vector<std::string>>(), Contains("CAP_NET_ADMIN"));
+  EXPECT_EQ(caps["effective"], json::array());
+  EXPECT_EQ(caps["permitted"], json::array());
+  EXPECT_EQ(caps["inheritable"], json::array());
+  EXPECT_EQ(caps["ambient"], json::array());
+}
+
+TEST_F(SpecBuilder, NonRootUserKeepsAmbientCapabilities) {
+  auto* sc = config_.mutable_linux()->mutable_security_context();
+  sc->set_run_as_username("app");
+  sc->mutable_capabilities()->add_add_ambient_capabilities("NET_BIND_SERVICE");
+  json caps = Build()["process"]["capabilities"];
+  const json ambient = json({"CAP_NET_BIND_SERVICE"});
+  EXPECT_EQ(caps["effective"], ambient);
+  EXPECT_EQ(caps["permitted"], ambient);
+  EXPECT_EQ(caps["inheritable"], ambient);
+  EXPECT_EQ(caps["ambient"], ambient);
 }
 
 TEST_F(SpecBuilder, MaskedAndReadonlyPathsFromCri) {

@@ -39,6 +39,7 @@ struct ContainerRecord {
   std::string log_path;   // absolute ("" when kubelet asked for none)
   std::string state_dir;  // <state>/containers/<id>: bundle, monitor sockets
   int stop_signal = 15;
+  ::runtime::v1::LinuxContainerUser user;  // uid, gid and groups of the first process, at create
 };
 
 nlohmann::json ContainerRecordToJson(const ContainerRecord& record);

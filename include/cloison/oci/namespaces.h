@@ -20,9 +20,14 @@ struct NamespacePaths {
   bool host_network = false, host_ipc = false, host_pid = false;
 };
 
+// OK unless `options` (may be null) asks for a user namespace: a userns_options mode other
+// than NODE is FAILED_PRECONDITION (no handler offers user namespaces; Status says so),
+// naming `<field_prefix>.namespace_options.userns_options.mode`.
+absl::Status CheckNoUserNamespace(const ::runtime::v1::NamespaceOption* options,
+                                  absl::string_view field_prefix);
+
 // linux.namespaces. `cgroup_namespace` adds a new cgroup namespace. `options` (may be null)
-// is the CRI NamespaceOption, checked for a user namespace request: anything but NODE mode
-// is UNIMPLEMENTED, naming `<field_prefix>.namespace_options.userns_options.mode`.
+// is the CRI NamespaceOption, checked with CheckNoUserNamespace.
 absl::StatusOr<nlohmann::json> LinuxNamespaces(const NamespacePaths& paths, bool cgroup_namespace,
                                                const ::runtime::v1::NamespaceOption* options,
                                                absl::string_view field_prefix);

@@ -5,11 +5,15 @@
 //
 // Choices where containerd and CRI-O differ or the CRI leaves room:
 //  * capabilities: CRI-O's default set (see capabilities.h); ambient and inheritable empty
-//    unless add_ambient_capabilities asks; no rlimits.
+//    unless add_ambient_capabilities asks; no rlimits. A process whose uid is not 0 gets
+//    effective = permitted = its ambient set (usually empty), as Docker and CRI-O do: what
+//    execve leaves a non-root user; the bounding set still holds the granted capabilities.
 //  * seccomp: see seccomp_profile.h (the sandbox container reads the pod's security context);
 //    AppArmor and SELinux: see lsm.h.
-//  * masked/readonly paths: containerd 1.x: an empty CRI list means the defaults (proto3
-//    cannot tell "empty" from "unset"); privileged containers get none.
+//  * masked/readonly paths: the CRI lists as sent, as containerd does since 1.5: kubelet
+//    always sends its default lists, and empty ones for procMount: Unmasked (proto3 cannot
+//    tell "empty" from "unset", so a client that sends none gets none); privileged
+//    containers get none; the sandbox container gets the defaults.
 //  * privileged: every available capability, /sys and /sys/fs/cgroup read-write, no masked
 //    paths, every host device under /dev with an allow-all device rule unless the handler
 //    says privileged_without_host_devices; allowed only in a privileged pod sandbox.

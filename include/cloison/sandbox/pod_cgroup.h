@@ -44,6 +44,12 @@ struct PodCgroup {
 // resource field at fault; on any failure the directories created so far are removed.
 absl::StatusOr<PodCgroup> CreatePodCgroup(const ::runtime::v1::LinuxPodSandboxConfig& config);
 
+// UpdatePodSandboxResources: the limits computed as above from `config` (its overhead and
+// resources) are written again in each hierarchy where cloison created the pod's cgroup; a
+// cgroup kubelet made, or a systemd slice, is kubelet's to update and is left alone.
+// INVALID_ARGUMENT names the resource field at fault.
+absl::Status UpdatePodCgroup(const PodCgroup& cgroup, const ::runtime::v1::LinuxPodSandboxConfig& config);
+
 // Idempotent: directories already gone are fine. FAILED_PRECONDITION when the pod's cgroup
 // stays busy (processes still inside).
 absl::Status RemovePodCgroup(const PodCgroup& cgroup);

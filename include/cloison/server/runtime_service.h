@@ -34,6 +34,9 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
                       ::runtime::v1::RemovePodSandboxResponse* response) override;
   grpc::Status PodSandboxStatus(grpc::ServerContext* context, const ::runtime::v1::PodSandboxStatusRequest* request,
                       ::runtime::v1::PodSandboxStatusResponse* response) override;
+  grpc::Status UpdatePodSandboxResources(grpc::ServerContext* context,
+                                         const ::runtime::v1::UpdatePodSandboxResourcesRequest* request,
+                                         ::runtime::v1::UpdatePodSandboxResourcesResponse* response) override;
   grpc::Status ListPodSandbox(grpc::ServerContext* context, const ::runtime::v1::ListPodSandboxRequest* request,
                       ::runtime::v1::ListPodSandboxResponse* response) override;
   grpc::Status CreateContainer(grpc::ServerContext* context, const ::runtime::v1::CreateContainerRequest* request,
@@ -64,6 +67,12 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
   grpc::Status ListPodSandboxStats(grpc::ServerContext* context,
                                    const ::runtime::v1::ListPodSandboxStatsRequest* request,
                                    ::runtime::v1::ListPodSandboxStatsResponse* response) override;
+  grpc::Status ListMetricDescriptors(grpc::ServerContext* context,
+                                     const ::runtime::v1::ListMetricDescriptorsRequest* request,
+                                     ::runtime::v1::ListMetricDescriptorsResponse* response) override;
+  grpc::Status ListPodSandboxMetrics(grpc::ServerContext* context,
+                                     const ::runtime::v1::ListPodSandboxMetricsRequest* request,
+                                     ::runtime::v1::ListPodSandboxMetricsResponse* response) override;
   grpc::Status Exec(grpc::ServerContext* context, const ::runtime::v1::ExecRequest* request,
                       ::runtime::v1::ExecResponse* response) override;
   grpc::Status Attach(grpc::ServerContext* context, const ::runtime::v1::AttachRequest* request,
