@@ -3,11 +3,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
-#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "cloison/oci/cgroups_path.h"
 #include "cloison/oci/image_config.h"
 #include "cloison/oci/resources.h"
@@ -27,6 +28,7 @@ namespace v1 = ::runtime::v1;
 namespace fs = std::filesystem;
 
 constexpr std::chrono::seconds kKillGrace{30};
+constexpr absl::Duration kExitRecheck = absl::Milliseconds(200);
 
 absl::Status WithContext(const absl::Status& status, absl::string_view context) {
   if (status.ok()) return status;
@@ -123,16 +125,18 @@ void ContainerManager::RefreshFromExitFile(const std::string& id) {
 void ContainerManager::OnExit(const std::string& id) { RefreshFromExitFile(id); }
 
 bool ContainerManager::WaitForExit(const std::string& id, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const absl::Time deadline = absl::Now() + absl::FromChrono(timeout);
+  const auto exited = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    auto it = records_.find(id);
+    return it == records_.end() || it->second.state == ContainerState::kExited;
+  };
   while (true) {
     RefreshFromExitFile(id);
-    {
-      absl::ReaderMutexLock lock(&mu_);
-      auto it = records_.find(id);
-      if (it == records_.end() || it->second.state == ContainerState::kExited) return true;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // The exit watcher's OnExit records the exit under mu_, which wakes this wait; the exit
+    // file is read again every kExitRecheck should its event ever be missed.
+    absl::ReaderMutexLock lock(&mu_);
+    if (mu_.AwaitWithDeadline(absl::Condition(&exited), std::min(deadline, absl::Now() + kExitRecheck))) return true;
+    if (absl::Now() >= deadline) return false;
   }
 }
 
@@ -150,14 +154,16 @@ absl::Status ContainerManager::Recover() {
       (void)Discard(*record);
       continue;
     }
-    if (!ApplyExitFile(*record) && record->state != ContainerState::kExited && !MonitorAlive(record->monitor_pid)) {
+    bool changed = ApplyExitFile(*record);
+    if (!changed && record->state != ContainerState::kExited && !MonitorAlive(record->monitor_pid)) {
       record->state = ContainerState::kExited;
       record->exit_code = 255;
       record->finished_at_ns = util::NowNanos();
       record->reason = "Error";
       record->message = "the container's monitor is gone (node reboot?); its exit status is unknown";
+      changed = true;
     }
-    (void)Save(*record);
+    if (changed) (void)Save(*record);
     absl::MutexLock lock(&mu_);
     records_[record->id] = *record;
   }
@@ -234,7 +240,9 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   if (!pod->config.log_directory().empty() && !config.log_path().empty()) {
     record.log_path = (fs::path(pod->config.log_directory()) / config.log_path()).string();
   }
-  if (absl::Status s = Save(record); !s.ok()) return s;  // the crash-recovery marker
+  if (absl::Status s = store_.SaveMarker(record.id, ContainerRecordToJson(record)); !s.ok()) {
+    return s;  // the crash-recovery marker
+  }
   auto fail = [&](const absl::Status& status) {
     (void)Discard(record);
     return status;
@@ -270,6 +278,12 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
       pod->config.linux().security_context().namespace_options().pid() == v1::NamespaceMode::POD) {
     input.namespaces.pid = absl::StrCat("/proc/", pod->infra_pid, "/ns/pid");
   }
+  if (config.linux().security_context().namespace_options().pid() == v1::NamespaceMode::TARGET) {
+    absl::StatusOr<std::string> target =
+        TargetPidNamespace(pod->id, config.linux().security_context().namespace_options().target_id());
+    if (!target.ok()) return fail(target.status());
+    input.namespaces.pid = *target;
+  }
   input.cgroups_path = oci::ContainerCgroupsPath(pod->cgroup_parent, record.id, options_.systemd_cgroup);
   input.hostname = pod->host_network ? "" : pod->config.hostname();
   input.resolv_conf_path = pod->resolv_path;
@@ -284,7 +298,11 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   input.host_lsms = oci::DetectHostLsms();
   absl::StatusOr<nlohmann::json> spec = oci::BuildContainerSpec(input);
   if (!spec.ok()) return fail(spec.status());
-  if (absl::Status s = util::WriteFileAtomically(record.state_dir + "/config.json", spec->dump(), 0600); !s.ok()) {
+  const nlohmann::json& spec_user = (*spec)["process"]["user"];
+  record.user.set_uid(spec_user["uid"].get<int64_t>());
+  record.user.set_gid(spec_user["gid"].get<int64_t>());
+  for (const nlohmann::json& gid : spec_user["additionalGids"]) record.user.add_supplemental_groups(gid.get<int64_t>());
+  if (absl::Status s = util::ReplaceFile(record.state_dir + "/config.json", spec->dump(), 0600); !s.ok()) {
     return fail(s);
   }
   if (!record.log_path.empty()) {
@@ -399,12 +417,38 @@ absl::StatusOr<ContainerRecord> ContainerManager::Get(const std::string& id_or_p
   return it->second;
 }
 
+absl::StatusOr<std::string> ContainerManager::TargetPidNamespace(const std::string& pod_id,
+                                                                const std::string& target_id) const {
+  constexpr char kField[] = "config.linux.security_context.namespace_options.target_id";
+  if (target_id.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(kField, ": required when the pid mode is TARGET"));
+  }
+  absl::StatusOr<ContainerRecord> target = Get(target_id);
+  if (!target.ok()) {
+    return absl::Status(target.status().code(), absl::StrCat(kField, ": ", target.status().message()));
+  }
+  if (target->pod_id != pod_id) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kField, ": container ", target->id, " belongs to pod ", target->pod_id, ", not ", pod_id));
+  }
+  const std::string path = absl::StrCat("/proc/", target->pid, "/ns/pid");
+  if (target->state != ContainerState::kRunning || target->pid <= 0 || access(path.c_str(), F_OK) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(kField, ": container ", target->id, " is not running"));
+  }
+  return path;
+}
+
 std::vector<ContainerRecord> ContainerManager::List() const {
   absl::ReaderMutexLock lock(&mu_);
   std::vector<ContainerRecord> out;
   out.reserve(records_.size());
   for (const auto& [id, record] : records_) out.push_back(record);
   return out;
+}
+
+void ContainerManager::ForEach(absl::FunctionRef<void(const ContainerRecord&)> visit) const {
+  absl::ReaderMutexLock lock(&mu_);
+  for (const auto& [id, record] : records_) visit(record);
 }
 
 absl::StatusOr<runtime::ExecResult> ContainerManager::ExecSync(const std::string& id_or_prefix,
@@ -469,7 +513,7 @@ absl::Status ContainerManager::UpdateResources(const std::string& id_or_prefix,
       if (!current.is_object()) current = nlohmann::json::object();
       for (const char* key : {"cpu", "memory", "hugepageLimits", "unified"}) current.erase(key);
       current.update(limits);
-      (void)util::WriteFileAtomically(spec_path, spec.dump(), 0600);
+      (void)util::ReplaceFile(spec_path, spec.dump(), 0600);
     }
   }
   absl::MutexLock lock(&mu_);

@@ -35,7 +35,7 @@ absl::Status Daemonize(const MonitorOptions& options) {
   if (null_fd > 2) close(null_fd);
   for (int signal_number : {SIGPIPE, SIGTERM, SIGINT, SIGHUP}) signal(signal_number, SIG_IGN);
   if (!options.pid_file.empty()) {
-    absl::Status written = util::WriteFileAtomically(options.pid_file, absl::StrCat(getpid(), "\n"), 0644);
+    absl::Status written = util::ReplaceFile(options.pid_file, absl::StrCat(getpid(), "\n"), 0644);
     if (!written.ok()) return written;
   }
   if (chdir(options.bundle.c_str()) != 0) return Errno(absl::StrCat("chdir ", options.bundle));

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cloison/oci/cgroups_path.h"
+#include "cloison/oci/namespaces.h"
 #include "cloison/oci/spec_builder.h"
 #include "cloison/runtime/runsc_quirks.h"
 #include "cloison/runtime/socket_dir.h"
@@ -107,6 +108,11 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   if (metadata.name().empty()) return absl::InvalidArgumentError("config.metadata.name is empty");
   if (metadata.namespace_().empty()) return absl::InvalidArgumentError("config.metadata.namespace is empty");
   if (metadata.uid().empty()) return absl::InvalidArgumentError("config.metadata.uid is empty");
+  if (absl::Status s = oci::CheckNoUserNamespace(&config.linux().security_context().namespace_options(),
+                                                 "config.linux.security_context");
+      !s.ok()) {
+    return s;
+  }
   absl::StatusOr<std::string> selected = PodHandlerName(config, handler_name, runtimes_.untrusted_name());
   if (!selected.ok()) return selected.status();
   absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(*selected);
@@ -144,7 +150,9 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   record.host_ipc = ns.ipc() == v1::NamespaceMode::NODE;
   record.host_pid = ns.pid() == v1::NamespaceMode::NODE;
   record.cgroup_parent = config.linux().cgroup_parent();
-  if (absl::Status s = Save(record); !s.ok()) return s;  // the crash-recovery marker
+  if (absl::Status s = store_.SaveMarker(record.id, SandboxRecordToJson(record)); !s.ok()) {
+    return s;  // the crash-recovery marker
+  }
 
   auto fail = [&](const absl::Status& status) {
     (void)ReleaseNodeResources(record);
@@ -182,6 +190,7 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   files_spec.hostname = record.host_network || config.hostname().empty() ? HostHostname() : config.hostname();
   files_spec.pod_ips = record.pod_ips;
   files_spec.dns_config = config.dns_config();
+  files_spec.host_network = record.host_network;
   absl::StatusOr<PodFilePaths> files = WritePodFiles(record.dir, files_spec);
   if (!files.ok()) return fail(files.status());
   record.hostname_path = files->hostname;
@@ -218,7 +227,9 @@ absl::Status SandboxManager::StartInfraContainer(SandboxRecord& record, const ru
   record.infra_container_id = record.id;
   const std::string infra_dir = record.dir + "/infra";
   if (absl::Status s = util::MakeDirs(infra_dir, 0700); !s.ok()) return s;
-  if (absl::Status s = Save(record); !s.ok()) return s;  // so recovery can delete it
+  if (absl::Status s = store_.SaveMarker(record.id, SandboxRecordToJson(record)); !s.ok()) {
+    return s;  // so recovery can delete it
+  }
 
   oci::ContainerSpecInput input;
   input.container_id = record.infra_container_id;
@@ -242,7 +253,7 @@ absl::Status SandboxManager::StartInfraContainer(SandboxRecord& record, const ru
   input.host_lsms = oci::DetectHostLsms();
   absl::StatusOr<nlohmann::json> spec = oci::BuildContainerSpec(input);
   if (!spec.ok()) return spec.status();
-  if (absl::Status s = util::WriteFileAtomically(infra_dir + "/config.json", spec->dump(), 0600); !s.ok()) return s;
+  if (absl::Status s = util::ReplaceFile(infra_dir + "/config.json", spec->dump(), 0600); !s.ok()) return s;
 
   runtime::CreateRequest request;
   request.id = record.infra_container_id;
@@ -339,6 +350,30 @@ absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
   return absl::OkStatus();
 }
 
+absl::Status SandboxManager::UpdateResources(const std::string& id_or_prefix,
+                                             const v1::LinuxContainerResources& overhead,
+                                             const v1::LinuxContainerResources& resources) {
+  std::string id;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    absl::StatusOr<std::string> resolved = ResolveIdLocked(id_or_prefix);
+    if (!resolved.ok()) return resolved.status();
+    id = *resolved;
+  }
+  std::shared_ptr<absl::Mutex> op = OperationLock(id);
+  absl::MutexLock op_lock(op.get());
+  absl::StatusOr<SandboxRecord> record = Get(id);
+  if (!record.ok()) return record.status();
+  *record->config.mutable_linux()->mutable_overhead() = overhead;
+  *record->config.mutable_linux()->mutable_resources() = resources;
+  const PodCgroup cgroup{record->cgroup_parent, absl::EndsWith(record->cgroup_parent, ".slice"),
+                         record->created_cgroups};
+  if (absl::Status s = UpdatePodCgroup(cgroup, record->config.linux()); !s.ok()) return s;
+  if (absl::Status s = Save(*record); !s.ok()) return s;
+  Publish(*record);
+  return absl::OkStatus();
+}
+
 absl::Status SandboxManager::Remove(const std::string& id_or_prefix) {
   std::string id;
   {
@@ -367,6 +402,17 @@ absl::Status SandboxManager::Remove(const std::string& id_or_prefix) {
   return absl::OkStatus();
 }
 
+absl::Status SandboxManager::CheckNetwork(const std::string& id_or_prefix) {
+  absl::StatusOr<SandboxRecord> record = Get(id_or_prefix);
+  if (!record.ok()) return record.status();
+  if (record->host_network) return absl::OkStatus();
+  std::shared_ptr<absl::Mutex> op = OperationLock(record->id);
+  if (!op->TryLock()) return absl::UnavailableError(absl::StrCat("pod sandbox ", record->id, " is busy with another call"));
+  const absl::Status status = network_.CheckPod(record->id);
+  op->Unlock();
+  return status;
+}
+
 absl::StatusOr<std::string> SandboxManager::ResolveIdLocked(const std::string& id) const {
   if (id.empty()) return absl::InvalidArgumentError("pod_sandbox_id is empty");
   if (records_.contains(id)) return id;
@@ -391,6 +437,11 @@ std::vector<SandboxRecord> SandboxManager::List() const {
   std::vector<SandboxRecord> out;
   for (const auto& [id, record] : records_) out.push_back(record);
   return out;
+}
+
+void SandboxManager::ForEach(absl::FunctionRef<void(const SandboxRecord&)> visit) const {
+  absl::ReaderMutexLock lock(&mu_);
+  for (const auto& [id, record] : records_) visit(record);
 }
 
 bool SandboxManager::OnContainerExit(const std::string& container_id) {

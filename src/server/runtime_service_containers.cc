@@ -38,9 +38,9 @@ grpc::Status RuntimeService::RemoveContainer(grpc::ServerContext*, const v1::Rem
 
 grpc::Status RuntimeService::ListContainers(grpc::ServerContext*, const v1::ListContainersRequest* request,
                                             v1::ListContainersResponse* response) {
-  for (const container::ContainerRecord& record : containers_.List()) {
+  containers_.ForEach([&](const container::ContainerRecord& record) {
     if (MatchesFilter(record, request->filter())) FillContainer(record, *response->add_containers());
-  }
+  });
   return grpc::Status::OK;
 }
 

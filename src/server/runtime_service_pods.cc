@@ -1,4 +1,5 @@
 // RuntimeService: the pod sandbox RPCs.
+#include "absl/strings/str_cat.h"
 #include "cloison/server/cri_views.h"
 #include "cloison/server/grpc_status.h"
 #include "cloison/server/runtime_service.h"
@@ -35,24 +36,38 @@ grpc::Status RuntimeService::PodSandboxStatus(grpc::ServerContext*, const v1::Po
   FillPodSandboxStatus(*record, *response->mutable_status());
   if (request->verbose()) {
     nlohmann::json info = sandbox::SandboxRecordToJson(*record);
+    // CNI CHECK on demand only (crictl inspectp): kubelet never asks for verbose status, and
+    // neither containerd nor CRI-O runs CHECK on its own.
+    const absl::Status check = sandboxes_.CheckNetwork(record->id);
+    info["cniCheck"] = check.ok() ? std::string("ok") : check.ToString();
     (*response->mutable_info())["info"] = info.dump();
   }
   return grpc::Status::OK;
 }
 
+grpc::Status RuntimeService::UpdatePodSandboxResources(grpc::ServerContext*,
+                                                       const v1::UpdatePodSandboxResourcesRequest* request,
+                                                       v1::UpdatePodSandboxResourcesResponse*) {
+  if (request->pod_sandbox_id().empty()) return ToGrpcStatus(absl::InvalidArgumentError("pod_sandbox_id is empty"));
+  return ToGrpcStatus(sandboxes_.UpdateResources(request->pod_sandbox_id(), request->overhead(), request->resources()));
+}
+
 grpc::Status RuntimeService::ListPodSandbox(grpc::ServerContext*, const v1::ListPodSandboxRequest* request,
                                             v1::ListPodSandboxResponse* response) {
-  for (const sandbox::SandboxRecord& record : sandboxes_.List()) {
+  sandboxes_.ForEach([&](const sandbox::SandboxRecord& record) {
     if (MatchesFilter(record, request->filter())) FillPodSandbox(record, *response->add_items());
-  }
+  });
   return grpc::Status::OK;
 }
 
-grpc::Status RuntimeService::UpdateRuntimeConfig(grpc::ServerContext*, const v1::UpdateRuntimeConfigRequest*,
+grpc::Status RuntimeService::UpdateRuntimeConfig(grpc::ServerContext*, const v1::UpdateRuntimeConfigRequest* request,
                                                  v1::UpdateRuntimeConfigResponse*) {
-  // The pod CIDR kubelet sends is for CNI plugins that need it; cloison's CNI configs carry
-  // their own ranges (as CRI-O, which ignores it too).
-  return grpc::Status::OK;
+  // Kept for the CNI ipRanges capability of the pods created from now on.
+  absl::Status status = sandboxes_.SetPodCidr(request->runtime_config().network_config().pod_cidr());
+  if (absl::IsInvalidArgument(status)) {
+    status = absl::InvalidArgumentError(absl::StrCat("runtime_config.network_config.", status.message()));
+  }
+  return ToGrpcStatus(status);
 }
 
 }  // namespace cloison::server

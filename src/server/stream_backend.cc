@@ -39,7 +39,7 @@ absl::StatusOr<streaming::ExecPlan> StreamBackend::PrepareExec(const streaming::
   }
   plan.pid_file = plan.work_dir + "/pid";
   absl::StatusOr<std::vector<std::string>> argv = absl::InternalError("unset");
-  if (absl::Status s = util::WriteFileAtomically(plan.work_dir + "/process.json", process.dump()); !s.ok()) {
+  if (absl::Status s = util::ReplaceFile(plan.work_dir + "/process.json", process.dump()); !s.ok()) {
     argv = s;
   } else {
     argv = handler->runtime->ExecCommand(record->id, plan.work_dir + "/process.json", plan.pid_file);

@@ -28,6 +28,10 @@ absl::Status RecordStore::Save(const std::string& id, const nlohmann::json& reco
   return util::WriteFileAtomically(absl::StrCat(dir_, "/", id, ".json"), record.dump());
 }
 
+absl::Status RecordStore::SaveMarker(const std::string& id, const nlohmann::json& record) {
+  return util::ReplaceFile(absl::StrCat(dir_, "/", id, ".json"), record.dump());
+}
+
 absl::Status RecordStore::Delete(const std::string& id) {
   const std::string path = absl::StrCat(dir_, "/", id, ".json");
   if (unlink(path.c_str()) != 0 && errno != ENOENT) {

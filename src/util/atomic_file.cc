@@ -29,8 +29,11 @@ absl::Status SyncDirectory(const std::string& dir) {
   return absl::OkStatus();
 }
 
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view content, unsigned mode) {
-  const std::string dir = std::filesystem::path(path).parent_path().string();
+namespace {
+
+// Writes `content` to a temporary file beside `path` and renames it over `path`; with
+// `durable`, fsyncs the file before the rename and the directory after it.
+absl::Status WriteAndRename(const std::string& path, absl::string_view content, unsigned mode, bool durable) {
   std::string temp = absl::StrCat(path, ".tmp-XXXXXX");
   UniqueFd fd(mkostemp(temp.data(), O_CLOEXEC));
   if (!fd.valid()) return Errno("create", temp);
@@ -47,10 +50,20 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view cont
     written += static_cast<size_t>(n);
   }
   if (fchmod(fd.get(), mode) != 0) return fail("chmod");
-  if (fsync(fd.get()) != 0) return fail("fsync");
+  if (durable && fsync(fd.get()) != 0) return fail("fsync");
   fd.reset();
   if (rename(temp.c_str(), path.c_str()) != 0) return fail("rename");
-  return SyncDirectory(dir);
+  return durable ? SyncDirectory(std::filesystem::path(path).parent_path().string()) : absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view content, unsigned mode) {
+  return WriteAndRename(path, content, mode, true);
+}
+
+absl::Status ReplaceFile(const std::string& path, absl::string_view content, unsigned mode) {
+  return WriteAndRename(path, content, mode, false);
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {

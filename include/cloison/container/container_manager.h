@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "cloison/container/container_record.h"
@@ -53,6 +54,9 @@ class ContainerManager {
 
   absl::StatusOr<ContainerRecord> Get(const std::string& id) const;
   std::vector<ContainerRecord> List() const;
+  // Calls `visit` with every record, under the read lock and without copying them (the list
+  // views); `visit` must not call back into the manager.
+  void ForEach(absl::FunctionRef<void(const ContainerRecord&)> visit) const;
 
   // DEADLINE_EXCEEDED when `timeout` passed (the process is killed), as containerd answers.
   absl::StatusOr<runtime::ExecResult> ExecSync(const std::string& id, const std::vector<std::string>& cmd,
@@ -82,6 +86,9 @@ class ContainerManager {
   void RefreshFromExitFile(const std::string& id);
   bool WaitForExit(const std::string& id, std::chrono::milliseconds timeout);
   runtime::CreateRequest RequestFor(const ContainerRecord& record) const;
+  // NamespaceMode TARGET (an ephemeral container sharing its target's processes): the PID
+  // namespace of the running container `target_id` of pod `pod_id`, as /proc/<pid>/ns/pid.
+  absl::StatusOr<std::string> TargetPidNamespace(const std::string& pod_id, const std::string& target_id) const;
   std::string ExitFile(const std::string& id) const;
   absl::Status Discard(ContainerRecord& record);
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "cloison/cri/api.h"
@@ -50,9 +51,23 @@ class SandboxManager {
   // Stops, removes the pod's containers (hook) and everything the pod owns. Idempotent.
   absl::Status Remove(const std::string& id);
 
+  // UpdatePodSandboxResources: records the pod's new overhead and resources and applies them to
+  // the pod cgroup where cloison created it (pod_cgroup.h). NOT_FOUND for an unknown pod.
+  absl::Status UpdateResources(const std::string& id, const ::runtime::v1::LinuxContainerResources& overhead,
+                               const ::runtime::v1::LinuxContainerResources& resources);
   // By full id or unique id prefix.
   absl::StatusOr<SandboxRecord> Get(const std::string& id) const;
   std::vector<SandboxRecord> List() const;
+  // Calls `visit` with every record, under the read lock and without copying them (the list
+  // views); `visit` must not call back into the manager.
+  void ForEach(absl::FunctionRef<void(const SandboxRecord&)> visit) const;
+
+  // CNI CHECK of the pod's network (NetworkManager::CheckPod); OK for host-network pods.
+  // UNAVAILABLE rather than waiting while another call works on the pod.
+  absl::Status CheckNetwork(const std::string& id);
+
+  // The node's pod CIDR for the CNI ipRanges capability (NetworkManager::SetPodCidr).
+  absl::Status SetPodCidr(const std::string& pod_cidr) { return network_.SetPodCidr(pod_cidr); }
 
   // Called by the exit watcher for any container id; true when it was an infra container.
   bool OnContainerExit(const std::string& container_id);

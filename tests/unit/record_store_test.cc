@@ -1,0 +1,45 @@
+// state::RecordStore: Save and SaveMarker both replace the record LoadAll returns; Start drops
+// temporary leftovers; Delete removes the record.
+#include "cloison/state/record_store.h"
+
+#include "gtest/gtest.h"
+#include "test_tmpdir.h"
+
+namespace cloison::state {
+namespace {
+
+TEST(RecordStoreTest, MarkerThenSaveLoadsTheLastWrite) {
+  testing::TempDir dir;
+  RecordStore store((dir.path() / "containers").string());
+  ASSERT_TRUE(store.Start().ok());
+  ASSERT_TRUE(store.SaveMarker("c1", {{"state", "creating"}}).ok());
+  std::map<std::string, std::string> errors;
+  std::map<std::string, nlohmann::json> records = store.LoadAll(&errors);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records["c1"]["state"], "creating");
+
+  ASSERT_TRUE(store.Save("c1", {{"state", "created"}}).ok());
+  records = store.LoadAll(&errors);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records["c1"]["state"], "created");
+  EXPECT_TRUE(errors.empty());
+
+  ASSERT_TRUE(store.Delete("c1").ok());
+  EXPECT_TRUE(store.LoadAll(&errors).empty());
+}
+
+TEST(RecordStoreTest, StartDropsTemporaryLeftovers) {
+  testing::TempDir dir;
+  dir.Write("sandboxes/p1.json", "{\"state\":\"ready\"}");
+  const std::string leftover = dir.Write("sandboxes/p2.json.tmp-abcdef", "{\"sta");
+  RecordStore store((dir.path() / "sandboxes").string());
+  ASSERT_TRUE(store.Start().ok());
+  EXPECT_FALSE(std::filesystem::exists(leftover));
+  std::map<std::string, std::string> errors;
+  const std::map<std::string, nlohmann::json> records = store.LoadAll(&errors);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records.at("p1")["state"], "ready");
+}
+
+}  // namespace
+}  // namespace cloison::state
