@@ -1,40 +1,40 @@
-// cri-bench: a small CRI v1 client that times cloisond's calls. Run on demand, never by the
-// tests (see bench/README.md). Output is one "key: value" per line; times are in milliseconds
-// unless the key ends in "_s".
+// cri-bench: the CRI v1 client of the benchmarks. Points at any CRI endpoint (cloisond,
+// containerd's CRI plugin) and runs one workload; bench/compare-containerd.sh runs the same
+// workloads against both and tabulates them (see bench/README.md). Never run by the tests.
+// Output is one "key: value" per line; times are in milliseconds unless the key ends in "_s".
 //
-//   cri-bench --socket PATH pull --image REF [--repeat N] [--fresh]
-//   cri-bench --socket PATH pods --image REF --count N [--log-dir DIR] [--handler H]
-//                                [--daemon-pid PID] [--list-calls N] [--keep] [--per-pod]
-//   cri-bench --socket PATH list [--count N]
+//   cri-bench --endpoint SOCKET pull --image REF [--repeat N] [--fresh]
+//   cri-bench --endpoint SOCKET pods --image REF --count N [pod options] [--daemon-pid PID]
+//                                    [--helper-comm COMM --helper-marker TEXT] [--exec-calls N]
+//   cri-bench --endpoint SOCKET concurrent --image REF --count N [pod options]
+//   cri-bench --endpoint SOCKET latency --image REF --pods P --containers C [--calls N] [pod options]
+//   pod options: --log-dir DIR --cgroup-root /PATH --handler H
 //
 // Exit code: 0 if every call succeeded, 1 if a call failed, 2 on bad usage.
-#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <functional>
 #include <map>
-#include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "bench_client.h"
+#include "bench_output.h"
+#include "call_latency.h"
 #include "cloison/cri/api.h"
-#include "grpcpp/grpcpp.h"
+#include "pod_workload.h"
+#include "process_memory.h"
 
+namespace cloison::bench {
 namespace {
 
 namespace v1 = ::runtime::v1;
-using Clock = std::chrono::steady_clock;
 
 // --- arguments ---------------------------------------------------------------------------
 
@@ -64,20 +64,26 @@ struct Args {
 };
 
 // Options that take no value; every other --option takes the next argument.
-const std::vector<std::string> kBooleanFlags = {"fresh", "keep", "per-pod", "help"};
+const std::vector<std::string> kBooleanFlags = {"fresh", "help"};
 
 void Usage(FILE* out) {
-  std::fprintf(out,
-               "usage: cri-bench --socket PATH COMMAND [options]\n"
-               "  pull --image REF [--repeat N] [--fresh]\n"
-               "      PullImage N times (default 1); --fresh removes the image before each pull.\n"
-               "  pods --image REF --count N [--log-dir DIR] [--handler H] [--daemon-pid PID]\n"
-               "       [--list-calls N] [--keep] [--per-pod]\n"
-               "      N pods of one busybox `sleep 3600` container each: start latency (RunPodSandbox +\n"
-               "      CreateContainer + StartContainer), List latencies, RSS, teardown time.\n"
-               "  list [--count N]\n"
-               "      ListContainers latency over N calls (default 200).\n"
-               "common options: --socket PATH (or unix:///PATH), --timeout SECONDS (per call, default 600)\n");
+  std::fprintf(
+      out,
+      "usage: cri-bench --endpoint SOCKET COMMAND [options]\n"
+      "  pull --image REF [--repeat N] [--fresh]\n"
+      "      PullImage N times (default 1); --fresh removes the image before each pull.\n"
+      "  pods --image REF --count N [--daemon-pid PID] [--helper-comm COMM --helper-marker TEXT]\n"
+      "       [--exec-calls N]\n"
+      "      N pods of one `sleep 3600` container, one after the other: the time of each call,\n"
+      "      daemon RSS idle and with N pods, memory of the per-pod helper processes, ExecSync\n"
+      "      latency, teardown time.\n"
+      "  concurrent --image REF --count N\n"
+      "      N pods started at once (one thread each): wall time until all are started.\n"
+      "  latency --image REF --pods P --containers C [--calls N]\n"
+      "      P pods of C created containers each, then ListContainers, ListPodSandbox and\n"
+      "      ContainerStatus latency (N calls each, default 200).\n"
+      "pod options: --log-dir DIR, --cgroup-root /PATH (pod cgroups go under it), --handler H\n"
+      "common: --endpoint SOCKET (path or unix:// URL), --timeout SECONDS per call (default 600)\n");
 }
 
 std::optional<Args> ParseArgs(int argc, char** argv) {
@@ -106,144 +112,35 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
   return args;
 }
 
-// --- output and statistics -----------------------------------------------------------------
-
-void Print(const std::string& key, const std::string& value) {
-  std::printf("%s: %s\n", key.c_str(), value.c_str());
-  std::fflush(stdout);
-}
-void PrintMs(const std::string& key, double ms) { Print(key, absl::StrFormat("%.3f", ms)); }
-void PrintInt(const std::string& key, long long value) { Print(key, std::to_string(value)); }
-
-double MsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-// Nearest-rank percentile (p in [0, 100]) of `values`; 0 when empty.
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  if (p <= 0) return values.front();
-  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
-  rank = std::clamp<size_t>(rank, 1, values.size());
-  return values[rank - 1];
-}
-
-// The median (mean of the two middle values for an even count).
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
-void PrintStats(const std::string& prefix, const std::vector<double>& ms) {
-  if (ms.empty()) return;
-  PrintMs(prefix + "_median_ms", Median(ms));
-  PrintMs(prefix + "_p95_ms", Percentile(ms, 95));
-  PrintMs(prefix + "_min_ms", Percentile(ms, 0));
-  PrintMs(prefix + "_max_ms", Percentile(ms, 100));
-}
-
-// --- /proc ---------------------------------------------------------------------------------
-
-// VmRSS of `pid` in KiB, or -1 if the process is gone or has no VmRSS line.
-long long RssKib(long pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
+// The pod options shared by pods, concurrent and latency; nullopt (after a message) if --image
+// is missing.
+std::optional<PodOptions> ParsePodOptions(const Args& args) {
+  PodOptions options;
+  options.image = args.Get("image");
+  if (options.image.empty()) {
+    std::fprintf(stderr, "cri-bench %s: --image REF is required\n", args.command.c_str());
+    return std::nullopt;
   }
-  return -1;
+  options.run_id = std::to_string(getpid());
+  options.log_root = std::filesystem::absolute(args.Get("log-dir", "/tmp/cri-bench-logs-" + options.run_id))
+                         .lexically_normal()
+                         .string();
+  options.cgroup_root = args.Get("cgroup-root");
+  options.handler = args.Get("handler");
+  return options;
 }
 
-struct ProcessGroupRss {
-  long count = 0;
-  long long total_kib = 0;
-};
-
-// Sum of VmRSS over every process whose /proc/<pid>/comm is `comm`.
-ProcessGroupRss RssOfComm(const std::string& comm) {
-  ProcessGroupRss result;
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr) return result;
-  while (const dirent* entry = readdir(proc)) {
-    const std::string name = entry->d_name;
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream comm_file("/proc/" + name + "/comm");
-    std::string process_comm;
-    if (!std::getline(comm_file, process_comm) || process_comm != comm) continue;
-    const long long rss = RssKib(std::atol(name.c_str()));
-    if (rss < 0) continue;
-    ++result.count;
-    result.total_kib += rss;
+// Tears down every pod; prints pod_teardown_* stats; false if a call failed.
+bool TearDownAll(Client& client, const std::vector<Pod>& pods) {
+  bool ok = true;
+  std::vector<double> ms;
+  for (const Pod& pod : pods) {
+    const Clock::time_point start = Clock::now();
+    if (!TearDown(client, pod)) ok = false;
+    ms.push_back(MsSince(start));
   }
-  closedir(proc);
-  return result;
-}
-
-// Prints <prefix>_daemon_rss_kib and the cloison-monitor totals.
-void PrintRss(const std::string& prefix, long daemon_pid) {
-  if (daemon_pid > 0) PrintInt(prefix + "daemon_rss_kib", RssKib(daemon_pid));
-  const ProcessGroupRss monitors = RssOfComm("cloison-monitor");
-  PrintInt(prefix + "monitor_count", monitors.count);
-  PrintInt(prefix + "monitor_rss_total_kib", monitors.total_kib);
-  PrintInt(prefix + "monitor_rss_avg_kib", monitors.count > 0 ? monitors.total_kib / monitors.count : 0);
-}
-
-// --- CRI client ----------------------------------------------------------------------------
-
-class Client {
- public:
-  Client(const std::string& socket, int timeout_s) : timeout_s_(timeout_s) {
-    const std::string target = socket.rfind("unix:", 0) == 0 ? socket : "unix://" + socket;
-    grpc::ChannelArguments channel_args;
-    channel_args.SetMaxReceiveMessageSize(64 << 20);
-    channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), channel_args);
-    runtime_ = v1::RuntimeService::NewStub(channel_);
-    images_ = v1::ImageService::NewStub(channel_);
-  }
-
-  bool WaitConnected(int seconds) {
-    return channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-  }
-
-  // Calls stub->*method(request) with this client's deadline.
-  template <typename Stub, typename Request, typename Response>
-  grpc::Status Call(Stub* stub,
-                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                    const Request& request, Response* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_s_));
-    return (stub->*method)(&context, request, response);
-  }
-
-  v1::RuntimeService::Stub* runtime() { return runtime_.get(); }
-  v1::ImageService::Stub* images() { return images_.get(); }
-
- private:
-  int timeout_s_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::RuntimeService::Stub> runtime_;
-  std::unique_ptr<v1::ImageService::Stub> images_;
-};
-
-std::string Describe(const grpc::Status& status) {
-  static const char* const kNames[] = {
-      "OK",           "CANCELLED",      "UNKNOWN",   "INVALID_ARGUMENT",  "DEADLINE_EXCEEDED",
-      "NOT_FOUND",    "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE",
-      "DATA_LOSS",    "UNAUTHENTICATED"};
-  const int code = static_cast<int>(status.error_code());
-  const std::string name = code >= 0 && code <= 16 ? kNames[code] : std::to_string(code);
-  return name + ": " + status.error_message();
-}
-
-// Reports a failed call on stderr and as an "error" line; returns false.
-bool Failed(const std::string& what, const grpc::Status& status) {
-  std::fprintf(stderr, "cri-bench: %s failed: %s\n", what.c_str(), Describe(status).c_str());
-  Print("error", what + ": " + Describe(status));
-  return false;
+  PrintStats("pod_teardown", ms);
+  return ok;
 }
 
 // --- pull ----------------------------------------------------------------------------------
@@ -265,24 +162,16 @@ int CmdPull(Client& client, const Args& args) {
     v1::RemoveImageRequest request;
     *request.mutable_image() = spec;
     v1::RemoveImageResponse response;
-    return client.Call(client.images(), &v1::ImageService::Stub::RemoveImage, request, &response);
+    const grpc::Status status = client.Call(client.images(), &v1::ImageService::Stub::RemoveImage, request, &response);
+    // Not there yet is fine: the store is as fresh as it gets.
+    return status.error_code() == grpc::StatusCode::NOT_FOUND ? grpc::Status::OK : status;
   };
-
-  if (fresh) {
-    // Start from an empty store for this image; NOT_FOUND is fine.
-    const grpc::Status status = remove();
-    if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
-      Failed("RemoveImage", status);
-      return 1;
-    }
-  }
 
   std::vector<double> seconds;
   std::string image_ref;
   for (long i = 1; i <= repeat; ++i) {
-    if (fresh && i > 1) {
-      const grpc::Status status = remove();
-      if (!status.ok()) {
+    if (fresh) {
+      if (const grpc::Status status = remove(); !status.ok()) {
         Failed("RemoveImage", status);
         return 1;
       }
@@ -316,242 +205,169 @@ int CmdPull(Client& client, const Args& args) {
   return 0;
 }
 
-// --- list ----------------------------------------------------------------------------------
-
-// Times `calls` ListContainers calls; prints <prefix>_median_ms etc. and the item count.
-bool TimeListContainers(Client& client, long calls, const std::string& prefix) {
-  std::vector<double> ms;
-  int items = 0;
-  for (long i = 0; i < calls; ++i) {
-    v1::ListContainersRequest request;
-    v1::ListContainersResponse response;
-    const Clock::time_point start = Clock::now();
-    const grpc::Status status =
-        client.Call(client.runtime(), &v1::RuntimeService::Stub::ListContainers, request, &response);
-    ms.push_back(MsSince(start));
-    if (!status.ok()) return Failed("ListContainers", status);
-    items = response.containers_size();
-  }
-  PrintInt(prefix + "_items", items);
-  PrintInt(prefix + "_calls", calls);
-  PrintStats(prefix, ms);
-  return true;
-}
-
-bool TimeListPodSandbox(Client& client, long calls, const std::string& prefix) {
-  std::vector<double> ms;
-  int items = 0;
-  for (long i = 0; i < calls; ++i) {
-    v1::ListPodSandboxRequest request;
-    v1::ListPodSandboxResponse response;
-    const Clock::time_point start = Clock::now();
-    const grpc::Status status =
-        client.Call(client.runtime(), &v1::RuntimeService::Stub::ListPodSandbox, request, &response);
-    ms.push_back(MsSince(start));
-    if (!status.ok()) return Failed("ListPodSandbox", status);
-    items = response.items_size();
-  }
-  PrintInt(prefix + "_items", items);
-  PrintInt(prefix + "_calls", calls);
-  PrintStats(prefix, ms);
-  return true;
-}
-
-int CmdList(Client& client, const Args& args) {
-  return TimeListContainers(client, std::max(1L, args.GetInt("count", 200)), "list_containers") ? 0 : 1;
-}
-
 // --- pods ----------------------------------------------------------------------------------
 
-struct Pod {
-  v1::PodSandboxConfig config;
-  std::string pod_id;
-  std::string container_id;
-};
-
-v1::PodSandboxConfig MakePodConfig(long index, const std::string& log_root, const std::string& run_id) {
-  const std::string name = "pod-" + std::to_string(index);
-  const std::string uid = "bench-" + run_id + "-" + std::to_string(index);
-  v1::PodSandboxConfig config;
-  config.mutable_metadata()->set_name(name);
-  config.mutable_metadata()->set_namespace_("bench");
-  config.mutable_metadata()->set_uid(uid);
-  config.mutable_metadata()->set_attempt(0);
-  config.set_hostname(name);
-  // kubelet's layout: /var/log/pods/<namespace>_<name>_<uid>
-  config.set_log_directory(log_root + "/bench_" + name + "_" + uid);
-  (*config.mutable_labels())["app"] = "cri-bench";
-  (*config.mutable_labels())["io.kubernetes.pod.name"] = name;
-  (*config.mutable_labels())["io.kubernetes.pod.namespace"] = "bench";
-  (*config.mutable_labels())["io.kubernetes.pod.uid"] = uid;
-  config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
-      v1::NamespaceMode::CONTAINER);
-  return config;
+void PrintHelpers(const Args& args, long pods) {
+  const std::string comm = args.Get("helper-comm");
+  if (comm.empty()) return;
+  const HelperMemory helpers = MeasureHelpers(comm, args.Get("helper-marker"));
+  PrintInt("helper_count", helpers.count);
+  PrintInt("helper_rss_kib", helpers.rss_kib);
+  PrintInt("helper_pss_kib", helpers.pss_kib);
+  if (pods > 0) {
+    PrintInt("helper_rss_per_pod_kib", helpers.rss_kib / pods);
+    PrintInt("helper_pss_per_pod_kib", helpers.pss_kib / pods);
+  }
 }
 
-v1::ContainerConfig MakeContainerConfig(const std::string& image) {
-  v1::ContainerConfig config;
-  config.mutable_metadata()->set_name("sleep");
-  config.mutable_metadata()->set_attempt(0);
-  config.mutable_image()->set_image(image);
-  config.add_command("sleep");
-  config.add_args("3600");
-  config.set_log_path("sleep.log");
-  (*config.mutable_labels())["io.kubernetes.container.name"] = "sleep";
-  return config;
-}
-
-// StopContainer(0), RemoveContainer, StopPodSandbox, RemovePodSandbox for what `pod` holds.
-bool TearDown(Client& client, const Pod& pod) {
-  bool ok = true;
-  if (!pod.container_id.empty()) {
-    v1::StopContainerRequest stop;
-    stop.set_container_id(pod.container_id);
-    stop.set_timeout(0);
-    v1::StopContainerResponse stopped;
-    grpc::Status status = client.Call(client.runtime(), &v1::RuntimeService::Stub::StopContainer, stop, &stopped);
-    if (!status.ok()) ok = Failed("StopContainer " + pod.container_id, status);
-    v1::RemoveContainerRequest remove;
-    remove.set_container_id(pod.container_id);
-    v1::RemoveContainerResponse removed;
-    status = client.Call(client.runtime(), &v1::RuntimeService::Stub::RemoveContainer, remove, &removed);
-    if (!status.ok()) ok = Failed("RemoveContainer " + pod.container_id, status);
+grpc::Status ExecTrue(Client& client, const std::string& container_id) {
+  v1::ExecSyncRequest request;
+  request.set_container_id(container_id);
+  request.add_cmd("true");
+  request.set_timeout(10);
+  v1::ExecSyncResponse response;
+  grpc::Status status = client.Call(client.runtime(), &v1::RuntimeService::Stub::ExecSync, request, &response);
+  if (status.ok() && response.exit_code() != 0) {
+    return grpc::Status(grpc::StatusCode::UNKNOWN, "`true` exited with " + std::to_string(response.exit_code()));
   }
-  if (!pod.pod_id.empty()) {
-    v1::StopPodSandboxRequest stop;
-    stop.set_pod_sandbox_id(pod.pod_id);
-    v1::StopPodSandboxResponse stopped;
-    grpc::Status status = client.Call(client.runtime(), &v1::RuntimeService::Stub::StopPodSandbox, stop, &stopped);
-    if (!status.ok()) ok = Failed("StopPodSandbox " + pod.pod_id, status);
-    v1::RemovePodSandboxRequest remove;
-    remove.set_pod_sandbox_id(pod.pod_id);
-    v1::RemovePodSandboxResponse removed;
-    status = client.Call(client.runtime(), &v1::RuntimeService::Stub::RemovePodSandbox, remove, &removed);
-    if (!status.ok()) ok = Failed("RemovePodSandbox " + pod.pod_id, status);
-  }
-  return ok;
+  return status;
 }
 
 int CmdPods(Client& client, const Args& args) {
-  const std::string image = args.Get("image");
+  const std::optional<PodOptions> options = ParsePodOptions(args);
   const long count = args.GetInt("count", 0);
-  if (image.empty() || count <= 0) {
+  if (!options || count <= 0) {
     std::fprintf(stderr, "cri-bench pods: --image REF and --count N (> 0) are required\n");
     return 2;
   }
-  const std::string run_id = std::to_string(getpid());
-  std::string log_root = args.Get("log-dir", "/tmp/cri-bench-logs-" + run_id);
-  log_root = std::filesystem::absolute(log_root).lexically_normal().string();
-  const std::string handler = args.Get("handler");
   const long daemon_pid = args.GetInt("daemon-pid", 0);
-  const long list_calls = std::max(1L, args.GetInt("list-calls", 200));
-  std::error_code ec;
-  std::filesystem::create_directories(log_root, ec);
-
-  Print("image", image);
   PrintInt("pods", count);
-  Print("handler", handler.empty() ? "(default)" : handler);
-  Print("log_dir", log_root);
-  PrintRss("idle_", daemon_pid);
+  if (daemon_pid > 0) PrintInt("idle_daemon_rss_kib", RssKib(daemon_pid));
 
   std::vector<Pod> pods;
-  std::vector<double> start_ms, run_pod_ms, create_ms, start_container_ms;
+  std::vector<double> run_pod_ms, create_ms, start_ms, total_ms;
   bool ok = true;
-  const Clock::time_point all_start = Clock::now();
   for (long i = 1; i <= count && ok; ++i) {
-    Pod& pod = pods.emplace_back();
-    pod.config = MakePodConfig(i, log_root, run_id);
-    std::filesystem::create_directories(pod.config.log_directory(), ec);
-
-    const Clock::time_point t0 = Clock::now();
-    v1::RunPodSandboxRequest run;
-    *run.mutable_config() = pod.config;
-    run.set_runtime_handler(handler);
-    v1::RunPodSandboxResponse ran;
-    grpc::Status status = client.Call(client.runtime(), &v1::RuntimeService::Stub::RunPodSandbox, run, &ran);
-    const Clock::time_point t1 = Clock::now();
-    if (!status.ok()) {
-      ok = Failed("RunPodSandbox pod-" + std::to_string(i), status);
-      break;
-    }
-    pod.pod_id = ran.pod_sandbox_id();
-
-    v1::CreateContainerRequest create;
-    create.set_pod_sandbox_id(pod.pod_id);
-    *create.mutable_config() = MakeContainerConfig(image);
-    *create.mutable_sandbox_config() = pod.config;
-    v1::CreateContainerResponse created;
-    status = client.Call(client.runtime(), &v1::RuntimeService::Stub::CreateContainer, create, &created);
-    const Clock::time_point t2 = Clock::now();
-    if (!status.ok()) {
-      ok = Failed("CreateContainer pod-" + std::to_string(i), status);
-      break;
-    }
-    pod.container_id = created.container_id();
-
-    v1::StartContainerRequest start;
-    start.set_container_id(pod.container_id);
-    v1::StartContainerResponse started;
-    status = client.Call(client.runtime(), &v1::RuntimeService::Stub::StartContainer, start, &started);
-    const Clock::time_point t3 = Clock::now();
-    if (!status.ok()) {
-      ok = Failed("StartContainer pod-" + std::to_string(i), status);
-      break;
-    }
-    auto ms = [](Clock::time_point a, Clock::time_point b) {
-      return std::chrono::duration<double, std::milli>(b - a).count();
-    };
-    run_pod_ms.push_back(ms(t0, t1));
-    create_ms.push_back(ms(t1, t2));
-    start_container_ms.push_back(ms(t2, t3));
-    start_ms.push_back(ms(t0, t3));
-    if (args.Has("per-pod")) {
-      Print(absl::StrFormat("pod_%d_start_ms", i),
-            absl::StrFormat("%.3f (run %.3f, create %.3f, start %.3f)", ms(t0, t3), ms(t0, t1), ms(t1, t2),
-                            ms(t2, t3)));
-    }
+    Pod& pod = pods.emplace_back(NewPod(*options, "pod-" + std::to_string(i)));
+    PodStartTimes times;
+    ok = StartPod(client, *options, pod, &times);
+    if (!ok) break;
+    run_pod_ms.push_back(times.run_pod_ms);
+    create_ms.push_back(times.create_ms);
+    start_ms.push_back(times.start_ms);
+    total_ms.push_back(times.total_ms());
   }
-  const double all_ms = MsSince(all_start);
-
-  PrintInt("pods_started", static_cast<long long>(start_ms.size()));
-  if (!start_ms.empty()) {
-    PrintMs("pods_start_total_ms", all_ms);
-    PrintStats("pod_start", start_ms);
-    PrintMs("run_pod_sandbox_median_ms", Median(run_pod_ms));
-    PrintMs("create_container_median_ms", Median(create_ms));
-    PrintMs("start_container_median_ms", Median(start_container_ms));
-  }
+  PrintInt("pods_started", static_cast<long long>(total_ms.size()));
+  PrintStats("run_pod_sandbox", run_pod_ms);
+  PrintStats("create_container", create_ms);
+  PrintStats("start_container", start_ms);
+  PrintStats("pod_start", total_ms);
 
   if (ok) {
-    ok = TimeListContainers(client, list_calls, "list_containers") &&
-         TimeListPodSandbox(client, list_calls, "list_pod_sandbox");
-    PrintRss("", daemon_pid);
-    const ProcessGroupRss monitors = RssOfComm("cloison-monitor");
-    if (!start_ms.empty()) {
-      PrintInt("monitor_rss_per_container_kib", monitors.total_kib / static_cast<long long>(start_ms.size()));
-    }
+    if (daemon_pid > 0) PrintInt("daemon_rss_kib", RssKib(daemon_pid));
+    PrintHelpers(args, count);
+    const std::string first = pods.front().container_ids.front();
+    ok = MeasureCallLatency({{"exec_sync", [&] { return ExecTrue(client, first); }}},
+                            static_cast<int>(std::max(1L, args.GetInt("exec-calls", 100))));
   }
-
-  if (args.Has("keep")) {
-    Print("teardown", "skipped (--keep)");
-    return ok ? 0 : 1;
-  }
-  std::vector<double> teardown_ms;
-  const Clock::time_point teardown_start = Clock::now();
-  for (const Pod& pod : pods) {
-    const Clock::time_point t0 = Clock::now();
-    if (!TearDown(client, pod)) ok = false;
-    teardown_ms.push_back(MsSince(t0));
-  }
-  PrintMs("teardown_total_ms", MsSince(teardown_start));
-  PrintStats("pod_teardown", teardown_ms);
+  if (!TearDownAll(client, pods)) ok = false;
   if (daemon_pid > 0) PrintInt("after_teardown_daemon_rss_kib", RssKib(daemon_pid));
   return ok ? 0 : 1;
 }
 
+// --- concurrent ----------------------------------------------------------------------------
+
+int CmdConcurrent(Client& client, const Args& args) {
+  const std::optional<PodOptions> options = ParsePodOptions(args);
+  const long count = args.GetInt("count", 0);
+  if (!options || count <= 0) {
+    std::fprintf(stderr, "cri-bench concurrent: --image REF and --count N (> 0) are required\n");
+    return 2;
+  }
+  std::vector<Pod> pods;
+  pods.reserve(static_cast<size_t>(count));
+  for (long i = 1; i <= count; ++i) pods.push_back(NewPod(*options, "c-pod-" + std::to_string(i)));
+  std::vector<char> started(pods.size(), 0);
+  std::vector<std::thread> threads;
+  const Clock::time_point start = Clock::now();
+  for (size_t i = 0; i < pods.size(); ++i) {
+    threads.emplace_back([&, i] {
+      PodStartTimes times;
+      started[i] = StartPod(client, *options, pods[i], &times) ? 1 : 0;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const double wall_ms = MsSince(start);
+  const long running = std::count(started.begin(), started.end(), 1);
+  PrintInt("concurrent_pods", count);
+  PrintInt("concurrent_started", running);
+  if (running == count) PrintMs("concurrent_start_wall_ms", wall_ms);
+  const bool torn_down = TearDownAll(client, pods);
+  return running == count && torn_down ? 0 : 1;
+}
+
+// --- latency -------------------------------------------------------------------------------
+
+int CmdLatency(Client& client, const Args& args) {
+  const std::optional<PodOptions> options = ParsePodOptions(args);
+  const long pod_count = args.GetInt("pods", 0);
+  const long per_pod = args.GetInt("containers", 0);
+  if (!options || pod_count <= 0 || per_pod <= 0) {
+    std::fprintf(stderr, "cri-bench latency: --image REF, --pods P and --containers C (> 0) are required\n");
+    return 2;
+  }
+  std::vector<Pod> pods;
+  bool ok = true;
+  const Clock::time_point setup_start = Clock::now();
+  for (long p = 1; p <= pod_count && ok; ++p) {
+    Pod& pod = pods.emplace_back(NewPod(*options, "l-pod-" + std::to_string(p)));
+    ok = RunPod(client, *options, pod, nullptr);
+    for (long c = 1; c <= per_pod && ok; ++c) {
+      ok = CreateSleeper(client, *options, pod, "c" + std::to_string(c), nullptr);
+    }
+  }
+  long long present = 0;
+  for (const Pod& pod : pods) present += static_cast<long long>(pod.container_ids.size());
+  PrintInt("containers_present", present);
+  PrintMs("setup_ms", MsSince(setup_start));
+  if (ok) {
+    const std::string some_container = pods[pods.size() / 2].container_ids.back();
+    auto list_containers = [&] {
+      v1::ListContainersRequest request;
+      v1::ListContainersResponse response;
+      grpc::Status status =
+          client.Call(client.runtime(), &v1::RuntimeService::Stub::ListContainers, request, &response);
+      if (status.ok() && response.containers_size() < present) {
+        return grpc::Status(grpc::StatusCode::UNKNOWN, "ListContainers returned too few containers");
+      }
+      return status;
+    };
+    auto list_pods = [&] {
+      v1::ListPodSandboxRequest request;
+      v1::ListPodSandboxResponse response;
+      return client.Call(client.runtime(), &v1::RuntimeService::Stub::ListPodSandbox, request, &response);
+    };
+    auto container_status = [&] {
+      v1::ContainerStatusRequest request;
+      request.set_container_id(some_container);
+      v1::ContainerStatusResponse response;
+      return client.Call(client.runtime(), &v1::RuntimeService::Stub::ContainerStatus, request, &response);
+    };
+    const int calls = static_cast<int>(std::max(1L, args.GetInt("calls", 200)));
+    ok = MeasureCallLatency({{"list_containers", list_containers},
+                             {"list_pod_sandbox", list_pods},
+                             {"container_status", container_status}},
+                            calls);
+  }
+  if (!TearDownAll(client, pods)) ok = false;
+  return ok ? 0 : 1;
+}
+
 }  // namespace
+}  // namespace cloison::bench
 
 int main(int argc, char** argv) {
+  using namespace cloison::bench;
   const std::optional<Args> args = ParseArgs(argc, argv);
   if (!args) {
     Usage(stderr);
@@ -561,20 +377,21 @@ int main(int argc, char** argv) {
     Usage(stdout);
     return 0;
   }
-  const std::string socket = args->Get("socket", "/run/cloison/cloison.sock");
-  if (args->command.empty()) {
+  const std::string endpoint = args->Get("endpoint");
+  if (args->command.empty() || endpoint.empty()) {
     Usage(stderr);
     return 2;
   }
   const int timeout_s = static_cast<int>(std::max(1L, args->GetInt("timeout", 600)));
-  Client client(socket, timeout_s);
+  Client client(endpoint, timeout_s);
   if (!client.WaitConnected(10)) {
-    std::fprintf(stderr, "cri-bench: cannot connect to %s\n", socket.c_str());
+    std::fprintf(stderr, "cri-bench: cannot connect to %s\n", endpoint.c_str());
     return 1;
   }
   if (args->command == "pull") return CmdPull(client, *args);
   if (args->command == "pods") return CmdPods(client, *args);
-  if (args->command == "list") return CmdList(client, *args);
+  if (args->command == "concurrent") return CmdConcurrent(client, *args);
+  if (args->command == "latency") return CmdLatency(client, *args);
   std::fprintf(stderr, "cri-bench: unknown command '%s'\n", args->command.c_str());
   Usage(stderr);
   return 2;

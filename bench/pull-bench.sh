@@ -25,68 +25,15 @@ while [ $# -gt 0 ]; do
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
-for tool in umoci skopeo tar openssl docker-registry curl; do
+for tool in umoci skopeo tar openssl docker-registry curl jq; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
 default_binaries
 bench_init pull-bench
 
 # --- the image ------------------------------------------------------------------------------
-export SOURCE_DATE_EPOCH=1704067200
-BUSYBOX=${BUSYBOX:-/bin/busybox}
-[ -x "$BUSYBOX" ] || die "$BUSYBOX not found (apt-get install busybox-static)"
-WORK=$BENCH_TMP/work
 LAYOUT=$BENCH_TMP/layout
-mkdir -p "$WORK"
-
-# keystream BYTES IV_HEX: BYTES of AES-128-CTR keystream under a fixed key (incompressible,
-# reproducible).
-keystream() {
-  head -c "$1" /dev/zero | openssl enc -aes-128-ctr -nosalt \
-    -K 00112233445566778899aabbccddeeff -iv "$2"
-}
-make_tar() {
-  local src=$1 out=$2
-  (cd "$src" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
-    tar --create --file="$out" --format=gnu --numeric-owner --owner=0 --group=0 \
-        --mtime="@$SOURCE_DATE_EPOCH" --no-recursion --verbatim-files-from --files-from=-)
-}
-MiB=1048576
-t_build=$(now)
-# Layer 1: busybox.
-mkdir -p "$WORK/l1/bin" "$WORK/l1/etc" "$WORK/l1/tmp"
-cp "$BUSYBOX" "$WORK/l1/bin/busybox"
-for applet in sh sleep cat ls true; do ln -s busybox "$WORK/l1/bin/$applet"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$WORK/l1/etc/passwd"
-printf 'root:x:0:\n' >"$WORK/l1/etc/group"
-chmod 1777 "$WORK/l1/tmp"
-# Layer 2: 4 files of 8 MiB.
-mkdir -p "$WORK/l2/data/a"
-for i in 0 1 2 3; do keystream $((8 * MiB)) "0000000000000000000000000000020$i" >"$WORK/l2/data/a/file$i.bin"; done
-# Layer 3: one 32 MiB file.
-mkdir -p "$WORK/l3/data/b"
-keystream $((32 * MiB)) 00000000000000000000000000000300 >"$WORK/l3/data/b/big.bin"
-# Layer 4: 384 files of 64 KiB (24 MiB; per-file overhead).
-mkdir -p "$WORK/l4/data/c"
-keystream $((24 * MiB)) 00000000000000000000000000000400 | (cd "$WORK/l4/data/c" && split -b 65536 -a 3 -d - part.)
-# Layer 5: 2 files of 6 MiB.
-mkdir -p "$WORK/l5/data/d"
-for i in 0 1; do keystream $((6 * MiB)) "0000000000000000000000000000050$i" >"$WORK/l5/data/d/file$i.bin"; done
-find "$WORK"/l? -type f -exec chmod 0644 {} + ; chmod 0755 "$WORK/l1/bin/busybox"
-find "$WORK"/l? -mindepth 1 -type d -exec chmod 0755 {} + ; chmod 1777 "$WORK/l1/tmp"
-
-umoci init --layout "$LAYOUT"
-umoci new --image "$LAYOUT:1"
-for l in 1 2 3 4 5; do
-  make_tar "$WORK/l$l" "$WORK/l$l.tar"
-  umoci raw add-layer --image "$LAYOUT:1" --history.created 2024-01-01T00:00:00Z \
-    --history.created_by "cloison pull-bench.sh: layer $l" "$WORK/l$l.tar"
-done
-umoci config --image "$LAYOUT:1" --no-history --created 2024-01-01T00:00:00Z --architecture amd64 \
-  --os linux --config.cmd /bin/sh --config.env PATH=/bin --config.workingdir / --config.user ""
-umoci gc --layout "$LAYOUT"
-rm -rf "$WORK"
-say "built the image in $(elapsed "$t_build") s"
+build_big_layout "$LAYOUT"
 
 # Layer blobs (compressed) from the layout's manifest.
 manifest_digest=$(jq -r '.manifests[0].digest' "$LAYOUT/index.json")

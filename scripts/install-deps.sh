@@ -15,6 +15,7 @@ build_packages=(
   libseccomp-dev libcurl4-openssl-dev libssl-dev libarchive-dev
   libboost-dev zlib1g-dev libsystemd-dev
   libgtest-dev libgmock-dev
+  libbenchmark-dev  # bench/cri-bench
 )
 runtime_packages=(
   runc runsc containernetworking-plugins containerd
