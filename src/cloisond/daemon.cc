@@ -13,10 +13,12 @@
 #include "cloison/runtime/exit_watcher.h"
 #include "cloison/runtime/handler_table.h"
 #include "cloison/runtime/runtime_set.h"
+#include "cloison/runtime/vm_runtime.h"
 #include "cloison/sandbox/sandbox_manager.h"
 #include "cloison/server/cri_server.h"
 #include "cloison/server/live_config.h"
 #include "cloison/server/stream_backend.h"
+#include "cloison/shim/events_server.h"
 #include "cloison/streaming/streaming_server.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/process_limits.h"
@@ -25,6 +27,17 @@
 
 namespace cloison::cloisond {
 namespace {
+
+// What shims of vm handlers publish. The monitor already sees a task's exit through Wait and
+// its OOM kills through the container's cgroup, so events are only logged.
+void LogShimEvent(const shim::ShimEvent& event) {
+  if (event.topic == "/tasks/oom") {
+    spdlog::info("shim event {} for container {} (namespace {})", event.topic, event.container_id, event.ns);
+  } else {
+    spdlog::debug("shim event {} for container {} (namespace {}, exit status {})", event.topic, event.container_id,
+                  event.ns, event.exit_status);
+  }
+}
 
 server::ConfigSnapshot MakeSnapshot(const config::Config& config) {
   auto shared = std::make_shared<const config::Config>(config);
@@ -98,13 +111,31 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
 
   server::LiveConfig live_config(MakeSnapshot(config));
   const bool systemd_cgroup = config.cgroup_driver == "systemd";
+  // A second instance must not take over the first one's shim events endpoint either.
+  if (util::SocketAnswers(config.listen)) {
+    spdlog::critical("cannot serve the CRI on {}: another instance is already serving on {}", config.listen,
+                     config.listen);
+    return 1;
+  }
+  // vm handlers' shims: their stable -address and the events endpoint they publish to.
+  const std::string shim_dir = config.state + "/shim";
+  if (absl::Status s = util::MakeDirs(shim_dir, 0700); !s.ok()) {
+    spdlog::critical("cannot create {}: {}", shim_dir, s.message());
+    return 1;
+  }
+  shim::EventsServer shim_events(runtime::ShimEventsSocket(shim_dir), LogShimEvent);
+  if (absl::Status s = shim_events.Start(); !s.ok()) {
+    spdlog::critical("cannot serve shim events on {}: {}", runtime::ShimEventsSocket(shim_dir), s.message());
+    return 1;
+  }
   runtime::RuntimeSet runtimes;
-  runtimes.Reset(*live_config.Get().handlers, systemd_cgroup);
+  runtimes.Reset(*live_config.Get().handlers, systemd_cgroup, shim_dir);
 
   const std::vector<std::string> capabilities = util::HeldCapabilities();
   const int64_t min_oom_score_adj = util::MinimumOomScoreAdj();
   network::NetworkManager network(
-      {config.network.cni_config_dir, config.network.cni_plugin_dirs, config.root + "/cni"});
+      {config.network.cni_config_dir, config.network.cni_plugin_dirs, config.root + "/cni",
+       std::chrono::seconds(config.network.plugin_timeout)});
   sandbox::SandboxManager sandboxes({config.state, config.root, BesideDaemon("cloison-pause"), systemd_cgroup,
                                      capabilities, min_oom_score_adj, config.seccomp_profile_root},
                                     runtimes, network);
@@ -151,7 +182,7 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
     if (signal_number == SIGHUP) {
       sd_notify(0, "RELOADING=1");
       Reload(sources, live_config);
-      runtimes.Reset(*live_config.Get().handlers, systemd_cgroup);
+      runtimes.Reset(*live_config.Get().handlers, systemd_cgroup, shim_dir);
       sd_notify(0, "READY=1");
       continue;
     }

@@ -234,14 +234,24 @@ TEST(Cloisond, CheckHandlersRunsAContainerOnEachHandler) {
   EXPECT_THAT(output, ::testing::ContainsRegex("runsc: oci, [^ ]*/runsc: OK: ran a container "));
   EXPECT_FALSE(std::filesystem::exists(daemon.dir().path() / "state/check-handlers"));
 
-  // A vm handler is reported with the node's KVM state; a missing binary fails the check.
-  daemon.dir().Write("conf.d/10.toml", "[runtimes.kata]\nruntime_path = \"/nonexistent/shim\"\nruntime_type = \"vm\"\n"
-                                       "[runtimes.shim]\nruntime_path = \"/bin/true\"\nruntime_type = \"vm\"\n");
+  // A vm handler is reported with the node's KVM state, then runs the container through its
+  // shim; a missing binary, or one that is no shim, fails the check.
+  const bool have_shim = access("/usr/bin/containerd-shim-runc-v2", X_OK) == 0;
+  daemon.dir().Write("conf.d/10.toml", std::string("[runtimes.kata]\nruntime_path = \"/nonexistent/shim\"\nruntime_type = \"vm\"\n"
+                                                   "[runtimes.shim]\nruntime_path = \"/bin/true\"\nruntime_type = \"vm\"\n") +
+                                           (have_shim ? "[runtimes.runc-shim]\nruntime_path = \"containerd-shim-runc-v2\"\n"
+                                                        "runtime_type = \"vm\"\n"
+                                                      : ""));
   const auto [failed_code, failed] = CloisondProcess::RunToCompletion(daemon.Args({"check-handlers"}), daemon.log_path());
   EXPECT_EQ(failed_code, 1) << failed;
   EXPECT_THAT(failed, HasSubstr("kata: vm, FAILED: runtime binary not found: /nonexistent/shim"));
-  EXPECT_THAT(failed, ::testing::ContainsRegex("shim: vm, /bin/true: binary present; /dev/kvm is (usable|not usable: .*); "
-                                               "no container tried"));
+  EXPECT_THAT(failed, ::testing::ContainsRegex("shim: vm, /bin/true: /dev/kvm is (usable|not usable: [^;]*); FAILED: "));
+  if (have_shim) {
+    EXPECT_THAT(failed, ::testing::ContainsRegex("runc-shim: vm, [^ ]*/containerd-shim-runc-v2: /dev/kvm is "
+                                                 "(usable|not usable: [^;]*); OK: ran a container "
+                                                 "\\(cloison-pause [^)]*\\) in [0-9]+ ms\n"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(daemon.dir().path() / "state/check-handlers"));
   EXPECT_NE(access(daemon.socket_path().c_str(), F_OK), 0);  // checking does not serve
 }
 
