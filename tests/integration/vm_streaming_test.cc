@@ -1,7 +1,8 @@
 // Interactive exec (the streaming server's Exec) in a "vm" handler's container, driven with
 // Debian's containerd-shim-runc-v2: cloison-monitor --shim-exec relays stdin, output, the exit
-// code and terminal resizes through the shim, and a client that goes away leaves no exec
-// process behind. Skipped when the shim is not installed.
+// code and terminal resizes through the shim, a client that goes away leaves no exec process
+// behind, and attach reads the output the container's monitor drains from the shim's FIFOs.
+// Skipped when the shim is not installed.
 #include "streaming_harness.h"
 
 namespace cloison::testing {
@@ -36,13 +37,13 @@ class VmStreaming : public ::testing::Test {
   }
 
   // A pod of the vm handler with one running container.
-  std::string RunContainer(const std::string& name) {
+  std::string RunContainer(const std::string& name, const std::vector<std::string>& command = kSleeper) {
     const v1::PodSandboxConfig pod_config = PodConfig(name, (daemon_.dir().path() / "logs").string());
     std::string pod_id;
     grpc::Status status = client_->RunPod(pod_config, &pod_id, "runc-shim");
     EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
     std::string id;
-    status = client_->Create(pod_id, ContainerConfig(name + "-c", image_, kSleeper), pod_config, &id);
+    status = client_->Create(pod_id, ContainerConfig(name + "-c", image_, command), pod_config, &id);
     EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
     status = client_->Start(id);
     EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
@@ -60,6 +61,18 @@ class VmStreaming : public ::testing::Test {
     request.set_stderr(err);
     v1::ExecResponse response;
     const grpc::Status status = runtime_->Exec(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.url();
+  }
+
+  std::string AttachUrl(const std::string& id) {
+    grpc::ClientContext context;
+    v1::AttachRequest request;
+    request.set_container_id(id);
+    request.set_stdout(true);
+    request.set_stderr(true);
+    v1::AttachResponse response;
+    const grpc::Status status = runtime_->Attach(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.url();
   }
@@ -94,6 +107,22 @@ TEST_F(VmStreaming, SpdyExecEchoesStdinAndReportsTheExitCode) {
   EXPECT_EQ(data[out], "through the shim\n");
   EXPECT_EQ(data[err], "err\n");
   EXPECT_EQ(ExitCodeOf(data[error]), 3) << daemon_.Log();
+}
+
+TEST_F(VmStreaming, AttachSeesTheContainersOutputThroughTheMonitor) {
+  const std::string id =
+      RunContainer("vmattach", {"/bin/busybox", "sh", "-c", "while true; do echo tick; /bin/busybox sleep 0.2; done"});
+  WsClient ws;
+  ASSERT_EQ(ws.Open(AttachUrl(id), "v4.channel.k8s.io"), 101);
+  std::string seen;
+  while (seen.find("tick\ntick\n") == std::string::npos) {
+    std::optional<std::string> message = ws.Read();
+    ASSERT_TRUE(message.has_value()) << seen << daemon_.Log();
+    if (!message->empty() && (*message)[0] == 1) seen += message->substr(1);
+  }
+  ws.Drop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(client_->StatusOf(id).state(), v1::CONTAINER_RUNNING);  // detaching stops nothing
 }
 
 TEST_F(VmStreaming, WebSocketTtyResizeReachesStty) {
