@@ -23,6 +23,7 @@
 #include "cloison/monitor/attach_hub.h"
 #include "cloison/monitor/cri_log_writer.h"
 #include "cloison/monitor/ctl_protocol.h"
+#include "cloison/monitor/ctl_server.h"
 #include "cloison/monitor/daemonize.h"
 #include "cloison/monitor/exit_file.h"
 #include "cloison/monitor/oom_counter.h"
@@ -75,11 +76,6 @@ std::string DescribeWaitStatus(int status) {
 
 bool Succeeded(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
 
-struct CtlClient {
-  uint64_t id = 0;
-  util::UniqueFd fd;
-};
-
 class ContainerMonitor {
  public:
   explicit ContainerMonitor(const MonitorOptions& options)
@@ -87,7 +83,8 @@ class ContainerMonitor {
         ctl_path_(options.socket_dir + "/ctl"),
         attach_path_(options.socket_dir + "/attach"),
         console_path_(options.socket_dir + "/console.sock"),
-        attach_(options.stdin_once, options.tty) {}
+        attach_(options.stdin_once, options.tty),
+        ctl_([this](uint64_t client_id, absl::string_view packet) { HandleCtl(client_id, packet); }) {}
 
   int Run();
 
@@ -106,10 +103,8 @@ class ContainerMonitor {
   void OnSignal();
   void OnChildExit(pid_t pid, int status);
   void OnOutput(int stream);
-  void OnCtlClient(CtlClient& client, short revents);
   void HandleCtl(uint64_t client_id, absl::string_view packet);
-  void Reply(uint64_t client_id, const std::string& reply);
-  void AcceptCtlClients();
+  void Reply(uint64_t client_id, const std::string& reply) { ctl_.Reply(client_id, reply); }
   absl::Status StartContainer(uint64_t client_id);
   void FinishStart(int status);
   void StartRuntimeWait();
@@ -125,12 +120,10 @@ class ContainerMonitor {
   util::UniqueFd sync_fd_;
   util::UniqueFd signal_fd_;
   std::optional<CriLogWriter> log_;
-  util::UniqueFd ctl_listen_;
   util::UniqueFd console_listen_;
-  std::list<CtlClient> ctl_clients_;
-  uint64_t next_client_id_ = 1;
 
   AttachHub attach_;
+  CtlServer ctl_;
 
   // The monitor's ends of the container's output (in tty mode output_[0] is the pty master, and
   // the attach hub writes stdin to a duplicate of it), and the container's ends of its stdio,
@@ -196,7 +189,7 @@ absl::Status ContainerMonitor::Prepare() {
   if (absl::Status made = util::MakeDirs(options_.socket_dir, 0700); !made.ok()) return made;
   absl::StatusOr<util::UniqueFd> ctl = Listen(ctl_path_, SOCK_SEQPACKET);
   if (!ctl.ok()) return ctl.status();
-  ctl_listen_ = std::move(*ctl);
+  ctl_.SetListener(std::move(*ctl));
   absl::StatusOr<util::UniqueFd> attach = Listen(attach_path_, SOCK_SEQPACKET);
   if (!attach.ok()) return attach.status();
   attach_.SetListener(std::move(*attach));
@@ -297,14 +290,14 @@ void ContainerMonitor::Serve() {
     PollSet poll;
     Watch(poll);
     poll.Run(PollTimeoutMs());
-    ctl_clients_.remove_if([](const CtlClient& client) { return !client.fd.valid(); });
+    ctl_.RemoveClosed();
     attach_.RemoveClosed();
   }
 }
 
 void ContainerMonitor::Watch(PollSet& poll) {
   poll.Add(signal_fd_.get(), POLLIN, [this](short) { OnSignal(); });
-  poll.Add(ctl_listen_.get(), POLLIN, [this](short) { AcceptCtlClients(); });
+  ctl_.Watch(poll);
   attach_.Watch(poll);
   if (console_listen_.valid()) {
     poll.Add(console_listen_.get(), POLLIN, [this](short) {
@@ -314,9 +307,6 @@ void ContainerMonitor::Watch(PollSet& poll) {
   }
   for (int stream = 0; stream < 2; ++stream) {
     if (output_[stream].valid()) poll.Add(output_[stream].get(), POLLIN, [this, stream](short) { OnOutput(stream); });
-  }
-  for (CtlClient& client : ctl_clients_) {
-    poll.Add(client.fd.get(), POLLIN, [this, &client](short revents) { OnCtlClient(client, revents); });
   }
   // The runtime's start and wait output is read as it comes, but their exit, not EOF, ends
   // them: runsc's start leaves a gofer holding its stdout.
@@ -389,27 +379,6 @@ void ContainerMonitor::OnOutput(int stream) {
   log_->Flush(log_stream, RealtimeNow()).IgnoreError();
 }
 
-void ContainerMonitor::AcceptCtlClients() {
-  for (util::UniqueFd fd = AcceptPending(ctl_listen_.get()); fd.valid(); fd = AcceptPending(ctl_listen_.get())) {
-    ctl_clients_.push_back(CtlClient{next_client_id_++, std::move(fd)});
-  }
-}
-
-void ContainerMonitor::OnCtlClient(CtlClient& client, short revents) {
-  if (!client.fd.valid()) return;
-  if (revents & POLLIN) {
-    char buffer[4096];
-    const ssize_t n = recv(client.fd.get(), buffer, sizeof(buffer), 0);
-    if (n > 0) {
-      HandleCtl(client.id, absl::string_view(buffer, static_cast<size_t>(n)));
-    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-      client.fd.reset();
-    }
-  } else if (revents & (POLLHUP | POLLERR)) {
-    client.fd.reset();
-  }
-}
-
 void ContainerMonitor::HandleCtl(uint64_t client_id, absl::string_view packet) {
   absl::StatusOr<CtlRequest> request = ParseCtlRequest(packet);
   if (!request.ok()) return Reply(client_id, CtlReply(request.status()));
@@ -424,13 +393,6 @@ void ContainerMonitor::HandleCtl(uint64_t client_id, absl::string_view packet) {
       return Reply(client_id, CtlReply(Resize(request->width, request->height)));
     case CtlRequest::Op::kState:
       return Reply(client_id, CtlStateReply(container_pid_, !exit_.has_value(), started_));
-  }
-}
-
-void ContainerMonitor::Reply(uint64_t client_id, const std::string& reply) {
-  for (CtlClient& client : ctl_clients_) {
-    if (client.id != client_id || !client.fd.valid()) continue;
-    if (send(client.fd.get(), reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) client.fd.reset();
   }
 }
 

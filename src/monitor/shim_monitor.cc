@@ -24,6 +24,7 @@
 #include "cloison/monitor/attach_hub.h"
 #include "cloison/monitor/cri_log_writer.h"
 #include "cloison/monitor/ctl_protocol.h"
+#include "cloison/monitor/ctl_server.h"
 #include "cloison/monitor/daemonize.h"
 #include "cloison/monitor/exit_file.h"
 #include "cloison/monitor/oom_counter.h"
@@ -87,18 +88,14 @@ absl::StatusOr<util::UniqueFd> MakeFifo(const std::string& path, int flags) {
   return fd;
 }
 
-struct CtlClient {
-  uint64_t id = 0;
-  util::UniqueFd fd;
-};
-
 class ShimMonitor {
  public:
   explicit ShimMonitor(const MonitorOptions& options)
       : options_(options),
         ctl_path_(options.socket_dir + "/ctl"),
         attach_path_(options.socket_dir + "/attach"),
-        attach_(options.stdin_once, options.tty) {}
+        attach_(options.stdin_once, options.tty),
+        ctl_([this](uint64_t client_id, absl::string_view packet) { HandleCtl(client_id, packet); }) {}
   ~ShimMonitor() {
     if (waiter_.joinable()) waiter_.join();
   }
@@ -122,10 +119,8 @@ class ShimMonitor {
   void OnWaiterDone();
   void OnOutput(int stream);
   void OnShimLog();
-  void AcceptCtlClients();
-  void OnCtlClient(CtlClient& client, short revents);
   void HandleCtl(uint64_t client_id, absl::string_view packet);
-  void Reply(uint64_t client_id, const std::string& reply);
+  void Reply(uint64_t client_id, const std::string& reply) { ctl_.Reply(client_id, reply); }
   absl::Status StartTask();
   absl::Status Resize(unsigned short width, unsigned short height);
   std::string FifoPath(const char* name) const { return options_.state_dir + "/" + name; }
@@ -137,10 +132,8 @@ class ShimMonitor {
   util::UniqueFd sync_fd_;
   util::UniqueFd signal_fd_;
   std::optional<CriLogWriter> log_;
-  util::UniqueFd ctl_listen_;
-  std::list<CtlClient> ctl_clients_;
-  uint64_t next_client_id_ = 1;
   AttachHub attach_;
+  CtlServer ctl_;
 
   util::UniqueFd shim_log_fifo_;
   // A write end of the log FIFO held by the monitor itself: the reader then never sees EOF
@@ -211,7 +204,7 @@ absl::Status ShimMonitor::Prepare() {
   }
   absl::StatusOr<util::UniqueFd> ctl = Listen(ctl_path_, SOCK_SEQPACKET);
   if (!ctl.ok()) return ctl.status();
-  ctl_listen_ = std::move(*ctl);
+  ctl_.SetListener(std::move(*ctl));
   absl::StatusOr<util::UniqueFd> attach = Listen(attach_path_, SOCK_SEQPACKET);
   if (!attach.ok()) return attach.status();
   attach_.SetListener(std::move(*attach));
@@ -288,7 +281,7 @@ void ShimMonitor::Serve() {
     PollSet poll;
     Watch(poll);
     poll.Run(PollTimeoutMs());
-    ctl_clients_.remove_if([](const CtlClient& client) { return !client.fd.valid(); });
+    ctl_.RemoveClosed();
     attach_.RemoveClosed();
   }
 }
@@ -296,14 +289,11 @@ void ShimMonitor::Serve() {
 void ShimMonitor::Watch(PollSet& poll) {
   poll.Add(signal_fd_.get(), POLLIN, [this](short) { OnSignal(); });
   if (wake_.read.valid()) poll.Add(wake_.read.get(), POLLIN, [this](short) { OnWaiterDone(); });
-  poll.Add(ctl_listen_.get(), POLLIN, [this](short) { AcceptCtlClients(); });
+  ctl_.Watch(poll);
   attach_.Watch(poll);
   if (shim_log_fifo_.valid()) poll.Add(shim_log_fifo_.get(), POLLIN, [this](short) { OnShimLog(); });
   for (int stream = 0; stream < 2; ++stream) {
     if (output_[stream].valid()) poll.Add(output_[stream].get(), POLLIN, [this, stream](short) { OnOutput(stream); });
-  }
-  for (CtlClient& client : ctl_clients_) {
-    poll.Add(client.fd.get(), POLLIN, [this, &client](short revents) { OnCtlClient(client, revents); });
   }
 }
 
@@ -375,27 +365,6 @@ void ShimMonitor::OnShimLog() {
   shim_log_fifo_.reset();
 }
 
-void ShimMonitor::AcceptCtlClients() {
-  for (util::UniqueFd fd = AcceptPending(ctl_listen_.get()); fd.valid(); fd = AcceptPending(ctl_listen_.get())) {
-    ctl_clients_.push_back(CtlClient{next_client_id_++, std::move(fd)});
-  }
-}
-
-void ShimMonitor::OnCtlClient(CtlClient& client, short revents) {
-  if (!client.fd.valid()) return;
-  if (revents & POLLIN) {
-    char buffer[4096];
-    const ssize_t n = recv(client.fd.get(), buffer, sizeof(buffer), 0);
-    if (n > 0) {
-      HandleCtl(client.id, absl::string_view(buffer, static_cast<size_t>(n)));
-    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-      client.fd.reset();
-    }
-  } else if (revents & (POLLHUP | POLLERR)) {
-    client.fd.reset();
-  }
-}
-
 void ShimMonitor::HandleCtl(uint64_t client_id, absl::string_view packet) {
   absl::StatusOr<CtlRequest> request = ParseCtlRequest(packet);
   if (!request.ok()) return Reply(client_id, CtlReply(request.status()));
@@ -408,13 +377,6 @@ void ShimMonitor::HandleCtl(uint64_t client_id, absl::string_view packet) {
       return Reply(client_id, CtlReply(Resize(request->width, request->height)));
     case CtlRequest::Op::kState:
       return Reply(client_id, CtlStateReply(static_cast<pid_t>(task_pid_), !exit_.has_value(), started_));
-  }
-}
-
-void ShimMonitor::Reply(uint64_t client_id, const std::string& reply) {
-  for (CtlClient& client : ctl_clients_) {
-    if (client.id != client_id || !client.fd.valid()) continue;
-    if (send(client.fd.get(), reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) client.fd.reset();
   }
 }
 
