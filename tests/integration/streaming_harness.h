@@ -284,6 +284,11 @@ inline int ExitCodeOf(const std::string& status_json) {
 
 class Streaming : public ::testing::Test {
  protected:
+  // `config` is cloisond's main TOML, `handler` the runtime handler of the test pods ("" =
+  // the default).
+  explicit Streaming(const std::string& config = "", std::string handler = "")
+      : daemon_(config), handler_(std::move(handler)) {}
+
   void SetUp() override {
     registry_ = LocalRegistry::Start();
     ASSERT_NE(registry_, nullptr);
@@ -307,7 +312,7 @@ class Streaming : public ::testing::Test {
   // A pod with one running container.
   std::string RunContainer(const std::string& name, const std::vector<std::string>& command) {
     const v1::PodSandboxConfig pod_config = PodConfig(name, (daemon_.dir().path() / "logs").string());
-    grpc::Status status = client_->RunPod(pod_config, &pod_id_);
+    grpc::Status status = client_->RunPod(pod_config, &pod_id_, handler_);
     EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
     std::string id;
     status = client_->Create(pod_id_, ContainerConfig(name + "-c", image_, command), pod_config, &id);
@@ -374,6 +379,7 @@ class Streaming : public ::testing::Test {
   std::unique_ptr<LocalRegistry> registry_;
   std::string image_;
   CloisondProcess daemon_;
+  const std::string handler_;
   std::unique_ptr<CriClient> client_;
   std::unique_ptr<v1::RuntimeService::Stub> runtime_;
   std::string pod_id_;

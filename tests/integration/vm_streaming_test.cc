@@ -14,87 +14,21 @@ constexpr char kShim[] = "/usr/bin/containerd-shim-runc-v2";
 constexpr char kConfig[] =
     "[runtimes.runc-shim]\nruntime_type = \"vm\"\nruntime_path = \"containerd-shim-runc-v2\"\n";
 
-class VmStreaming : public ::testing::Test {
+class VmStreaming : public Streaming {
  protected:
+  VmStreaming() : Streaming(kConfig, "runc-shim") {}
+
   void SetUp() override {
     if (access(kShim, X_OK) != 0) GTEST_SKIP() << kShim << " is not installed";
-    registry_ = LocalRegistry::Start();
-    ASSERT_NE(registry_, nullptr);
-    registry_->Push("busybox", "library/busybox:1.0");
-    image_ = registry_->host() + "/library/busybox:1.0";
-    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
-    client_ = std::make_unique<CriClient>(daemon_);
-    runtime_ = daemon_.Runtime();
-    ASSERT_TRUE(client_->Pull(image_).ok());
+    Streaming::SetUp();
   }
-
-  void TearDown() override {
-    if (daemon_.pid() <= 0) return;
-    for (const v1::PodSandbox& pod : client_->ListPods()) {
-      EXPECT_TRUE(client_->StopPod(pod.id()).ok());
-      EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
-    }
-  }
-
-  // A pod of the vm handler with one running container.
-  std::string RunContainer(const std::string& name, const std::vector<std::string>& command = kSleeper) {
-    const v1::PodSandboxConfig pod_config = PodConfig(name, (daemon_.dir().path() / "logs").string());
-    std::string pod_id;
-    grpc::Status status = client_->RunPod(pod_config, &pod_id, "runc-shim");
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    std::string id;
-    status = client_->Create(pod_id, ContainerConfig(name + "-c", image_, command), pod_config, &id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    status = client_->Start(id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return id;
-  }
-
-  std::string ExecUrl(const std::string& id, const std::vector<std::string>& cmd, bool tty, bool in, bool err) {
-    grpc::ClientContext context;
-    v1::ExecRequest request;
-    request.set_container_id(id);
-    for (const std::string& arg : cmd) request.add_cmd(arg);
-    request.set_tty(tty);
-    request.set_stdin(in);
-    request.set_stdout(true);
-    request.set_stderr(err);
-    v1::ExecResponse response;
-    const grpc::Status status = runtime_->Exec(&context, request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.url();
-  }
-
-  std::string AttachUrl(const std::string& id) {
-    grpc::ClientContext context;
-    v1::AttachRequest request;
-    request.set_container_id(id);
-    request.set_stdout(true);
-    request.set_stderr(true);
-    v1::AttachResponse response;
-    const grpc::Status status = runtime_->Attach(&context, request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.url();
-  }
-
-  std::string Ps(const std::string& id) {
-    v1::ExecSyncResponse response;
-    EXPECT_TRUE(client_->Exec(id, {"/bin/busybox", "ps", "-o", "args"}, 10, &response).ok());
-    return response.stdout();
-  }
-
-  std::unique_ptr<LocalRegistry> registry_;
-  std::string image_;
-  CloisondProcess daemon_{kConfig};
-  std::unique_ptr<CriClient> client_;
-  std::unique_ptr<v1::RuntimeService::Stub> runtime_;
 };
 
 TEST_F(VmStreaming, SpdyExecEchoesStdinAndReportsTheExitCode) {
-  const std::string id = RunContainer("vmcat");
+  const std::string id = RunContainer("vmcat", kSleeper);
   SpdyClient client;
-  ASSERT_EQ(client.Open(ExecUrl(id, {"/bin/busybox", "sh", "-c", "/bin/busybox cat; echo err >&2; exit 3"}, false,
-                                true, true),
+  ASSERT_EQ(client.Open(MustExecUrl(id, {"/bin/busybox", "sh", "-c", "/bin/busybox cat; echo err >&2; exit 3"}, false,
+                                    true, true, true),
                         {"v4.channel.k8s.io"}),
             101)
       << client.head();
@@ -126,9 +60,10 @@ TEST_F(VmStreaming, AttachSeesTheContainersOutputThroughTheMonitor) {
 }
 
 TEST_F(VmStreaming, WebSocketTtyResizeReachesStty) {
-  const std::string id = RunContainer("vmtty");
+  const std::string id = RunContainer("vmtty", kSleeper);
   WsClient ws;
-  ASSERT_EQ(ws.Open(ExecUrl(id, {"/bin/busybox", "sh", "-c", "read line; /bin/busybox stty size"}, true, true, false),
+  ASSERT_EQ(ws.Open(MustExecUrl(id, {"/bin/busybox", "sh", "-c", "read line; /bin/busybox stty size"}, true, true,
+                                true, false),
                     "v4.channel.k8s.io"),
             101);
   ws.Send(4, R"({"Width":123,"Height":45})");
@@ -140,12 +75,12 @@ TEST_F(VmStreaming, WebSocketTtyResizeReachesStty) {
 }
 
 TEST_F(VmStreaming, ClientGoneLeavesNoExecProcess) {
-  const std::string id = RunContainer("vmgone");
+  const std::string id = RunContainer("vmgone", kSleeper);
   for (const bool tty : {false, true}) {
     const std::string sleeper = tty ? "sleep 778" : "sleep 777";
     {
       WsClient ws;
-      ASSERT_EQ(ws.Open(ExecUrl(id, {"/bin/busybox", "sleep", sleeper.substr(6)}, tty, tty, false),
+      ASSERT_EQ(ws.Open(MustExecUrl(id, {"/bin/busybox", "sleep", sleeper.substr(6)}, tty, tty, true, false),
                         "v4.channel.k8s.io"),
                 101);
       for (int i = 0; i < 50 && Ps(id).find(sleeper) == std::string::npos; ++i) {
