@@ -71,7 +71,8 @@ bool DrainUntilClosed(UniqueFd& in_fd, absl::string_view stdin_data, UniqueFd& o
 }  // namespace
 
 absl::StatusOr<pid_t> SpawnWithDefaultSignals(const std::string& program, const std::vector<std::string>& argv,
-                                              const posix_spawn_file_actions_t& actions, char* const* envp) {
+                                              const posix_spawn_file_actions_t& actions, char* const* envp,
+                                              ProcessGroup group) {
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t all_signals, no_signals;
@@ -79,7 +80,12 @@ absl::StatusOr<pid_t> SpawnWithDefaultSignals(const std::string& program, const 
   sigemptyset(&no_signals);
   posix_spawnattr_setsigdefault(&attr, &all_signals);
   posix_spawnattr_setsigmask(&attr, &no_signals);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  if (group == ProcessGroup::kOwn) {
+    posix_spawnattr_setpgroup(&attr, 0);
+    flags |= POSIX_SPAWN_SETPGROUP;
+  }
+  posix_spawnattr_setflags(&attr, flags);
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
@@ -153,7 +159,7 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   }
   for (const std::string& extra : input.env) env.push_back(const_cast<char*>(extra.c_str()));
   env.push_back(nullptr);
-  absl::StatusOr<pid_t> spawned = SpawnWithDefaultSignals(*program, argv, actions, env.data());
+  absl::StatusOr<pid_t> spawned = SpawnWithDefaultSignals(*program, argv, actions, env.data(), ProcessGroup::kOwn);
   posix_spawn_file_actions_destroy(&actions);
   out_write.reset();
   err_write.reset();
@@ -164,7 +170,9 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   CommandResult result;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   if (!DrainUntilClosed(in_write, input.stdin_data, out_read, err_read, result, deadline)) {
-    kill(pid, SIGKILL);
+    // The group, not only the pid: a timed-out CNI plugin's or runtime's children go too. The
+    // child is not reaped yet, so its pid (the group's id) cannot have been reused.
+    kill(-pid, SIGKILL);
     WaitForExit(pid);
     return absl::DeadlineExceededError(
         absl::StrCat(argv[0], " did not finish within ", timeout.count(), " ms"));

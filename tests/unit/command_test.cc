@@ -1,6 +1,13 @@
 #include "cloison/util/command.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "test_tmpdir.h"
 
 namespace cloison::util {
 namespace {
@@ -27,6 +34,61 @@ TEST(RunCommand, KillsAProgramPastItsTimeout) {
   absl::StatusOr<CommandResult> result = RunCommand({"sleep", "30"}, milliseconds(200));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+// /proc/<pid>/stat fields after the command name: state, ppid, pgrp, ...
+std::vector<std::string> StatFieldsAfterName(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  const size_t name_end = line.rfind(')');
+  if (name_end == std::string::npos) return {};
+  std::istringstream rest(line.substr(name_end + 1));
+  std::vector<std::string> fields;
+  for (std::string field; rest >> field;) fields.push_back(field);
+  return fields;
+}
+
+// Neither gone nor a zombie.
+bool Running(pid_t pid) {
+  const std::vector<std::string> fields = StatFieldsAfterName(pid);
+  return !fields.empty() && fields[0] != "Z" && fields[0] != "X";
+}
+
+TEST(RunCommand, RunsTheProgramInItsOwnProcessGroup) {
+  absl::StatusOr<CommandResult> result =
+      RunCommand({"sh", "-c", "read -r stat < /proc/$$/stat; echo \"$stat\""}, milliseconds(5000));
+  ASSERT_TRUE(result.ok()) << result.status();
+  const pid_t pid = std::stoi(result->stdout_text);
+  std::istringstream rest(result->stdout_text.substr(result->stdout_text.rfind(')') + 1));
+  std::string state, ppid, pgrp;
+  rest >> state >> ppid >> pgrp;
+  EXPECT_EQ(pgrp, std::to_string(pid)) << result->stdout_text;
+  EXPECT_EQ(ppid, std::to_string(getpid()));
+}
+
+TEST(RunCommand, TimeoutKillsWhatTheProgramForked) {
+  cloison::testing::TempDir dir;
+  const std::string pid_file = (dir.path() / "pids").string();
+  // The shell's own pid, then its background child's; the foreground sleep replaces the shell.
+  absl::StatusOr<CommandResult> result = RunCommand(
+      {"sh", "-c", "echo $$ > " + pid_file + "; sleep 100 & echo $! >> " + pid_file + "; exec sleep 100"},
+      milliseconds(500));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kDeadlineExceeded);
+  std::ifstream in(pid_file);
+  pid_t shell = 0, background = 0;
+  in >> shell >> background;
+  ASSERT_GT(shell, 0);
+  ASSERT_GT(background, 0);
+  // SIGKILL is delivered at once but the exit completes asynchronously: wait for it, bounded.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Running(background) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  const bool survived = Running(background);
+  if (survived) kill(background, SIGKILL);  // leave nothing behind, even on failure
+  EXPECT_FALSE(survived) << "the background sleep " << background << " outlived the timeout";
+  EXPECT_FALSE(Running(shell));
 }
 
 TEST(RunCommand, MissingProgramIsNotFound) {

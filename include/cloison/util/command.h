@@ -19,8 +19,10 @@ struct CommandResult {
 };
 
 // Runs argv[0] (an absolute path, or a name looked up in $PATH) with argv, no stdin, and
-// captures stdout and stderr (each up to 16 MiB). Past `timeout` the process is killed and
-// DEADLINE_EXCEEDED is returned. A program that cannot be started gives NOT_FOUND or INTERNAL.
+// captures stdout and stderr (each up to 16 MiB). The program runs in a process group of its
+// own: past `timeout` the whole group is killed (the program and what it forked, unless those
+// moved to another group or session) and DEADLINE_EXCEEDED is returned. A program that cannot
+// be started gives NOT_FOUND or INTERNAL.
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          std::chrono::milliseconds timeout);
 
@@ -36,11 +38,15 @@ struct CommandInput {
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          std::chrono::milliseconds timeout, const CommandInput& input);
 
+// Whether a spawned child stays in cloisond's process group or leads a new one (pgid = its pid).
+enum class ProcessGroup { kInherit, kOwn };
+
 // Starts `program` with `argv`, environment `envp` and the file actions given, with default
 // signal dispositions and an empty signal mask in the child, whatever the daemon blocks for
 // its own signal handling. Returns the child's pid; the caller reaps it.
 absl::StatusOr<pid_t> SpawnWithDefaultSignals(const std::string& program, const std::vector<std::string>& argv,
-                                              const posix_spawn_file_actions_t& actions, char* const* envp);
+                                              const posix_spawn_file_actions_t& actions, char* const* envp,
+                                              ProcessGroup group = ProcessGroup::kInherit);
 
 // Resolves a program name the way execvp does: names with a '/' are taken as they are,
 // others are searched in $PATH. Returns NOT_FOUND when no executable file matches.
