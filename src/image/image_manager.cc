@@ -1,9 +1,6 @@
 #include "cloison/image/image_manager.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <filesystem>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -30,6 +27,19 @@ std::optional<std::string> AsImageId(const std::string& text) {
   return std::nullopt;
 }
 
+// When removing `image` only untags `record`: the tag `image` names, if it is one of the
+// record's several tags.
+std::optional<std::string> TagToDrop(const std::string& image, const ImageRecord& record,
+                                     const std::vector<std::string>& search_registries) {
+  if (AsImageId(image) || record.repo_tags.size() <= 1) return std::nullopt;
+  absl::StatusOr<std::vector<Reference>> candidates = ResolveName(image, search_registries);
+  for (const Reference& candidate : candidates.ok() ? *candidates : std::vector<Reference>{}) {
+    const std::string tag = candidate.TaggedString();
+    if (std::find(record.repo_tags.begin(), record.repo_tags.end(), tag) != record.repo_tags.end()) return tag;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 ImageManager::ImageManager(std::string images_dir, config::ImageConfig config)
@@ -38,11 +48,13 @@ ImageManager::ImageManager(std::string images_dir, config::ImageConfig config)
       content_(dir_ + "/content"),
       layers_(dir_ + "/layers"),
       puller_(content_, layers_, config_),
-      store_(dir_ + "/records") {}
+      store_(dir_ + "/records"),
+      usage_([dir = dir_] { return MeasureStoreUsage(dir); }) {}
 
 absl::Status ImageManager::Start() {
   absl::MutexLock gc_lock(&gc_mu_);
   absl::MutexLock lock(&mu_);
+  StoreUsageCache::Change change(usage_);
   for (absl::Status s : {content_.Start(), layers_.Start(), store_.Load()}) {
     if (!s.ok()) return s;
   }
@@ -53,6 +65,7 @@ absl::StatusOr<ImageRecord> ImageManager::Pull(const std::string& image, const C
   absl::StatusOr<std::vector<Reference>> candidates = ResolveName(image, config_.search_registries);
   if (!candidates.ok()) return candidates.status();
   absl::ReaderMutexLock gc_lock(&gc_mu_);
+  StoreUsageCache::Change change(usage_);  // also a failed pull may leave fetched blobs behind
   absl::Status last_error;
   for (const Reference& candidate : *candidates) {
     absl::StatusOr<ImageRecord> pulled = puller_.Pull(candidate, credentials);
@@ -112,29 +125,39 @@ std::vector<ImageRecord> ImageManager::List() const {
 }
 
 absl::Status ImageManager::Remove(const std::string& image) {
-  absl::MutexLock gc_lock(&gc_mu_);
-  absl::MutexLock lock(&mu_);
-  const ImageRecord* found = FindLocked(image);
-  if (found == nullptr) return absl::NotFoundError(absl::StrCat("image \"", image, "\" not found"));
-  ImageRecord record = *found;
-
-  // Removing one of several tags only untags.
-  if (!AsImageId(image) && record.repo_tags.size() > 1) {
-    absl::StatusOr<std::vector<Reference>> candidates = ResolveName(image, config_.search_registries);
-    for (const Reference& candidate : candidates.ok() ? *candidates : std::vector<Reference>{}) {
-      const std::string tag = candidate.TaggedString();
-      if (std::find(record.repo_tags.begin(), record.repo_tags.end(), tag) != record.repo_tags.end()) {
-        EraseValue(record.repo_tags, tag);
-        return store_.Save(record);
+  // The in-use check calls into the container manager, so it runs with no lock held; the image
+  // is deleted only if `image` still names the one checked (a pull meanwhile may have moved
+  // the tag to another image, which is then checked in turn).
+  std::string checked_id;
+  for (;;) {
+    std::function<bool(const std::string&)> in_use;
+    std::string id;
+    {
+      absl::MutexLock gc_lock(&gc_mu_);
+      absl::MutexLock lock(&mu_);
+      const ImageRecord* found = FindLocked(image);
+      if (found == nullptr) return absl::NotFoundError(absl::StrCat("image \"", image, "\" not found"));
+      if (std::optional<std::string> tag = TagToDrop(image, *found, config_.search_registries)) {
+        ImageRecord untagged = *found;
+        EraseValue(untagged.repo_tags, *tag);
+        StoreUsageCache::Change change(usage_);
+        return store_.Save(untagged);
       }
+      if (!in_use_ || found->id == checked_id) return DeleteLocked(found->id);
+      in_use = in_use_;
+      id = found->id;
     }
+    if (in_use(id)) {
+      return absl::FailedPreconditionError(absl::StrCat("image ", id, " (", image, ") is in use by a container"));
+    }
+    checked_id = id;
   }
-  if (in_use_ && in_use_(record.id)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("image ", record.id, " (", image, ") is in use by a container"));
-  }
-  if (absl::Status s = store_.Delete(record.id); !s.ok()) return s;
-  spdlog::info("removed image {}", record.id);
+}
+
+absl::Status ImageManager::DeleteLocked(std::string id) {
+  StoreUsageCache::Change change(usage_);
+  if (absl::Status s = store_.Delete(id); !s.ok()) return s;
+  spdlog::info("removed image {}", id);
   return CollectGarbage();
 }
 
@@ -165,24 +188,6 @@ absl::Status ImageManager::CollectGarbage() {
 
 absl::StatusOr<std::string> ImageManager::ReadConfig(const ImageRecord& record) const {
   return content_.Read(record.id);
-}
-
-StoreUsage ImageManager::Usage() const {
-  StoreUsage usage;
-  usage.mountpoint = dir_;
-  std::set<std::pair<dev_t, ino_t>> seen;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(
-           dir_, std::filesystem::directory_options::skip_permission_denied, ec);
-       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    struct stat st{};
-    if (lstat(it->path().c_str(), &st) != 0) continue;
-    if (!seen.insert({st.st_dev, st.st_ino}).second) continue;  // hard links count once
-    usage.inodes_used += 1;
-    usage.used_bytes += static_cast<uint64_t>(st.st_blocks) * 512;
-  }
-  return usage;
 }
 
 void ImageManager::SetInUseCheck(std::function<bool(const std::string& id)> in_use) {

@@ -68,6 +68,14 @@ grpc::Status Remove(CloisondProcess& daemon, const std::string& image) {
   return daemon.Images()->RemoveImage(&context, request, &response);
 }
 
+v1::FilesystemUsage ImageFs(CloisondProcess& daemon) {
+  grpc::ClientContext context;
+  v1::ImageFsInfoResponse response;
+  EXPECT_TRUE(daemon.Images()->ImageFsInfo(&context, v1::ImageFsInfoRequest(), &response).ok());
+  EXPECT_EQ(response.image_filesystems_size(), 1);
+  return response.image_filesystems_size() > 0 ? response.image_filesystems(0) : v1::FilesystemUsage();
+}
+
 std::string LayersDir(const CloisondProcess& daemon) {
   return (daemon.dir().path() / "root/images/layers").string();
 }
@@ -360,6 +368,34 @@ TEST(ImageService, RemoveUntagsThenRemovesAndCollectsLayers) {
   EXPECT_EQ(CountEntries(LayersDir(daemon)), 0u);
   EXPECT_EQ(CountEntries((daemon.dir().path() / "root/images/content/blobs/sha256").string()), 0u);
   EXPECT_TRUE(Remove(daemon, a.image_ref).ok());  // idempotent
+}
+
+// cloisond remembers the store's usage between ImageFsInfo calls: each pull and removal shows.
+TEST(ImageService, ImageFsInfoFollowsPullsAndRemovals) {
+  auto registry = LocalRegistry::Start();
+  ASSERT_NE(registry, nullptr);
+  registry->Push("busybox", "library/busybox:1.0");
+  registry->Push("multilayer", "library/multilayer:1.0");
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const v1::FilesystemUsage empty = ImageFs(daemon);
+
+  ASSERT_TRUE(Pull(daemon, registry->host() + "/library/busybox:1.0").status.ok());
+  const v1::FilesystemUsage busybox = ImageFs(daemon);
+  EXPECT_GT(busybox.used_bytes().value(), empty.used_bytes().value() + 500000);
+  EXPECT_GT(busybox.inodes_used().value(), empty.inodes_used().value());
+
+  // multilayer shares busybox's layer and adds 2 MiB of incompressible bytes.
+  constexpr uint64_t kTwoMiB = 2 * 1024 * 1024;
+  ASSERT_TRUE(Pull(daemon, registry->host() + "/library/multilayer:1.0").status.ok());
+  const v1::FilesystemUsage both = ImageFs(daemon);
+  EXPECT_GT(both.used_bytes().value(), busybox.used_bytes().value() + kTwoMiB);
+  EXPECT_GT(both.inodes_used().value(), busybox.inodes_used().value());
+
+  ASSERT_TRUE(Remove(daemon, registry->host() + "/library/multilayer:1.0").ok());
+  const v1::FilesystemUsage removed = ImageFs(daemon);
+  EXPECT_LT(removed.used_bytes().value(), both.used_bytes().value() - kTwoMiB);
+  EXPECT_LT(removed.inodes_used().value(), both.inodes_used().value());
 }
 
 TEST(ImageService, BadRequestsNameTheProblem) {

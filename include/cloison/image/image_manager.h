@@ -1,6 +1,7 @@
 // The image service's logic: pulls (short names through the search registries), lookups by
 // id, tag or digest, removal with garbage collection of blobs and layers no image needs, and
-// the store's filesystem usage. Persistent under <root>/images. Thread-safe.
+// the store's filesystem usage (measured again only after the store changed). Persistent
+// under <root>/images. Thread-safe; it calls the installed in-use check with no lock held.
 #pragma once
 
 #include <functional>
@@ -18,14 +19,9 @@
 #include "cloison/image/layer_store.h"
 #include "cloison/image/puller.h"
 #include "cloison/image/registry_auth.h"
+#include "cloison/image/store_usage.h"
 
 namespace cloison::image {
-
-struct StoreUsage {
-  std::string mountpoint;  // the images directory
-  uint64_t used_bytes = 0;
-  uint64_t inodes_used = 0;
-};
 
 class ImageManager {
  public:
@@ -45,21 +41,26 @@ class ImageManager {
   std::vector<ImageRecord> List() const;
 
   // By id: the image goes. By tag: only the tag goes while the image has other tags; the
-  // image goes with its last one. FAILED_PRECONDITION while `in_use` says a container uses it.
+  // image goes with its last one. FAILED_PRECONDITION, naming the image, while the in-use
+  // check says a container uses it.
   absl::Status Remove(const std::string& image);
 
   // The image config JSON (for verbose ImageStatus).
   absl::StatusOr<std::string> ReadConfig(const ImageRecord& record) const;
   std::string LayerDir(const std::string& digest) const { return layers_.LayerDir(digest); }
 
-  StoreUsage Usage() const;
+  StoreUsage Usage() const { return usage_.Get(); }
 
-  // Installed by the container manager: whether a container uses image `id`.
+  // Installed by the container manager: whether a container uses image `id`. Called with
+  // none of the image manager's locks held, so it may take the caller's own locks.
   void SetInUseCheck(std::function<bool(const std::string& id)> in_use);
 
  private:
   const ImageRecord* FindLocked(const std::string& image) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::Status SaveMerged(ImageRecord pulled) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Deletes image `id`'s record and collects what no image needs any more. (`id` by value: a
+  // reference into the record would dangle once it is deleted.)
+  absl::Status DeleteLocked(std::string id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(gc_mu_, mu_);
   absl::Status CollectGarbage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::string dir_;
@@ -74,6 +75,7 @@ class ImageManager {
   mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(gc_mu_);
   ImageStore store_ ABSL_GUARDED_BY(mu_);
   std::function<bool(const std::string&)> in_use_ ABSL_GUARDED_BY(mu_);
+  mutable StoreUsageCache usage_;
 };
 
 }  // namespace cloison::image
