@@ -7,14 +7,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <thread>
 
-#include "cri_client.h"
-#include "local_registry.h"
+#include "pod_fixture.h"
 
 namespace cloison::testing {
 namespace {
@@ -22,20 +18,6 @@ namespace {
 using ::testing::HasSubstr;
 
 constexpr char kConfig[] = "untrusted_workload_runtime = \"runsc\"\n";
-
-// Mount points under `dir` in this (the host's) mount namespace.
-std::vector<std::string> MountsUnder(const std::string& dir) {
-  std::ifstream mountinfo("/proc/self/mountinfo");
-  std::vector<std::string> found;
-  std::string line;
-  while (std::getline(mountinfo, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, devices, root, mount_point;
-    fields >> id >> parent >> devices >> root >> mount_point;
-    if (mount_point.rfind(dir, 0) == 0) found.push_back(mount_point);
-  }
-  return found;
-}
 
 std::string HostKernelRelease() {
   utsname name{};
@@ -48,91 +30,39 @@ std::string HostKernelRelease() {
 // is not counted.
 size_t RunscSandboxTrees(const std::string& needle) {
   std::map<int, int> parent_of;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmdline = CloisondProcess::ReadFile(entry.path().string() + "/cmdline");
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (cmdline.rfind("runsc-sandbox", 0) != 0 || cmdline.find(needle) == std::string::npos) continue;
-    const std::string stat = CloisondProcess::ReadFile(entry.path().string() + "/stat");
-    const size_t paren = stat.rfind(')');
-    if (paren == std::string::npos) continue;
-    std::istringstream fields(stat.substr(paren + 2));
-    std::string state;
-    int ppid = 0;
-    fields >> state >> ppid;
-    parent_of[std::stoi(name)] = ppid;
+  for (int pid : ProcessesMatching("runsc-sandbox", needle)) {
+    const int ppid = ParentOf(pid);
+    if (ppid >= 0) parent_of[pid] = ppid;
   }
   size_t roots = 0;
   for (const auto& [pid, ppid] : parent_of) roots += parent_of.contains(ppid) ? 0 : 1;
   return roots;
 }
 
-class Handlers : public ::testing::Test {
+class Handlers : public PodFixture {
  protected:
+  Handlers() : PodFixture(kConfig) {}
+
   void SetUp() override {
     if (access("/usr/bin/runsc", X_OK) != 0) GTEST_SKIP() << "runsc is not installed";
-    registry_ = LocalRegistry::Start();
-    ASSERT_NE(registry_, nullptr);
-    registry_->Push("busybox", "library/busybox:1.0");
-    image_ = registry_->host() + "/library/busybox:1.0";
-    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
-    client_ = std::make_unique<CriClient>(daemon_);
-    ASSERT_TRUE(client_->Pull(image_).ok());
-    log_dir_ = (daemon_.dir().path() / "pod-logs").string();
+    PodFixture::SetUp();
   }
 
   void TearDown() override {
-    if (daemon_.pid() <= 0) return;
-    for (const v1::PodSandbox& pod : client_->ListPods()) {
-      EXPECT_TRUE(client_->StopPod(pod.id()).ok());
-      EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
-    }
-    const std::string dir = daemon_.dir().path().string();
-    EXPECT_THAT(MountsUnder(dir), ::testing::IsEmpty()) << daemon_.Log();
-    EXPECT_EQ(RunscSandboxTrees(dir), 0u);
-  }
-
-  // Runs a pod on `handler`; returns its id.
-  std::string RunPod(const std::string& name, const std::string& handler, v1::PodSandboxConfig* config) {
-    *config = PodConfig(name, log_dir_);
-    std::string pod_id;
-    const grpc::Status status = client_->RunPod(*config, &pod_id, handler);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return pod_id;
-  }
-
-  // Creates and starts a container running `command` in the pod; returns its id.
-  std::string RunContainer(const std::string& pod_id, const v1::PodSandboxConfig& pod_config, const std::string& name,
-                           const std::vector<std::string>& command) {
-    std::string id;
-    grpc::Status status = client_->Create(pod_id, ContainerConfig(name, image_, command), pod_config, &id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    status = client_->Start(id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return id;
+    PodFixture::TearDown();
+    if (daemon_.pid() > 0) EXPECT_EQ(RunscSandboxTrees(daemon_.dir().path().string()), 0u);
   }
 
   std::string ExecOut(const std::string& id, const std::vector<std::string>& command) {
-    v1::ExecSyncResponse response;
-    const grpc::Status status = client_->Exec(id, command, 20, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.stdout();
+    return ExecSync(id, command).stdout();
   }
-
-  std::unique_ptr<LocalRegistry> registry_;
-  std::string image_;
-  CloisondProcess daemon_{kConfig};
-  std::unique_ptr<CriClient> client_;
-  std::string log_dir_;
 };
 
 TEST_F(Handlers, MixedIsolationOnOneNode) {
-  v1::PodSandboxConfig trusted_config, untrusted_config;
-  const std::string trusted = RunPod("trusted", "", &trusted_config);
-  const std::string untrusted = RunPod("untrusted", "runsc", &untrusted_config);
-  const std::string runc_box = RunContainer(trusted, trusted_config, "box", {"sleep", "1000"});
-  const std::string runsc_box = RunContainer(untrusted, untrusted_config, "box", {"sleep", "1000"});
+  const TestPod trusted = RunPod("trusted");
+  const TestPod untrusted = RunPod("untrusted", "runsc");
+  const std::string runc_box = RunContainer(trusted, "box", {"sleep", "1000"});
+  const std::string runsc_box = RunContainer(untrusted, "box", {"sleep", "1000"});
 
   EXPECT_EQ(ExecOut(runc_box, {"uname", "-r"}), HostKernelRelease());
   const std::string gvisor_release = ExecOut(runsc_box, {"uname", "-r"});
@@ -140,10 +70,10 @@ TEST_F(Handlers, MixedIsolationOnOneNode) {
   EXPECT_EQ(gvisor_release, "4.4.0\n");  // what gVisor reports
 
   v1::PodSandboxStatusResponse status;
-  ASSERT_TRUE(client_->PodStatus(untrusted, &status).ok());
+  ASSERT_TRUE(client_->PodStatus(untrusted.id, &status).ok());
   EXPECT_EQ(status.status().runtime_handler(), "runsc");
   EXPECT_EQ(status.status().state(), v1::SANDBOX_READY);
-  ASSERT_TRUE(client_->PodStatus(trusted, &status).ok());
+  ASSERT_TRUE(client_->PodStatus(trusted.id, &status).ok());
   EXPECT_EQ(status.status().runtime_handler(), "runc");
   EXPECT_EQ(client_->ListPods().size(), 2u);
   EXPECT_EQ(client_->List().size(), 2u);  // infra containers are not listed
@@ -151,18 +81,17 @@ TEST_F(Handlers, MixedIsolationOnOneNode) {
 }
 
 TEST_F(Handlers, RunscContainersLogExitStopAndExec) {
-  v1::PodSandboxConfig config;
-  const std::string pod = RunPod("gv", "runsc", &config);
-  const std::string quitter = RunContainer(pod, config, "quitter", {"sh", "-c", "echo out; echo err >&2; exit 3"});
+  const TestPod pod = RunPod("gv", "runsc");
+  const std::string quitter = RunContainer(pod, "quitter", {"sh", "-c", "echo out; echo err >&2; exit 3"});
   const v1::ContainerStatus quit = client_->WaitExited(quitter);
   EXPECT_EQ(quit.state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(quit.exit_code(), 3);
   EXPECT_EQ(quit.reason(), "Error");
-  const std::string log = CloisondProcess::ReadFile(log_dir_ + "/quitter.log");
+  const std::string log = LogOf("quitter");
   EXPECT_THAT(log, HasSubstr(" stdout F out\n"));
   EXPECT_THAT(log, HasSubstr(" stderr F err\n"));
 
-  const std::string sleeper = RunContainer(pod, config, "sleeper", {"sleep", "1000"});
+  const std::string sleeper = RunContainer(pod, "sleeper", {"sleep", "1000"});
   v1::ExecSyncResponse response;
   ASSERT_TRUE(client_->Exec(sleeper, {"sh", "-c", "echo to-out; echo to-err >&2; exit 7"}, 20, &response).ok());
   EXPECT_EQ(response.stdout(), "to-out\n");
@@ -189,24 +118,23 @@ TEST_F(Handlers, RunscContainersLogExitStopAndExec) {
 
   // Stopping the pod stops the sandbox; stopping and removing again never hangs.
   const auto pod_stop_started = std::chrono::steady_clock::now();
-  ASSERT_TRUE(client_->StopPod(pod).ok());
-  ASSERT_TRUE(client_->StopPod(pod).ok());
-  EXPECT_EQ(RunscSandboxTrees(pod), 0u);
-  ASSERT_TRUE(client_->RemovePod(pod).ok());
-  ASSERT_TRUE(client_->RemovePod(pod).ok());
+  ASSERT_TRUE(client_->StopPod(pod.id).ok());
+  ASSERT_TRUE(client_->StopPod(pod.id).ok());
+  EXPECT_EQ(RunscSandboxTrees(pod.id), 0u);
+  ASSERT_TRUE(client_->RemovePod(pod.id).ok());
+  ASSERT_TRUE(client_->RemovePod(pod.id).ok());
   EXPECT_LT(std::chrono::steady_clock::now() - pod_stop_started, std::chrono::seconds(30));
   EXPECT_TRUE(client_->List().empty());
 }
 
 TEST_F(Handlers, RunscPodIsOneSandboxSharingLocalhost) {
-  v1::PodSandboxConfig config;
-  const std::string pod = RunPod("duo", "runsc", &config);
-  EXPECT_EQ(RunscSandboxTrees(pod), 1u);
+  const TestPod pod = RunPod("duo", "runsc");
+  EXPECT_EQ(RunscSandboxTrees(pod.id), 1u);
   // (busybox wget over loopback fails with EAGAIN under --network=host; nc works.)
   const std::string server =
-      RunContainer(pod, config, "server", {"/bin/busybox", "nc", "-ll", "-p", "8080", "-e", "/bin/echo", "hi"});
-  const std::string client = RunContainer(pod, config, "client", {"sleep", "1000"});
-  EXPECT_EQ(RunscSandboxTrees(pod), 1u);  // both containers joined the infra container's sandbox
+      RunContainer(pod, "server", {"/bin/busybox", "nc", "-ll", "-p", "8080", "-e", "/bin/echo", "hi"});
+  const std::string client = RunContainer(pod, "client", {"sleep", "1000"});
+  EXPECT_EQ(RunscSandboxTrees(pod.id), 1u);  // both containers joined the infra container's sandbox
 
   v1::ExecSyncResponse response;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -216,7 +144,7 @@ TEST_F(Handlers, RunscPodIsOneSandboxSharingLocalhost) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   EXPECT_EQ(response.stdout(), "hi\n") << response.stderr() << " (server " << client_->StatusOf(server).state() << ")\n"
-                                       << CloisondProcess::ReadFile(log_dir_ + "/server.log");
+                                       << LogOf("server");
   // Each container keeps its own PID namespace inside the sandbox (the pod does not share one).
   EXPECT_THAT(ExecOut(client, {"/bin/busybox", "ps", "-o", "args"}), ::testing::Not(HasSubstr("nc -ll")));
 }
@@ -233,26 +161,24 @@ TEST_F(Handlers, UnknownHandlerIsNotFoundNamingTheConfiguredOnes) {
 TEST_F(Handlers, LegacyAnnotationsSelectTheUntrustedHandler) {
   for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
            {"io.kubernetes.cri.untrusted-workload", "true"}, {"io.kubernetes.cri-o.TrustedSandbox", "false"}}) {
-    v1::PodSandboxConfig config = PodConfig("legacy", log_dir_);
-    (*config.mutable_annotations())[key] = value;
-    std::string pod;
-    ASSERT_TRUE(client_->RunPod(config, &pod).ok()) << daemon_.Log();
+    TestPod pod{"", PodConfig("legacy", log_dir_)};
+    (*pod.config.mutable_annotations())[key] = value;
+    ASSERT_TRUE(client_->RunPod(pod.config, &pod.id).ok()) << daemon_.Log();
     v1::PodSandboxStatusResponse status;
-    ASSERT_TRUE(client_->PodStatus(pod, &status).ok());
+    ASSERT_TRUE(client_->PodStatus(pod.id, &status).ok());
     EXPECT_EQ(status.status().runtime_handler(), "runsc") << key;
-    const std::string box = RunContainer(pod, config, "box", {"sleep", "1000"});
+    const std::string box = RunContainer(pod, "box", {"sleep", "1000"});
     EXPECT_EQ(ExecOut(box, {"uname", "-r"}), "4.4.0\n") << key;
-    ASSERT_TRUE(client_->StopPod(pod).ok());
-    ASSERT_TRUE(client_->RemovePod(pod).ok());
+    ASSERT_TRUE(client_->StopPod(pod.id).ok());
+    ASSERT_TRUE(client_->RemovePod(pod.id).ok());
   }
 }
 
 TEST_F(Handlers, ContainerAnnotationsCannotChangeThePodsHandler) {
   // CreateContainer has no handler field; handler annotations on a container are ignored: a
   // container always runs on its pod's handler.
-  v1::PodSandboxConfig runc_config, runsc_config;
-  const std::string runc_pod = RunPod("plain", "", &runc_config);
-  const std::string runsc_pod = RunPod("gv", "runsc", &runsc_config);
+  const TestPod runc_pod = RunPod("plain");
+  const TestPod runsc_pod = RunPod("gv", "runsc");
   const std::map<std::string, std::string> runsc_asks = {
       {"io.kubernetes.cri.untrusted-workload", "true"},
       {"io.kubernetes.cri-o.TrustedSandbox", "false"},
@@ -261,18 +187,18 @@ TEST_F(Handlers, ContainerAnnotationsCannotChangeThePodsHandler) {
   v1::ContainerConfig on_runc = ContainerConfig("asks-runsc", image_, {"sleep", "1000"});
   on_runc.mutable_annotations()->insert(runsc_asks.begin(), runsc_asks.end());
   std::string runc_box;
-  ASSERT_TRUE(client_->Create(runc_pod, on_runc, runc_config, &runc_box).ok()) << daemon_.Log();
+  ASSERT_TRUE(client_->Create(runc_pod.id, on_runc, runc_pod.config, &runc_box).ok()) << daemon_.Log();
   ASSERT_TRUE(client_->Start(runc_box).ok()) << daemon_.Log();
   EXPECT_EQ(ExecOut(runc_box, {"uname", "-r"}), HostKernelRelease());
 
   v1::ContainerConfig on_runsc = ContainerConfig("asks-trusted", image_, {"sleep", "1000"});
   (*on_runsc.mutable_annotations())["io.kubernetes.cri.untrusted-workload"] = "false";
   std::string runsc_box;
-  ASSERT_TRUE(client_->Create(runsc_pod, on_runsc, runsc_config, &runsc_box).ok()) << daemon_.Log();
+  ASSERT_TRUE(client_->Create(runsc_pod.id, on_runsc, runsc_pod.config, &runsc_box).ok()) << daemon_.Log();
   ASSERT_TRUE(client_->Start(runsc_box).ok()) << daemon_.Log();
   EXPECT_EQ(ExecOut(runsc_box, {"uname", "-r"}), "4.4.0\n");
-  EXPECT_EQ(RunscSandboxTrees(runc_pod), 0u);
-  EXPECT_EQ(RunscSandboxTrees(runsc_pod), 1u);
+  EXPECT_EQ(RunscSandboxTrees(runc_pod.id), 0u);
+  EXPECT_EQ(RunscSandboxTrees(runsc_pod.id), 1u);
 }
 
 }  // namespace

@@ -17,9 +17,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "cri_client.h"
-#include "local_registry.h"
 #include "nlohmann/json.hpp"
+#include "pod_fixture.h"
 
 namespace cloison::testing {
 namespace {
@@ -39,20 +38,6 @@ std::string Shell(const std::string& command) {
     pclose(pipe);
   }
   return output;
-}
-
-// Mount points under `dir` in the host's mount namespace.
-std::vector<std::string> MountsUnder(const std::string& dir) {
-  std::ifstream mountinfo("/proc/self/mountinfo");
-  std::vector<std::string> found;
-  std::string line;
-  while (std::getline(mountinfo, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, devices, root, mount_point;
-    fields >> id >> parent >> devices >> root >> mount_point;
-    if (mount_point.rfind(dir, 0) == 0) found.push_back(mount_point);
-  }
-  return found;
 }
 
 // GET / on 127.0.0.1:port; "" when nothing answers.
@@ -77,7 +62,7 @@ std::string HttpGetLocalhost(int port) {
   return response;
 }
 
-class Network : public ::testing::Test {
+class Network : public PodFixture {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces, bridges, iptables)";
@@ -101,23 +86,12 @@ fi
                                                       (daemon_.dir().path() / "plugins").string() +
                                                       "\", \"/usr/lib/cni\"]\n");
     WriteNetwork(R"({"type": "portmap", "capabilities": {"portMappings": true}})");
-
-    registry_ = LocalRegistry::Start();
-    ASSERT_NE(registry_, nullptr);
-    registry_->Push("busybox", "library/busybox:1.0");
-    image_ = registry_->host() + "/library/busybox:1.0";
-    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
-    client_ = std::make_unique<CriClient>(daemon_);
-    ASSERT_TRUE(client_->Pull(image_).ok());
+    PodFixture::SetUp();
   }
 
   void TearDown() override {
     if (client_ && daemon_.pid() > 0 && Answers()) {
-      for (const v1::PodSandbox& pod : client_->ListPods()) {
-        EXPECT_TRUE(client_->StopPod(pod.id()).ok());
-        EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
-      }
-      EXPECT_THAT(MountsUnder(daemon_.dir().path().string()), IsEmpty()) << daemon_.Log();
+      PodFixture::TearDown();  // removes the pods, expects no mount left
       EXPECT_THAT(Reservations(), IsEmpty());
     }
     // Whatever a failed test (or a daemon that no longer answers) left: the pinned namespaces
@@ -201,7 +175,7 @@ fi
   static std::string VethsOnBridge() { return Shell(std::string("ip -o link show master ") + kBridge + " 2>&1"); }
 
   std::string RunPod(const std::string& name, std::string* ip, int host_port = 0) {
-    v1::PodSandboxConfig config = PodConfig(name, (daemon_.dir().path() / "logs").string());
+    v1::PodSandboxConfig config = PodConfig(name, log_dir_);
     if (host_port != 0) {
       v1::PortMapping* port = config.add_port_mappings();
       port->set_container_port(8080);
@@ -219,19 +193,9 @@ fi
 
   std::string StartContainer(const std::string& pod_id, const std::string& pod_name,
                              const std::vector<std::string>& command) {
-    std::string id;
-    grpc::Status status =
-        client_->Create(pod_id, ContainerConfig(pod_name + "-c", image_, command), configs_[pod_name], &id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    status = client_->Start(id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return id;
+    return RunContainer({pod_id, configs_[pod_name]}, pod_name + "-c", command);
   }
 
-  CloisondProcess daemon_;
-  std::unique_ptr<LocalRegistry> registry_;
-  std::string image_;
-  std::unique_ptr<CriClient> client_;
   std::map<std::string, v1::PodSandboxConfig> configs_;
   bool hostport_chains_existed_ = true;
 };
@@ -416,7 +380,7 @@ TEST_F(Network, VerboseStatusRunsCniCheck) {
 }
 
 TEST_F(Network, HostNetworkPodsGetTheNodesHostnameAndHostsFile) {
-  v1::PodSandboxConfig config = PodConfig("hostnet", (daemon_.dir().path() / "logs").string());
+  v1::PodSandboxConfig config = PodConfig("hostnet", log_dir_);
   config.clear_hostname();  // kubelet sends none for host-network pods
   config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(v1::NamespaceMode::NODE);
   configs_["hostnet"] = config;

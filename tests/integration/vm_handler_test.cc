@@ -9,12 +9,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <thread>
 
-#include "cri_client.h"
-#include "local_registry.h"
+#include "pod_fixture.h"
 
 namespace cloison::testing {
 namespace {
@@ -22,50 +19,9 @@ namespace {
 using ::testing::HasSubstr;
 
 constexpr char kShim[] = "/usr/bin/containerd-shim-runc-v2";
+constexpr char kHandler[] = "runc-shim";
 constexpr char kConfig[] =
     "[runtimes.runc-shim]\nruntime_type = \"vm\"\nruntime_path = \"containerd-shim-runc-v2\"\n";
-
-std::vector<std::string> MountsUnder(const std::string& dir) {
-  std::ifstream mountinfo("/proc/self/mountinfo");
-  std::vector<std::string> found;
-  std::string line;
-  while (std::getline(mountinfo, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, devices, root, mount_point;
-    fields >> id >> parent >> devices >> root >> mount_point;
-    if (mount_point.rfind(dir, 0) == 0) found.push_back(mount_point);
-  }
-  return found;
-}
-
-std::string Cmdline(int pid) {
-  std::string cmdline = CloisondProcess::ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
-  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-  return cmdline;
-}
-
-int ParentOf(int pid) {
-  const std::string stat = CloisondProcess::ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(paren + 2));
-  std::string state;
-  int ppid = -1;
-  fields >> state >> ppid;
-  return ppid;
-}
-
-// Pids of the processes whose command line starts with `prefix` and contains `needle`.
-std::vector<int> ProcessesMatching(const std::string& prefix, const std::string& needle) {
-  std::vector<int> found;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string cmdline = Cmdline(std::stoi(name));
-    if (cmdline.rfind(prefix, 0) == 0 && cmdline.find(needle) != std::string::npos) found.push_back(std::stoi(name));
-  }
-  return found;
-}
 
 // The serving shims of this test's cloisond (their -address lies under its state dir); the
 // `start` and `delete` invocations are short-lived and not counted.
@@ -84,29 +40,19 @@ std::string SocketPath(const std::string& address) {
   return address.rfind("unix://", 0) == 0 ? address.substr(7) : address;
 }
 
-class VmHandler : public ::testing::Test {
+class VmHandler : public PodFixture {
  protected:
+  VmHandler() : PodFixture(kConfig) {}
+
   void SetUp() override {
     if (access(kShim, X_OK) != 0) GTEST_SKIP() << kShim << " is not installed";
-    registry_ = LocalRegistry::Start();
-    ASSERT_NE(registry_, nullptr);
-    registry_->Push("busybox", "library/busybox:1.0");
-    image_ = registry_->host() + "/library/busybox:1.0";
-    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
-    client_ = std::make_unique<CriClient>(daemon_);
-    ASSERT_TRUE(client_->Pull(image_).ok());
-    log_dir_ = (daemon_.dir().path() / "pod-logs").string();
+    PodFixture::SetUp();
   }
 
   void TearDown() override {
+    PodFixture::TearDown();
     if (daemon_.pid() <= 0) return;
-    for (const v1::PodSandbox& pod : client_->ListPods()) {
-      EXPECT_TRUE(client_->StopPod(pod.id()).ok());
-      EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
-    }
-    const std::string dir = daemon_.dir().path().string();
-    EXPECT_THAT(MountsUnder(dir), ::testing::IsEmpty()) << daemon_.Log();
-    const std::vector<int> shims = OurShims(dir);
+    const std::vector<int> shims = OurShims(daemon_.dir().path().string());
     EXPECT_THAT(shims, ::testing::IsEmpty()) << daemon_.Log();
     for (int pid : shims) kill(pid, SIGKILL);  // never leave one behind
     for (const std::string& socket : shim_sockets_) {
@@ -114,21 +60,9 @@ class VmHandler : public ::testing::Test {
     }
   }
 
-  std::string RunPod(const std::string& name, v1::PodSandboxConfig* config) {
-    *config = PodConfig(name, log_dir_);
-    std::string pod_id;
-    const grpc::Status status = client_->RunPod(*config, &pod_id, "runc-shim");
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return pod_id;
-  }
-
-  std::string RunContainer(const std::string& pod_id, const v1::PodSandboxConfig& pod_config, const std::string& name,
-                           const std::vector<std::string>& command) {
-    std::string id;
-    grpc::Status status = client_->Create(pod_id, ContainerConfig(name, image_, command), pod_config, &id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    status = client_->Start(id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+  // PodFixture::RunContainer, remembering the socket of the container's shim for TearDown.
+  std::string RunContainer(const TestPod& pod, const std::string& name, const std::vector<std::string>& command) {
+    const std::string id = PodFixture::RunContainer(pod, name, command);
     const std::string address =
         CloisondProcess::ReadFile((daemon_.dir().path() / "state/containers" / id / "shim-address").string());
     EXPECT_FALSE(address.empty());
@@ -136,32 +70,17 @@ class VmHandler : public ::testing::Test {
     return id;
   }
 
-  v1::ExecSyncResponse Exec(const std::string& id, const std::vector<std::string>& command) {
-    v1::ExecSyncResponse response;
-    const grpc::Status status = client_->Exec(id, command, 20, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return response;
-  }
-
-  std::string LogOf(const std::string& name) const { return CloisondProcess::ReadFile(log_dir_ + "/" + name + ".log"); }
-
-  std::unique_ptr<LocalRegistry> registry_;
-  std::string image_;
-  CloisondProcess daemon_{kConfig};
-  std::unique_ptr<CriClient> client_;
-  std::string log_dir_;
   std::vector<std::string> shim_sockets_;
 };
 
 TEST_F(VmHandler, ContainersLogExecExitAndStopThroughTheShim) {
-  v1::PodSandboxConfig config;
-  const std::string pod = RunPod("vm", &config);
+  const TestPod pod = RunPod("vm", kHandler);
   v1::PodSandboxStatusResponse pod_status;
-  ASSERT_TRUE(client_->PodStatus(pod, &pod_status).ok());
+  ASSERT_TRUE(client_->PodStatus(pod.id, &pod_status).ok());
   EXPECT_EQ(pod_status.status().runtime_handler(), "runc-shim");
   EXPECT_EQ(pod_status.status().state(), v1::SANDBOX_READY);
 
-  const std::string quitter = RunContainer(pod, config, "quitter", {"sh", "-c", "echo out; echo err >&2; exit 7"});
+  const std::string quitter = RunContainer(pod, "quitter", {"sh", "-c", "echo out; echo err >&2; exit 7"});
   const v1::ContainerStatus quit = client_->WaitExited(quitter);
   EXPECT_EQ(quit.state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(quit.exit_code(), 7);
@@ -169,7 +88,7 @@ TEST_F(VmHandler, ContainersLogExecExitAndStopThroughTheShim) {
   EXPECT_THAT(LogOf("quitter"), HasSubstr(" stdout F out\n"));
   EXPECT_THAT(LogOf("quitter"), HasSubstr(" stderr F err\n"));
 
-  const std::string sleeper = RunContainer(pod, config, "sleeper", {"sleep", "4242"});
+  const std::string sleeper = RunContainer(pod, "sleeper", {"sleep", "4242"});
   EXPECT_EQ(client_->StatusOf(sleeper).state(), v1::CONTAINER_RUNNING);
   // The pod's containers run under the pod's one shim: the container's init is its child.
   const std::string dir = daemon_.dir().path().string();
@@ -180,16 +99,16 @@ TEST_F(VmHandler, ContainersLogExecExitAndStopThroughTheShim) {
                  sleepers.end());
   EXPECT_EQ(sleepers.size(), 1u);
 
-  v1::ExecSyncResponse echoed = Exec(sleeper, {"sh", "-c", "echo to-out; echo to-err >&2"});
+  v1::ExecSyncResponse echoed = ExecSync(sleeper, {"sh", "-c", "echo to-out; echo to-err >&2"});
   EXPECT_EQ(echoed.stdout(), "to-out\n");
   EXPECT_EQ(echoed.stderr(), "to-err\n");
   EXPECT_EQ(echoed.exit_code(), 0);
-  EXPECT_EQ(Exec(sleeper, {"sh", "-c", "exit 3"}).exit_code(), 3);
+  EXPECT_EQ(ExecSync(sleeper, {"sh", "-c", "exit 3"}).exit_code(), 3);
 
   v1::ExecSyncResponse response;
   const grpc::Status timed_out = client_->Exec(sleeper, {"sleep", "4343"}, 1, &response);
   EXPECT_EQ(timed_out.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << timed_out.error_message();
-  EXPECT_THAT(Exec(sleeper, {"/bin/busybox", "ps", "-o", "args"}).stdout(), ::testing::Not(HasSubstr("sleep 4343")));
+  EXPECT_THAT(ExecSync(sleeper, {"/bin/busybox", "ps", "-o", "args"}).stdout(), ::testing::Not(HasSubstr("sleep 4343")));
   EXPECT_THAT(ProcessesMatching("sleep 4343", ""), ::testing::IsEmpty());
 
   ASSERT_TRUE(client_->Stop(sleeper, 1).ok());
@@ -200,18 +119,17 @@ TEST_F(VmHandler, ContainersLogExecExitAndStopThroughTheShim) {
   ASSERT_TRUE(client_->Remove(quitter).ok());
   EXPECT_TRUE(client_->List().empty());
 
-  ASSERT_TRUE(client_->StopPod(pod).ok());
-  ASSERT_TRUE(client_->RemovePod(pod).ok());
+  ASSERT_TRUE(client_->StopPod(pod.id).ok());
+  ASSERT_TRUE(client_->RemovePod(pod.id).ok());
   EXPECT_TRUE(client_->ListPods().empty());
   // TearDown checks that the shim, its socket and the mounts are gone.
 }
 
 TEST_F(VmHandler, ContainersSurviveADaemonCrash) {
-  v1::PodSandboxConfig config;
-  const std::string pod = RunPod("vm-crash", &config);
+  const TestPod pod = RunPod("vm-crash", kHandler);
   const std::string chatter =
-      RunContainer(pod, config, "chatter", {"sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done"});
-  const std::string quitter = RunContainer(pod, config, "quitter", {"sh", "-c", "sleep 2; exit 5"});
+      RunContainer(pod, "chatter", {"sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done"});
+  const std::string quitter = RunContainer(pod, "quitter", {"sh", "-c", "sleep 2; exit 5"});
 
   kill(daemon_.pid(), SIGKILL);
   ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
@@ -222,7 +140,7 @@ TEST_F(VmHandler, ContainersSurviveADaemonCrash) {
   client_ = std::make_unique<CriClient>(daemon_);
 
   EXPECT_EQ(client_->StatusOf(chatter).state(), v1::CONTAINER_RUNNING);
-  EXPECT_EQ(Exec(chatter, {"echo", "alive"}).stdout(), "alive\n");  // a new connection to the shim
+  EXPECT_EQ(ExecSync(chatter, {"echo", "alive"}).stdout(), "alive\n");  // a new connection to the shim
   const v1::ContainerStatus quit = client_->StatusOf(quitter);
   EXPECT_EQ(quit.state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(quit.exit_code(), 5);
@@ -231,8 +149,8 @@ TEST_F(VmHandler, ContainersSurviveADaemonCrash) {
   EXPECT_EQ(client_->StatusOf(chatter).exit_code(), 137);
   ASSERT_TRUE(client_->Remove(chatter).ok());
   ASSERT_TRUE(client_->Remove(quitter).ok());
-  ASSERT_TRUE(client_->StopPod(pod).ok());
-  ASSERT_TRUE(client_->RemovePod(pod).ok());
+  ASSERT_TRUE(client_->StopPod(pod.id).ok());
+  ASSERT_TRUE(client_->RemovePod(pod.id).ok());
 }
 
 }  // namespace

@@ -1,0 +1,87 @@
+// A gtest fixture for tests that run pods: a local registry holding the busybox fixture image,
+// a running cloisond (main TOML given to the constructor) that has pulled it, a CriClient, and
+// the steps such tests repeat (run a pod, run a container in it, ExecSync, read a container's
+// CRI log). TearDown stops and removes every pod left and expects no mount left under
+// cloisond's directory. A subclass overriding SetUp or TearDown calls this one's.
+#pragma once
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cri_client.h"
+#include "host_probes.h"
+#include "local_registry.h"
+
+namespace cloison::testing {
+
+class PodFixture : public ::testing::Test {
+ protected:
+  struct TestPod {
+    std::string id;
+    v1::PodSandboxConfig config;
+  };
+
+  explicit PodFixture(const std::string& config = "") : daemon_(config) {}
+
+  void SetUp() override {
+    registry_ = LocalRegistry::Start();
+    ASSERT_NE(registry_, nullptr);
+    registry_->Push("busybox", "library/busybox:1.0");
+    image_ = registry_->host() + "/library/busybox:1.0";
+    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+    client_ = std::make_unique<CriClient>(daemon_);
+    ASSERT_TRUE(client_->Pull(image_).ok());
+    log_dir_ = (daemon_.dir().path() / "pod-logs").string();
+  }
+
+  void TearDown() override {
+    if (!client_ || daemon_.pid() <= 0) return;
+    for (const v1::PodSandbox& pod : client_->ListPods()) {
+      EXPECT_TRUE(client_->StopPod(pod.id()).ok());
+      EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
+    }
+    EXPECT_THAT(MountsUnder(daemon_.dir().path().string()), ::testing::IsEmpty()) << daemon_.Log();
+  }
+
+  // Runs pod `name` (PodConfig, logs in log_dir_) on `handler` ("" = the default).
+  TestPod RunPod(const std::string& name, const std::string& handler = "",
+                 v1::NamespaceMode pid_mode = v1::NamespaceMode::CONTAINER) {
+    TestPod pod{"", PodConfig(name, log_dir_, pid_mode)};
+    const grpc::Status status = client_->RunPod(pod.config, &pod.id, handler);
+    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+    return pod;
+  }
+
+  // Creates and starts container `name` of image_ running `command` in `pod`; returns its id.
+  std::string RunContainer(const TestPod& pod, const std::string& name, const std::vector<std::string>& command) {
+    std::string id;
+    grpc::Status status = client_->Create(pod.id, ContainerConfig(name, image_, command), pod.config, &id);
+    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+    status = client_->Start(id);
+    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+    return id;
+  }
+
+  // ExecSync with a 20 s timeout, expected to succeed.
+  v1::ExecSyncResponse ExecSync(const std::string& id, const std::vector<std::string>& command) {
+    v1::ExecSyncResponse response;
+    const grpc::Status status = client_->Exec(id, command, 20, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+    return response;
+  }
+
+  // The CRI log of container `name` (ContainerConfig logs to <log_dir_>/<name>.log).
+  std::string LogOf(const std::string& name) const { return CloisondProcess::ReadFile(log_dir_ + "/" + name + ".log"); }
+
+  std::unique_ptr<LocalRegistry> registry_;
+  std::string image_;
+  CloisondProcess daemon_;
+  std::unique_ptr<CriClient> client_;
+  std::string log_dir_;
+};
+
+}  // namespace cloison::testing
