@@ -30,6 +30,8 @@ namespace {
 using ::runtime::v1::LinuxContainerResources;
 
 constexpr int64_t kDefaultCpuPeriod = 100000;
+constexpr int64_t kDefaultCpuShares = 1024;  // v1 cpu.shares of a new cgroup
+constexpr int64_t kDefaultCpuWeight = 100;   // v2 cpu.weight of a new cgroup
 constexpr int64_t kMinCpuShares = 2;
 constexpr int64_t kMaxCpuShares = 262144;
 constexpr int kBusyRetries = 20;
@@ -108,60 +110,86 @@ bool Has(const std::vector<std::string>& controllers, absl::string_view controll
   return std::find(controllers.begin(), controllers.end(), controller) != controllers.end();
 }
 
+// What a limit the config leaves unset is written as: the value a new cgroup starts with.
+struct UnsetValues {
+  std::string cpuset_cpus;              // v1: the parent's (a v1 cpuset cannot be empty)
+  std::string cpuset_mems;
+  std::vector<std::string> page_sizes;  // every hugetlb page size the cgroup has files for
+};
+
 // (file, value) pairs, written in order.
 using CgroupWrites = std::vector<std::pair<std::string, std::string>>;
 
-CgroupWrites V1Writes(const std::vector<std::string>& controllers, const PodLimits& limits) {
+// Each hugepage size: the limit when the config has one, else `unlimited`.
+void AddHugetlbWrites(const PodLimits& limits, const UnsetValues& unset, absl::string_view suffix,
+                      absl::string_view unlimited, CgroupWrites& writes) {
+  for (const auto& [size, bytes] : limits.hugepages) {
+    writes.emplace_back(absl::StrCat("hugetlb.", size, suffix), absl::StrCat(bytes));
+  }
+  for (const std::string& size : unset.page_sizes) {
+    if (limits.hugepages.count(size) == 0) writes.emplace_back(absl::StrCat("hugetlb.", size, suffix), unlimited);
+  }
+}
+
+CgroupWrites V1Writes(const std::vector<std::string>& controllers, const PodLimits& limits,
+                      const UnsetValues& unset) {
   CgroupWrites writes;
-  if (Has(controllers, "memory") && limits.memory > 0) {
-    writes.emplace_back("memory.limit_in_bytes", absl::StrCat(limits.memory));
+  if (Has(controllers, "memory")) {
+    writes.emplace_back("memory.limit_in_bytes", limits.memory > 0 ? absl::StrCat(limits.memory) : "-1");
   }
-  if (Has(controllers, "cpu") && limits.cpu_shares > 0) {
-    writes.emplace_back("cpu.shares", absl::StrCat(limits.cpu_shares));
-  }
-  if (Has(controllers, "cpu") && limits.cpu_quota > 0) {
-    writes.emplace_back("cpu.cfs_period_us", absl::StrCat(limits.cpu_period));
-    writes.emplace_back("cpu.cfs_quota_us", absl::StrCat(limits.cpu_quota));
-  }
-  if (Has(controllers, "cpuset") && !limits.cpuset_cpus.empty()) {
-    writes.emplace_back("cpuset.cpus", limits.cpuset_cpus);
-  }
-  if (Has(controllers, "cpuset") && !limits.cpuset_mems.empty()) {
-    writes.emplace_back("cpuset.mems", limits.cpuset_mems);
-  }
-  if (Has(controllers, "hugetlb")) {
-    for (const auto& [size, bytes] : limits.hugepages) {
-      writes.emplace_back(absl::StrCat("hugetlb.", size, ".limit_in_bytes"), absl::StrCat(bytes));
+  if (Has(controllers, "cpu")) {
+    writes.emplace_back("cpu.shares", absl::StrCat(limits.cpu_shares > 0 ? limits.cpu_shares : kDefaultCpuShares));
+    if (limits.cpu_quota > 0) {
+      writes.emplace_back("cpu.cfs_period_us", absl::StrCat(limits.cpu_period));
+      writes.emplace_back("cpu.cfs_quota_us", absl::StrCat(limits.cpu_quota));
+    } else {  // quota first: an unlimited quota accepts any period
+      writes.emplace_back("cpu.cfs_quota_us", "-1");
+      writes.emplace_back("cpu.cfs_period_us", absl::StrCat(kDefaultCpuPeriod));
     }
   }
+  if (Has(controllers, "cpuset")) {
+    writes.emplace_back("cpuset.cpus", limits.cpuset_cpus.empty() ? unset.cpuset_cpus : limits.cpuset_cpus);
+    writes.emplace_back("cpuset.mems", limits.cpuset_mems.empty() ? unset.cpuset_mems : limits.cpuset_mems);
+  }
+  if (Has(controllers, "hugetlb")) AddHugetlbWrites(limits, unset, ".limit_in_bytes", "-1", writes);
   return writes;
 }
 
-// cgroup v2 equivalents; shares become cpu.weight with the kernel's conversion.
-CgroupWrites V2Writes(const std::vector<std::string>& controllers, const PodLimits& limits) {
+// cgroup v2 equivalents; shares become cpu.weight with the kernel's conversion, and an empty
+// cpuset (written as a newline) means the parent's.
+CgroupWrites V2Writes(const std::vector<std::string>& controllers, const PodLimits& limits,
+                      const UnsetValues& unset) {
   CgroupWrites writes;
-  if (Has(controllers, "memory") && limits.memory > 0) {
-    writes.emplace_back("memory.max", absl::StrCat(limits.memory));
+  if (Has(controllers, "memory")) {
+    writes.emplace_back("memory.max", limits.memory > 0 ? absl::StrCat(limits.memory) : "max");
   }
-  if (Has(controllers, "cpu") && limits.cpu_shares > 0) {
-    writes.emplace_back("cpu.weight", absl::StrCat(1 + (limits.cpu_shares - kMinCpuShares) * 9999 /
-                                                           (kMaxCpuShares - kMinCpuShares)));
+  if (Has(controllers, "cpu")) {
+    writes.emplace_back("cpu.weight", limits.cpu_shares > 0
+                                          ? absl::StrCat(1 + (limits.cpu_shares - kMinCpuShares) * 9999 /
+                                                                 (kMaxCpuShares - kMinCpuShares))
+                                          : absl::StrCat(kDefaultCpuWeight));
+    writes.emplace_back("cpu.max", limits.cpu_quota > 0 ? absl::StrCat(limits.cpu_quota, " ", limits.cpu_period)
+                                                        : absl::StrCat("max ", kDefaultCpuPeriod));
   }
-  if (Has(controllers, "cpu") && limits.cpu_quota > 0) {
-    writes.emplace_back("cpu.max", absl::StrCat(limits.cpu_quota, " ", limits.cpu_period));
+  if (Has(controllers, "cpuset")) {
+    writes.emplace_back("cpuset.cpus", limits.cpuset_cpus.empty() ? "\n" : limits.cpuset_cpus);
+    writes.emplace_back("cpuset.mems", limits.cpuset_mems.empty() ? "\n" : limits.cpuset_mems);
   }
-  if (Has(controllers, "cpuset") && !limits.cpuset_cpus.empty()) {
-    writes.emplace_back("cpuset.cpus", limits.cpuset_cpus);
-  }
-  if (Has(controllers, "cpuset") && !limits.cpuset_mems.empty()) {
-    writes.emplace_back("cpuset.mems", limits.cpuset_mems);
-  }
-  if (Has(controllers, "hugetlb")) {
-    for (const auto& [size, bytes] : limits.hugepages) {
-      writes.emplace_back(absl::StrCat("hugetlb.", size, ".max"), absl::StrCat(bytes));
-    }
-  }
+  if (Has(controllers, "hugetlb")) AddHugetlbWrites(limits, unset, ".max", "max", writes);
   return writes;
+}
+
+// The page sizes of the hugetlb.<size><suffix> files in `dir` ("2MB", "1GB").
+std::vector<std::string> HugetlbPageSizes(const std::string& dir, absl::string_view suffix) {
+  std::vector<std::string> sizes;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (!absl::StartsWith(name, "hugetlb.") || !absl::EndsWith(name, suffix)) continue;
+    const std::string size = name.substr(8, name.size() - 8 - suffix.size());
+    if (ValidPageSize(size)) sizes.push_back(size);  // skips hugetlb.2MB.rsvd.max and the like
+  }
+  return sizes;
 }
 
 absl::StatusOr<std::vector<std::string>> V2Controllers(const std::string& dir) {
@@ -170,15 +198,29 @@ absl::StatusOr<std::vector<std::string>> V2Controllers(const std::string& dir) {
   return std::vector<std::string>(absl::StrSplit(*text, absl::ByAnyChar(" \n"), absl::SkipEmpty()));
 }
 
+// Writes every limit cloison manages, so that one the config leaves unset goes back to
+// unlimited (or the default) instead of keeping an earlier value.
 absl::Status ApplyLimits(const CgroupHierarchy& hierarchy, const std::string& dir,
                          const PodLimits& limits) {
   CgroupWrites writes;
+  UnsetValues unset;
   if (hierarchy.unified) {
     absl::StatusOr<std::vector<std::string>> controllers = V2Controllers(dir);
     if (!controllers.ok()) return controllers.status();
-    writes = V2Writes(*controllers, limits);
+    if (Has(*controllers, "hugetlb")) unset.page_sizes = HugetlbPageSizes(dir, ".max");
+    writes = V2Writes(*controllers, limits, unset);
   } else {
-    writes = V1Writes(hierarchy.controllers, limits);
+    if (Has(hierarchy.controllers, "cpuset")) {
+      const std::string parent = dir.substr(0, dir.rfind('/'));
+      absl::StatusOr<std::string> cpus = util::ReadFile(absl::StrCat(parent, "/cpuset.cpus"));
+      if (!cpus.ok()) return cpus.status();
+      absl::StatusOr<std::string> mems = util::ReadFile(absl::StrCat(parent, "/cpuset.mems"));
+      if (!mems.ok()) return mems.status();
+      unset.cpuset_cpus = *cpus;
+      unset.cpuset_mems = *mems;
+    }
+    if (Has(hierarchy.controllers, "hugetlb")) unset.page_sizes = HugetlbPageSizes(dir, ".limit_in_bytes");
+    writes = V1Writes(hierarchy.controllers, limits, unset);
   }
   for (const auto& [file, value] : writes) {
     if (absl::Status status = WriteCgroupFile(absl::StrCat(dir, "/", file), value); !status.ok()) {

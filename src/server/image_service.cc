@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloison/server/grpc_status.h"
+#include "cloison/server/stream_chunks.h"
 #include "nlohmann/json.hpp"
 
 namespace cloison::server {
@@ -37,6 +38,16 @@ grpc::Status ImageService::ListImages(grpc::ServerContext*, const v1::ListImages
   }
   for (const image::ImageRecord& record : images_.List()) FillImage(record, *response->add_images());
   return grpc::Status::OK;
+}
+
+grpc::Status ImageService::StreamImages(grpc::ServerContext* context, const v1::StreamImagesRequest* request,
+                                        grpc::ServerWriter<v1::StreamImagesResponse>* writer) {
+  v1::ListImagesRequest list_request;
+  *list_request.mutable_filter() = request->filter();
+  v1::ListImagesResponse list;
+  if (grpc::Status status = ListImages(context, &list_request, &list); !status.ok()) return status;
+  return WriteInChunks(*context, *list.mutable_images(), *writer,
+                       [](v1::StreamImagesResponse& chunk) { return chunk.mutable_images(); });
 }
 
 grpc::Status ImageService::ImageStatus(grpc::ServerContext*, const v1::ImageStatusRequest* request,

@@ -124,6 +124,42 @@ TEST_F(PodCgroupTest, UnlimitedContainersMakeAnUnlimitedPod) {
   EXPECT_TRUE(RemovePodCgroup(*cgroup).ok());
 }
 
+TEST_F(PodCgroupTest, UpdateResetsTheLimitsTheNewConfigLeavesUnset) {
+  ::runtime::v1::LinuxPodSandboxConfig config;
+  config.set_cgroup_parent(top_ + "/pod-r");
+  config.mutable_resources()->set_memory_limit_in_bytes(64 << 20);
+  config.mutable_resources()->set_cpu_shares(512);
+  config.mutable_resources()->set_cpu_period(50000);
+  config.mutable_resources()->set_cpu_quota(25000);
+  config.mutable_resources()->set_cpuset_cpus("0");
+  ::runtime::v1::HugepageLimit* hugepages = config.mutable_resources()->add_hugepage_limits();
+  hugepages->set_page_size("2MB");
+  hugepages->set_limit(4 << 21);
+  absl::StatusOr<PodCgroup> cgroup = CreatePodCgroup(config);
+  ASSERT_TRUE(cgroup.ok()) << cgroup.status();
+  const std::string pod = top_ + "/pod-r";
+  const std::string unified_hugepages = kUnified + pod + "/hugetlb.2MB.max";
+  const bool v2_hugetlb = std::filesystem::exists(unified_hugepages);
+  ASSERT_EQ(Read(kMemory + pod + "/memory.limit_in_bytes"), absl::StrCat(64 << 20, "\n"));
+  ASSERT_EQ(Read(kCpu + pod + "/cpu.cfs_quota_us"), "25000\n");
+  ASSERT_EQ(Read(kCpuset + pod + "/cpuset.cpus"), "0\n");
+  if (v2_hugetlb) {
+    ASSERT_EQ(Read(unified_hugepages), absl::StrCat(4 << 21, "\n"));
+  }
+
+  config.clear_resources();  // an update that sets nothing lifts every limit
+  ASSERT_TRUE(UpdatePodCgroup(*cgroup, config).ok());
+  EXPECT_EQ(Read(kMemory + pod + "/memory.limit_in_bytes"), Read(kMemory + top_ + "/memory.limit_in_bytes"));
+  EXPECT_EQ(Read(kCpu + pod + "/cpu.shares"), "1024\n");
+  EXPECT_EQ(Read(kCpu + pod + "/cpu.cfs_quota_us"), "-1\n");
+  EXPECT_EQ(Read(kCpu + pod + "/cpu.cfs_period_us"), "100000\n");
+  EXPECT_EQ(Read(kCpuset + pod + "/cpuset.cpus"), Read(kCpuset + top_ + "/cpuset.cpus"));
+  if (v2_hugetlb) {
+    EXPECT_EQ(Read(unified_hugepages), "max\n");
+  }
+  EXPECT_TRUE(RemovePodCgroup(*cgroup).ok());
+}
+
 TEST_F(PodCgroupTest, LeavesAKubeletMadeCgroupAlone) {
   ASSERT_EQ(mkdir((kMemory + top_).c_str(), 0755), 0);
   ASSERT_EQ(mkdir((kMemory + top_ + "/pod-k").c_str(), 0755), 0);

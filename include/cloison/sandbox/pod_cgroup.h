@@ -15,6 +15,9 @@
 //                  has one;
 //   cpuset       = resources' cpuset_cpus/cpuset_mems when set;
 //   hugepages    = resources + overhead for each page size resources limits.
+// A limit left unset is written as a new cgroup has it: memory unlimited (-1 / max), cpu
+// shares 1024 (cpu.weight 100), no quota (-1 / "max 100000"), the parent's cpuset (v2: empty)
+// and unlimited hugepages of every size, so an update that drops a limit lifts it.
 // RemovePodCgroup removes exactly the directories cloison created, leaf-first: the pod's
 // cgroup after any empty child cgroups left in it (retrying while the kernel still reports
 // EBUSY), then created ancestors that no other pod uses.
@@ -45,7 +48,8 @@ struct PodCgroup {
 absl::StatusOr<PodCgroup> CreatePodCgroup(const ::runtime::v1::LinuxPodSandboxConfig& config);
 
 // UpdatePodSandboxResources: the limits computed as above from `config` (its overhead and
-// resources) are written again in each hierarchy where cloison created the pod's cgroup; a
+// resources, which replace the old ones whole: what they leave unset is reset, not kept)
+// are written again in each hierarchy where cloison created the pod's cgroup; a
 // cgroup kubelet made, or a systemd slice, is kubelet's to update and is left alone.
 // INVALID_ARGUMENT names the resource field at fault.
 absl::Status UpdatePodCgroup(const PodCgroup& cgroup, const ::runtime::v1::LinuxPodSandboxConfig& config);

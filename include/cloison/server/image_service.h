@@ -1,5 +1,5 @@
 // The CRI ImageService: validates requests, calls the image manager, maps its errors to gRPC
-// status codes. Streaming RPCs not overridden here answer UNIMPLEMENTED.
+// status codes. StreamImages sends the ListImages answer in chunks (server/stream_chunks.h).
 #pragma once
 
 #include "cloison/cri/api.h"
@@ -13,6 +13,8 @@ class ImageService final : public ::runtime::v1::ImageService::Service {
 
   grpc::Status ListImages(grpc::ServerContext* context, const ::runtime::v1::ListImagesRequest* request,
                           ::runtime::v1::ListImagesResponse* response) override;
+  grpc::Status StreamImages(grpc::ServerContext* context, const ::runtime::v1::StreamImagesRequest* request,
+                            grpc::ServerWriter<::runtime::v1::StreamImagesResponse>* writer) override;
   grpc::Status ImageStatus(grpc::ServerContext* context, const ::runtime::v1::ImageStatusRequest* request,
                            ::runtime::v1::ImageStatusResponse* response) override;
   grpc::Status PullImage(grpc::ServerContext* context, const ::runtime::v1::PullImageRequest* request,
