@@ -14,6 +14,7 @@ build_packages=(
   libabsl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtoml11-dev
   libseccomp-dev libcurl4-openssl-dev libssl-dev libarchive-dev
   libboost-dev zlib1g-dev libsystemd-dev
+  libyaml-cpp-dev  # CDI spec files in YAML
   libgtest-dev libgmock-dev
   libbenchmark-dev  # bench/cri-bench
 )

@@ -205,6 +205,27 @@ absl::Status ApplyStreaming(const toml::value& table, Config& config) {
   return absl::OkStatus();
 }
 
+absl::Status ApplyCdi(const toml::value& table, Config& config) {
+  if (absl::Status s = RequireTable(table, "cdi"); !s.ok()) return s;
+  for (const auto& [key, value] : table.as_table()) {
+    const std::string full = absl::StrCat("cdi.", key);
+    absl::Status s;
+    if (key == "enabled") {
+      s = ReadBool(value, full, config.cdi.enabled);
+    } else if (key == "spec_dirs") {
+      s = ReadStringArray(value, full, config.cdi.spec_dirs);
+      for (const std::string& dir : config.cdi.spec_dirs) {
+        if (!s.ok()) break;
+        if (absl::Status path = ValidateAbsolutePath(dir); !path.ok()) s = Bad(value, full, path.message());
+      }
+    } else {
+      s = Bad(value, full, "unknown key");
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyTopLevel(const std::string& key, const toml::value& value, Config& config) {
   if (key == "root") return ReadChecked(value, key, ValidateAbsolutePath, config.root);
   if (key == "state") return ReadChecked(value, key, ValidateAbsolutePath, config.state);
@@ -229,6 +250,7 @@ absl::Status ApplyTopLevel(const std::string& key, const toml::value& value, Con
   if (key == "network") return ApplyNetwork(value, config);
   if (key == "streaming") return ApplyStreaming(value, config);
   if (key == "image") return ApplyImage(value, config);
+  if (key == "cdi") return ApplyCdi(value, config);
   if (key == "registries") {
     if (absl::Status s = RequireTable(value, key); !s.ok()) return s;
     for (const auto& [host, table] : value.as_table()) {

@@ -40,7 +40,10 @@ std::string ToToml(const Config& config) {
       << "port = " << config.streaming.port << "\n"
       << "\n[image]\n"
       << "search_registries = " << QuoteAll(config.image.search_registries) << "\n"
-      << "max_concurrent_downloads = " << config.image.max_concurrent_downloads << "\n";
+      << "max_concurrent_downloads = " << config.image.max_concurrent_downloads << "\n"
+      << "\n[cdi]\n"
+      << "enabled = " << (config.cdi.enabled ? "true" : "false") << "\n"
+      << "spec_dirs = " << QuoteAll(config.cdi.spec_dirs) << "\n";
   for (const auto& [host, registry] : config.image.registries) {
     out << "\n[registries." << Quote(host) << "]\n"
         << "mirrors = " << QuoteAll(registry.mirrors) << "\n"
@@ -104,6 +107,7 @@ nlohmann::json ToJson(const Config& config) {
       {"image",
        {{"search_registries", config.image.search_registries},
         {"max_concurrent_downloads", config.image.max_concurrent_downloads}}},
+      {"cdi", {{"enabled", config.cdi.enabled}, {"spec_dirs", config.cdi.spec_dirs}}},
       {"registries", registries},
       {"runtimes", runtimes},
   };

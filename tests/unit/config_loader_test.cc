@@ -311,6 +311,31 @@ TEST(ConfigLoader, ImageAndRegistrySettings) {
               StartsWith(bad + ":2: registries.\"x.io\".mirror: unknown key"));
 }
 
+TEST(ConfigLoader, CdiSettings) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->cdi.enabled);
+  EXPECT_EQ(config->cdi.spec_dirs, (std::vector<std::string>{"/etc/cdi", "/var/run/cdi"}));
+
+  dir.Write("conf.d/30-cdi.toml", "[cdi]\nenabled = false\nspec_dirs = [\"/opt/cdi\"]\n");
+  config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->cdi.enabled);
+  EXPECT_EQ(config->cdi.spec_dirs, std::vector<std::string>{"/opt/cdi"});
+
+  dir.Write("conf.d/30-cdi.toml", "[cdi]\nspec_dirs = [\"relative/cdi\"]\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("30-cdi.toml:2: cdi.spec_dirs:"));
+
+  dir.Write("conf.d/30-cdi.toml", "[cdi]\nenable = true\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("cdi.enable: unknown key"));
+}
+
 TEST(ConfigSerialize, TomlOutputLoadsBackToTheSameConfig) {
   testing::TempDir dir;
   ConfigSources sources = Isolated(dir);
@@ -318,7 +343,8 @@ TEST(ConfigSerialize, TomlOutputLoadsBackToTheSameConfig) {
             "untrusted_workload_runtime = \"runsc\"\n"
             "[runtimes.crun]\nruntime_path = \"/usr/bin/crun\"\nruntime_args = [\"--debug\", \"a\\\"b\"]\n"
             "allowed_annotations = [\"io.x/*\"]\n"
-            "[registries.\"127.0.0.1:5000\"]\nmirrors = [\"a\", \"b\"]\ninsecure = true\n");
+            "[registries.\"127.0.0.1:5000\"]\nmirrors = [\"a\", \"b\"]\ninsecure = true\n"
+            "[cdi]\nenabled = false\nspec_dirs = [\"/a\", \"/b\"]\n");
   absl::StatusOr<Config> config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
   Config reloaded;
@@ -336,6 +362,7 @@ TEST(ConfigSerialize, JsonHasEveryHandler) {
   EXPECT_EQ(json["runtimes"]["runsc"]["runtime_args"][0], "--network=host");
   EXPECT_EQ(json["runtimes"]["runc"]["runtime_type"], "oci");
   EXPECT_EQ(json["network"]["cni_config_dir"], "/etc/cni/net.d");
+  EXPECT_EQ(json["cdi"]["spec_dirs"][1], "/var/run/cdi");
 }
 
 }  // namespace

@@ -69,6 +69,15 @@ struct ImageConfig {
   bool operator==(const ImageConfig&) const = default;
 };
 
+// Container Device Interface: devices named in CreateContainer (CDI_devices, cdi.k8s.io/*
+// annotations) are looked up in the spec files of these directories.
+struct CdiConfig {
+  bool enabled = false;
+  std::vector<std::string> spec_dirs;  // later directories override earlier ones
+
+  bool operator==(const CdiConfig&) const = default;
+};
+
 struct Config {
   std::string root;
   std::string state;
@@ -82,6 +91,7 @@ struct Config {
   NetworkConfig network;
   StreamingConfig streaming;
   ImageConfig image;
+  CdiConfig cdi;
   std::map<std::string, RuntimeHandler> runtimes;  // by handler name
 
   bool operator==(const Config&) const = default;
