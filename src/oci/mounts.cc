@@ -53,7 +53,9 @@ std::vector<Mount> DefaultMounts(const MountsInput& input) {
        "devpts",
        {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
       {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
-      {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_mode}},
+      input.sysfs_as_bind
+          ? Mount{"/sys", "bind", "/sys", {"rbind", "rprivate", "nosuid", "noexec", "nodev", sys_mode}}
+          : Mount{"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_mode}},
       {"/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", sys_mode}},
   };
   if (input.shm_path.empty()) {

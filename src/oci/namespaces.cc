@@ -1,8 +1,5 @@
 #include "cloison/oci/namespaces.h"
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
-
 namespace cloison::oci {
 namespace {
 
@@ -16,23 +13,7 @@ void Add(nlohmann::json& list, const char* type, bool host, const std::string& p
 
 }  // namespace
 
-absl::Status CheckNoUserNamespace(const ::runtime::v1::NamespaceOption* options,
-                                  absl::string_view field_prefix) {
-  if (options == nullptr || !options->has_userns_options() ||
-      options->userns_options().mode() == ::runtime::v1::NODE) {
-    return absl::OkStatus();
-  }
-  return absl::FailedPreconditionError(absl::StrCat(
-      field_prefix, ".namespace_options.userns_options.mode: ",
-      ::runtime::v1::NamespaceMode_Name(options->userns_options().mode()),
-      ": user namespaces are not supported by any cloison runtime handler (Status reports "
-      "features.user_namespaces = false)"));
-}
-
-absl::StatusOr<nlohmann::json> LinuxNamespaces(const NamespacePaths& paths, bool cgroup_namespace,
-                                               const ::runtime::v1::NamespaceOption* options,
-                                               absl::string_view field_prefix) {
-  if (absl::Status s = CheckNoUserNamespace(options, field_prefix); !s.ok()) return s;
+nlohmann::json LinuxNamespaces(const NamespacePaths& paths, bool cgroup_namespace) {
   nlohmann::json list = nlohmann::json::array();
   Add(list, "pid", paths.host_pid, paths.pid);
   Add(list, "network", paths.host_network, paths.network);
@@ -40,6 +21,7 @@ absl::StatusOr<nlohmann::json> LinuxNamespaces(const NamespacePaths& paths, bool
   Add(list, "uts", paths.host_network, paths.uts);
   Add(list, "mount", false, "");
   if (cgroup_namespace) Add(list, "cgroup", false, "");
+  Add(list, "user", paths.user.empty(), paths.user);
   return list;
 }
 

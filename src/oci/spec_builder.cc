@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "cloison/oci/annotations.h"
 #include "cloison/oci/capabilities.h"
+#include "cloison/oci/cdi_inject.h"
 #include "cloison/oci/devices.h"
 #include "cloison/oci/mounts.h"
 #include "cloison/oci/process.h"
@@ -128,6 +129,19 @@ absl::StatusOr<std::optional<json>> Confinement(const ContainerSpecInput& in, bo
   return SeccompForProcess(seccomp);
 }
 
+// The CDI devices the container asks for, applied to its finished spec.
+absl::Status ApplyCdiDevices(const ContainerSpecInput& in, const v1::ContainerConfig& config, json& spec) {
+  if (!in.cdi_enabled) {
+    if (config.cdi_devices().empty()) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat("config.CDI_devices: \"", config.cdi_devices(0).name(),
+                                                      "\" requested but CDI support is disabled ([cdi] enabled)"));
+  }
+  absl::StatusOr<std::vector<CdiRequest>> requests = CdiRequests(config);
+  if (!requests.ok()) return requests.status();
+  if (requests->empty()) return absl::OkStatus();
+  return InjectCdiDevices(CdiRegistry::Load(in.cdi_spec_dirs), *requests, spec);
+}
+
 }  // namespace
 
 absl::StatusOr<json> BuildContainerSpec(const ContainerSpecInput& in) {
@@ -216,6 +230,7 @@ absl::StatusOr<json> BuildContainerSpec(const ContainerSpecInput& in) {
   mounts_input.readonly_rootfs = sandbox || sc.readonly_rootfs();
   mounts_input.privileged = privileged;
   mounts_input.sandbox_container = sandbox;
+  mounts_input.sysfs_as_bind = in.user_namespace.has_value() && in.namespaces.host_network;
   absl::StatusOr<MountsResult> mounts = BuildMounts(mounts_input);
   if (!mounts.ok()) return mounts.status();
 
@@ -224,10 +239,13 @@ absl::StatusOr<json> BuildContainerSpec(const ContainerSpecInput& in) {
   if (sandbox ? pod_sc.has_namespace_options() : sc.has_namespace_options()) {
     ns_options = sandbox ? &pod_sc.namespace_options() : &sc.namespace_options();
   }
-  absl::StatusOr<json> namespaces = LinuxNamespaces(
-      in.namespaces, in.cgroup_namespace && !privileged, ns_options,
-      sandbox ? "sandbox_config.linux.security_context" : "config.linux.security_context");
-  if (!namespaces.ok()) return namespaces.status();
+  if (absl::Status s = CheckContainerUserNamespace(
+          ns_options, in.user_namespace,
+          sandbox ? "sandbox_config.linux.security_context" : "config.linux.security_context");
+      !s.ok()) {
+    return s;
+  }
+  const json namespaces = LinuxNamespaces(in.namespaces, in.cgroup_namespace && !privileged);
   absl::StatusOr<DeviceRules> devices = Devices(in, config, privileged);
   if (!devices.ok()) return devices.status();
 
@@ -236,11 +254,15 @@ absl::StatusOr<json> BuildContainerSpec(const ContainerSpecInput& in) {
   resources["devices"] = devices->cgroup;
 
   json linux_section = {
-      {"namespaces", *namespaces},
+      {"namespaces", namespaces},
       {"resources", resources},
       {"devices", devices->devices},
   };
   if (!in.cgroups_path.empty()) linux_section["cgroupsPath"] = in.cgroups_path;
+  if (in.user_namespace.has_value()) {
+    linux_section["uidMappings"] = IdMappingsJson(in.user_namespace->uids);
+    linux_section["gidMappings"] = IdMappingsJson(in.user_namespace->gids);
+  }
   if (seccomp->has_value()) linux_section["seccomp"] = **seccomp;
   if (!mounts->rootfs_propagation.empty()) {
     linux_section["rootfsPropagation"] = mounts->rootfs_propagation;
@@ -282,6 +304,9 @@ absl::StatusOr<json> BuildContainerSpec(const ContainerSpecInput& in) {
       {"annotations", BuildAnnotations(annotations_input)},
   };
   if (!in.namespaces.host_network && !in.hostname.empty()) spec["hostname"] = in.hostname;
+  if (!sandbox) {
+    if (absl::Status s = ApplyCdiDevices(in, config, spec); !s.ok()) return s;
+  }
   return spec;
 }
 

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cloison/runtime/runsc_quirks.h"
 #include "cloison/util/command.h"
 #include "nlohmann/json.hpp"
 #include "cloison/util/logging.h"
@@ -20,13 +21,12 @@ namespace {
 
 constexpr std::chrono::seconds kFeaturesTimeout{10};
 
-// mount_setattr(2), which recursive read-only mounts need, arrived in Linux 5.12.
-bool KernelHasMountSetattr() {
+bool KernelAtLeast(int want_major, int want_minor) {
   utsname name{};
   if (uname(&name) != 0) return false;
   int major = 0, minor = 0;
   if (std::sscanf(name.release, "%d.%d", &major, &minor) != 2) return false;
-  return major > 5 || (major == 5 && minor >= 12);
+  return major > want_major || (major == want_major && minor >= want_minor);
 }
 
 bool Contains(const nlohmann::json& list, absl::string_view item) {
@@ -35,7 +35,7 @@ bool Contains(const nlohmann::json& list, absl::string_view item) {
                      [&](const nlohmann::json& v) { return v.is_string() && v.get_ref<const std::string&>() == item; });
 }
 
-HandlerFeatures ProbeOciFeatures(const HandlerInfo& info, bool kernel_has_mount_setattr) {
+HandlerFeatures ProbeOciFeatures(const HandlerInfo& info, const KernelFeatures& kernel) {
   std::vector<std::string> argv = {info.resolved_path};
   argv.insert(argv.end(), info.config.runtime_args.begin(), info.config.runtime_args.end());
   argv.push_back("features");
@@ -45,7 +45,10 @@ HandlerFeatures ProbeOciFeatures(const HandlerInfo& info, bool kernel_has_mount_
                   info.config.name, info.resolved_path);
     return {};
   }
-  return FeaturesFromOciJson(result->stdout_text, kernel_has_mount_setattr);
+  HandlerFeatures features = FeaturesFromOciJson(result->stdout_text, kernel);
+  // gVisor's sandbox does not run the pod in the user namespace cloison pins on the host.
+  if (IsRunsc(info)) features.user_namespaces = false;
+  return features;
 }
 
 }  // namespace
@@ -57,22 +60,18 @@ std::string KvmState() {
   return "/dev/kvm is usable";
 }
 
-HandlerFeatures FeaturesFromOciJson(absl::string_view features_json, bool kernel_has_mount_setattr) {
+HandlerFeatures FeaturesFromOciJson(absl::string_view features_json, const KernelFeatures& kernel) {
   const nlohmann::json doc = nlohmann::json::parse(std::string(features_json), nullptr, false);
   HandlerFeatures features;
   if (!doc.is_object()) return features;
   features.recursive_read_only_mounts =
-      kernel_has_mount_setattr && Contains(doc.value("mountOptions", nlohmann::json()), "rro");
+      kernel.mount_setattr && Contains(doc.value("mountOptions", nlohmann::json()), "rro");
   const nlohmann::json linux_part = doc.value("linux", nlohmann::json::object());
   if (linux_part.is_object()) {
-    const bool has_userns = Contains(linux_part.value("namespaces", nlohmann::json()), "user");
-    bool idmap = false;
-    if (auto ext = linux_part.find("mountExtensions"); ext != linux_part.end() && ext->is_object()) {
-      if (auto id = ext->find("idmap"); id != ext->end() && id->is_object()) {
-        idmap = id->value("enabled", false);
-      }
-    }
-    features.user_namespaces = has_userns && idmap;
+    // cloison pins the user namespace and ID-maps the rootfs itself: the runtime only has to
+    // join a user namespace (runc 1.1's lack of mountExtensions.idmap does not matter).
+    features.user_namespaces =
+        kernel.idmapped_overlay_layers && Contains(linux_part.value("namespaces", nlohmann::json()), "user");
   }
   return features;
 }
@@ -81,7 +80,8 @@ HandlerTable HandlerTable::Probe(const config::Config& config) {
   HandlerTable table;
   table.default_name_ = config.default_runtime;
   table.untrusted_name_ = config.untrusted_workload_runtime;
-  const bool mount_setattr = KernelHasMountSetattr();
+  // mount_setattr(2) arrived in Linux 5.12; overlayfs takes ID-mapped layers since 5.19.
+  const KernelFeatures kernel{KernelAtLeast(5, 12), KernelAtLeast(5, 19)};
   for (const auto& [name, handler] : config.runtimes) {
     HandlerInfo info;
     info.config = handler;
@@ -93,7 +93,7 @@ HandlerTable HandlerTable::Probe(const config::Config& config) {
     } else {
       info.resolved_path = *path;
       if (handler.runtime_type == config::RuntimeType::kOci) {
-        info.features = ProbeOciFeatures(info, mount_setattr);
+        info.features = ProbeOciFeatures(info, kernel);
       } else {
         info.kvm_state = KvmState();
       }

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,7 +29,16 @@ using util::UniqueFd;
 
 // What the child reports once: the step that failed (kReady when all went well), errno, and
 // for sysctl steps the index of the sysctl.
-enum Step : int { kReady = 0, kUnshare, kHostname, kLoopback, kSysctlOpen, kSysctlWrite };
+enum Step : int {
+  kReady = 0,
+  kUnshareUser,
+  kBecomeRoot,
+  kUnshare,
+  kHostname,
+  kLoopback,
+  kSysctlOpen,
+  kSysctlWrite
+};
 struct ChildReport {
   int step = kReady;
   int error = 0;
@@ -43,10 +53,18 @@ struct SysctlWrite {
 
 std::string ErrnoText(int error) { return std::strerror(error); }
 
+// Waits for the parent's byte (or end of file when the parent goes away).
+void AwaitParent(int sock) {
+  char byte;
+  while (recv(sock, &byte, 1, 0) < 0 && errno == EINTR) {
+  }
+}
+
 // Runs in the forked child of a multi-threaded process: async-signal-safe calls only, no
-// allocation. Reports through `sock` and waits there until the parent is done with the
-// namespaces (a byte, or end of file when the parent goes away).
-[[noreturn]] void RunChild(int sock, int flags, const std::string& hostname,
+// allocation. With `user`, it first unshares the user namespace, reports, and waits until the
+// parent has written its id maps. Reports through `sock` and waits there until the parent is
+// done with the namespaces (a byte, or end of file when the parent goes away).
+[[noreturn]] void RunChild(int sock, bool user, int flags, const std::string& hostname,
                            const std::vector<SysctlWrite>& sysctls) {
   ChildReport report;
   auto fail = [&](int step, int index) {
@@ -54,7 +72,23 @@ std::string ErrnoText(int error) { return std::strerror(error); }
     report.error = errno;
     report.index = index;
   };
-  if (unshare(flags) != 0) {
+  auto send_report = [&] {
+    if (send(sock, &report, sizeof(report), MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof(report))) _exit(1);
+    AwaitParent(sock);
+  };
+  if (user) {
+    if (unshare(CLONE_NEWUSER) != 0) fail(kUnshareUser, 0);
+    send_report();
+    if (report.step != kReady) _exit(0);
+    // Raw syscalls: glibc's wrappers would try to reach other threads, which a forked child
+    // of a multi-threaded process does not have.
+    if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0) {
+      fail(kBecomeRoot, 0);
+      send_report();
+      _exit(0);
+    }
+  }
+  if (flags != 0 && unshare(flags) != 0) {
     fail(kUnshare, 0);
   } else if (!hostname.empty() && sethostname(hostname.data(), hostname.size()) != 0) {
     fail(kHostname, 0);
@@ -86,12 +120,7 @@ std::string ErrnoText(int error) { return std::strerror(error); }
     }
     close(fd);
   }
-  if (send(sock, &report, sizeof(report), MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof(report))) {
-    _exit(1);
-  }
-  char byte;
-  while (recv(sock, &byte, 1, 0) < 0 && errno == EINTR) {
-  }
+  send_report();
   _exit(0);
 }
 
@@ -111,6 +140,12 @@ class PinChild {
   }
 
   pid_t pid() const { return pid_; }
+
+  // Lets the child go on after a report.
+  void Continue() const {
+    const char byte = 0;
+    (void)send(sock_.get(), &byte, 1, MSG_NOSIGNAL);
+  }
 
   absl::StatusOr<ChildReport> ReadReport() const {
     ChildReport report;
@@ -137,6 +172,10 @@ absl::Status ReportToStatus(const ChildReport& report, const PinRequest& request
   switch (report.step) {
     case kReady:
       return absl::OkStatus();
+    case kUnshareUser:
+      return absl::InternalError(absl::StrCat("unshare the pod user namespace: ", reason));
+    case kBecomeRoot:
+      return absl::InternalError(absl::StrCat("become root in the pod user namespace: ", reason));
     case kUnshare:
       return absl::InternalError(absl::StrCat("unshare pod namespaces: ", reason));
     case kHostname:
@@ -190,6 +229,22 @@ absl::Status ValidateRequest(const PinRequest& request) {
     return absl::InvalidArgumentError(
         absl::StrCat("hostname \"", request.hostname, "\": longer than ", HOST_NAME_MAX, " bytes"));
   }
+  if (request.user && (request.uid_map.empty() || request.gid_map.empty())) {
+    return absl::InvalidArgumentError("user namespace: uid_map and gid_map are required");
+  }
+  return absl::OkStatus();
+}
+
+// Writes `text` into /proc/<pid>/<file> in one write, as the kernel requires.
+absl::Status WriteIdMap(pid_t pid, const char* file, const std::string& text) {
+  const std::string path = absl::StrCat("/proc/", pid, "/", file);
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return absl::InternalError(absl::StrCat("open ", path, ": ", ErrnoText(errno)));
+  const ssize_t written = write(fd.get(), text.data(), text.size());
+  if (written != static_cast<ssize_t>(text.size())) {
+    return absl::InvalidArgumentError(absl::StrCat("write ", path, " (\"", text, "\"): ",
+                                                   written < 0 ? ErrnoText(errno) : "short write"));
+  }
   return absl::OkStatus();
 }
 
@@ -206,7 +261,7 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
   }
   const int flags = (request.network ? CLONE_NEWNET : 0) | (request.ipc ? CLONE_NEWIPC : 0) |
                     (request.uts ? CLONE_NEWUTS : 0);
-  if (flags == 0) return PinnedNamespaces{};
+  if (flags == 0 && !request.user) return PinnedNamespaces{};
 
   std::error_code error;
   std::filesystem::create_directories(request.dir, error);
@@ -224,11 +279,21 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
   if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", ErrnoText(errno)));
   if (pid == 0) {
     close(parent_end.release());
-    RunChild(child_end.get(), flags, request.hostname, sysctls);
+    RunChild(child_end.get(), request.user, flags, request.hostname, sysctls);
   }
   child_end.reset();
   const PinChild child(pid, std::move(parent_end));
 
+  if (request.user) {
+    absl::StatusOr<ChildReport> unshared = child.ReadReport();
+    if (!unshared.ok()) return unshared.status();
+    if (absl::Status status = ReportToStatus(*unshared, request, sysctls); !status.ok()) return status;
+    for (const auto& [file, text] : {std::pair<const char*, const std::string*>{"uid_map", &request.uid_map},
+                                     {"gid_map", &request.gid_map}}) {
+      if (absl::Status status = WriteIdMap(child.pid(), file, *text); !status.ok()) return status;
+    }
+    child.Continue();
+  }
   absl::StatusOr<ChildReport> report = child.ReadReport();
   if (!report.ok()) return report.status();
   if (absl::Status status = ReportToStatus(*report, request, sysctls); !status.ok()) return status;
@@ -241,7 +306,8 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
     std::string* path;
   } pins[] = {{request.network, "net", &pinned.network},
               {request.ipc, "ipc", &pinned.ipc},
-              {request.uts, "uts", &pinned.uts}};
+              {request.uts, "uts", &pinned.uts},
+              {request.user, "user", &pinned.user}};
   for (const auto& pin : pins) {
     if (!pin.wanted) continue;
     const std::string target = (std::filesystem::path(request.dir) / pin.name).string();
@@ -256,7 +322,7 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
 
 absl::Status UnpinNamespaces(const PinnedNamespaces& pinned) {
   absl::Status result;
-  for (const std::string* path : {&pinned.network, &pinned.ipc, &pinned.uts}) {
+  for (const std::string* path : {&pinned.network, &pinned.ipc, &pinned.uts, &pinned.user}) {
     if (path->empty()) continue;
     absl::Status status = util::DetachMounts(*path);
     if (status.ok() && unlink(path->c_str()) != 0 && errno != ENOENT) {

@@ -42,6 +42,7 @@ nlohmann::json SandboxRecordToJson(const SandboxRecord& r) {
           {"podIps", r.pod_ips},
           {"ipcns", r.ipcns_path},
           {"utsns", r.utsns_path},
+          {"userns", r.userns_path},
           {"shm", r.shm_path},
           {"hostnameFile", r.hostname_path},
           {"hostsFile", r.hosts_path},
@@ -70,6 +71,7 @@ absl::StatusOr<SandboxRecord> SandboxRecordFromJson(const nlohmann::json& j) {
     r.pod_ips = j.value("podIps", std::vector<std::string>());  // absent in records from before CNI
     r.ipcns_path = j.at("ipcns").get<std::string>();
     r.utsns_path = j.at("utsns").get<std::string>();
+    r.userns_path = j.value("userns", "");  // absent in records from before user namespaces
     r.shm_path = j.at("shm").get<std::string>();
     r.hostname_path = j.at("hostnameFile").get<std::string>();
     r.hosts_path = j.at("hostsFile").get<std::string>();

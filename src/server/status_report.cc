@@ -39,9 +39,7 @@ void AddHandler(const std::string& name, const runtime::HandlerFeatures& feature
   ::runtime::v1::RuntimeHandler* handler = out.add_runtime_handlers();
   handler->set_name(name);
   handler->mutable_features()->set_recursive_read_only_mounts(features.recursive_read_only_mounts);
-  // Whatever the runtime could do (features.user_namespaces), cloison refuses user namespace
-  // requests (oci/namespaces.h), so kubelet must not send them.
-  handler->mutable_features()->set_user_namespaces(false);
+  handler->mutable_features()->set_user_namespaces(features.user_namespaces);
 }
 
 nlohmann::json HandlerAvailability(const runtime::HandlerTable& handlers) {
@@ -69,6 +67,8 @@ void FillStatus(const ConfigSnapshot& snapshot, bool verbose, ::runtime::v1::Sta
     if (info.config.name == snapshot.handlers->default_name()) AddHandler("", info.features, out);
   }
   out.mutable_features()->set_supplemental_groups_policy(true);  // Strict is honoured (oci/process.h)
+  // A host-network pod may have its own user namespace: /sys is then bound (oci/mounts.h).
+  out.mutable_features()->set_user_namespaces_host_network(true);
 
   if (verbose) {
     (*out.mutable_info())["config"] = config::ToJson(*snapshot.config).dump();

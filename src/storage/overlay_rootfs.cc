@@ -1,5 +1,6 @@
 #include "cloison/storage/overlay_rootfs.h"
 
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,7 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cloison/storage/idmapped_mount.h"
 #include "cloison/util/mount_point.h"
+#include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_socket.h"
 
 namespace cloison::storage {
@@ -42,8 +45,46 @@ bool OverlayRootfs::IsMounted(const std::string& container_id) const {
   return mounted.ok() && *mounted;
 }
 
+absl::StatusOr<std::vector<std::string>> OverlayRootfs::MapLayers(const std::string& base,
+                                                                  const std::vector<std::string>& lower,
+                                                                  const RootfsIdMap& idmap) {
+  if (absl::Status s = UnmountLayers(base); !s.ok()) return s;  // what a failed attempt left
+  util::UniqueFd userns(open(idmap.userns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!userns.valid()) return Errno("opening the pod user namespace", idmap.userns_path);
+  std::vector<std::string> mapped;
+  for (size_t i = 0; i < lower.size(); ++i) {
+    const std::string target = absl::StrCat(base, "/lower/", i);
+    absl::Status s = util::MakeDirs(target, 0755);
+    if (s.ok()) s = MountIdMapped(lower[i], target, userns.get());
+    if (!s.ok()) {
+      (void)UnmountLayers(base);
+      return s;
+    }
+    mapped.push_back(target);
+  }
+  for (const char* sub : {"upper", "work"}) {
+    const std::string path = absl::StrCat(base, "/", sub);
+    if (chown(path.c_str(), idmap.root_uid, idmap.root_gid) != 0) {
+      const absl::Status s = Errno("chown", path);
+      (void)UnmountLayers(base);
+      return s;
+    }
+  }
+  return mapped;
+}
+
+absl::Status OverlayRootfs::UnmountLayers(const std::string& base) {
+  std::error_code ec;
+  fs::directory_iterator it(absl::StrCat(base, "/lower"), ec);
+  if (ec) return absl::OkStatus();  // never mapped
+  absl::Status result;
+  for (; it != fs::directory_iterator(); it.increment(ec)) result.Update(util::DetachMounts(it->path().string()));
+  return result;
+}
+
 absl::StatusOr<std::string> OverlayRootfs::Mount(const std::string& container_id,
-                                                 const std::vector<std::string>& layer_dirs) {
+                                                 const std::vector<std::string>& layer_dirs,
+                                                 const std::optional<RootfsIdMap>& idmap) {
   const std::string base = absl::StrCat(dir_, "/", container_id);
   const std::string merged = MountPoint(container_id);
   if (IsMounted(container_id)) return merged;
@@ -53,21 +94,30 @@ absl::StatusOr<std::string> OverlayRootfs::Mount(const std::string& container_id
   // overlayfs lists the top layer first.
   std::vector<std::string> lower(layer_dirs.rbegin(), layer_dirs.rend());
   if (lower.empty()) lower.push_back(base + "/empty");
+  if (idmap.has_value()) {
+    absl::StatusOr<std::vector<std::string>> mapped = MapLayers(base, lower, *idmap);
+    if (!mapped.ok()) return mapped.status();
+    lower = *std::move(mapped);
+  }
   const std::string options = absl::StrCat("lowerdir=", absl::StrJoin(lower, ":"), ",upperdir=", base,
                                            "/upper,workdir=", base, "/work");
   if (options.size() > kMaxMountData) {
+    (void)UnmountLayers(base);
     return absl::FailedPreconditionError(absl::StrCat("image has too many layers for one overlay mount (",
                                                       layer_dirs.size(), " layers, ", options.size(),
                                                       " bytes of mount options)"));
   }
   if (mount("overlay", merged.c_str(), "overlay", 0, options.c_str()) != 0) {
-    return Errno("mounting overlay rootfs at", merged);
+    const absl::Status s = Errno("mounting overlay rootfs at", merged);
+    (void)UnmountLayers(base);
+    return s;
   }
   return merged;
 }
 
 absl::Status OverlayRootfs::Unmount(const std::string& container_id) {
-  return util::DetachMounts(MountPoint(container_id));
+  if (absl::Status s = util::DetachMounts(MountPoint(container_id)); !s.ok()) return s;
+  return UnmountLayers(absl::StrCat(dir_, "/", container_id));
 }
 
 absl::Status OverlayRootfs::Remove(const std::string& container_id) {

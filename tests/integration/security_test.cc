@@ -1,7 +1,7 @@
 // Integration tests of what a pod's securityContext and resources promise, on the real runc
 // through cloisond: capabilities (also of non-root users), masked/readonly paths, seccomp
-// (RuntimeDefault, Localhost, bad profiles), users and groups, PID namespace targets, user
-// namespace refusal, read-only rootfs, memory and CPU limits, UpdateContainerResources,
+// (RuntimeDefault, Localhost, bad profiles), users and groups, PID namespace targets,
+// read-only rootfs, memory and CPU limits, UpdateContainerResources,
 // UpdatePodSandboxResources, stats and metrics.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -374,26 +374,6 @@ TEST_F(Security, StrictSupplementalGroupsAndTheUserInContainerStatus) {
   v1::StatusResponse runtime_status;
   ASSERT_TRUE(client_->RuntimeStatus(&runtime_status).ok());
   EXPECT_TRUE(runtime_status.features().supplemental_groups_policy());
-  ASSERT_FALSE(runtime_status.runtime_handlers().empty());
-  for (const v1::RuntimeHandler& handler : runtime_status.runtime_handlers()) {
-    EXPECT_FALSE(handler.features().user_namespaces()) << handler.name();
-  }
-}
-
-TEST_F(Security, UserNamespacesAreRefused) {
-  v1::PodSandboxConfig pod = PodConfig("userns", log_dir_);
-  v1::UserNamespace* userns =
-      pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->mutable_userns_options();
-  userns->set_mode(v1::NamespaceMode::POD);
-  v1::IDMapping* mapping = userns->add_uids();
-  mapping->set_host_id(100000);
-  mapping->set_length(65536);
-  *userns->add_gids() = *mapping;
-  std::string pod_id;
-  const grpc::Status status = client_->RunPod(pod, &pod_id);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
-  EXPECT_THAT(status.error_message(), HasSubstr("userns_options.mode: POD"));
-  EXPECT_TRUE(client_->ListPods().empty());
 }
 
 // The first line of a cgroup v1 file, or "" when the host has no v1 memory/cpu hierarchy.
@@ -436,6 +416,33 @@ TEST_F(Security, PodCgroupLimitsFollowUpdatePodSandboxResources) {
 
   EXPECT_EQ(client_->UpdatePodResources("no-such-pod", overhead, resources).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(Security, UpdatePodSandboxResourcesLiftsTheLimitsItLeavesUnset) {
+  if (!std::filesystem::exists("/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
+    GTEST_SKIP() << "needs the cgroup v1 memory hierarchy";
+  }
+  const std::string top = "/cloison-sec-" + std::to_string(getpid());
+  const std::string parent = top + "/pod-lift";
+  pod_config_ = PodConfig("lift", log_dir_);
+  pod_config_.mutable_linux()->set_cgroup_parent(parent);
+  pod_config_.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
+  pod_config_.mutable_linux()->mutable_resources()->set_cpu_quota(50000);
+  pod_config_.mutable_linux()->mutable_resources()->set_cpu_period(100000);
+  std::string pod_id;
+  ASSERT_TRUE(client_->RunPod(pod_config_, &pod_id).ok()) << daemon_.Log();
+  const std::string memory_limit = "/sys/fs/cgroup/memory" + parent + "/memory.limit_in_bytes";
+  ASSERT_EQ(CgroupFile(memory_limit), std::to_string(64 << 20));
+
+  v1::LinuxContainerResources no_overhead, cpu_only;
+  cpu_only.set_cpu_shares(256);
+  const grpc::Status status = client_->UpdatePodResources(pod_id, no_overhead, cpu_only);
+  ASSERT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+  // Unlimited: what the (cloison-made, unlimited) parent cgroup reads.
+  EXPECT_EQ(CgroupFile(memory_limit), CgroupFile("/sys/fs/cgroup/memory" + top + "/memory.limit_in_bytes"));
+  EXPECT_NE(CgroupFile(memory_limit), std::to_string(64 << 20));
+  EXPECT_EQ(CgroupFile("/sys/fs/cgroup/cpu" + parent + "/cpu.cfs_quota_us"), "-1");
+  EXPECT_EQ(CgroupFile("/sys/fs/cgroup/cpu" + parent + "/cpu.shares"), "256");
 }
 
 TEST_F(Security, MetricsCarryTheContainersStats) {

@@ -44,20 +44,26 @@ TEST(HandlerFeatures, ReadFromOciFeaturesJson) {
     "mountOptions": ["ro", "rro", "rbind"],
     "linux": {"namespaces": ["pid", "user"], "mountExtensions": {"idmap": {"enabled": true}}}
   })";
-  HandlerFeatures features = FeaturesFromOciJson(with_everything, /*kernel_has_mount_setattr=*/true);
+  const KernelFeatures new_kernel{/*mount_setattr=*/true, /*idmapped_overlay_layers=*/true};
+  HandlerFeatures features = FeaturesFromOciJson(with_everything, new_kernel);
   EXPECT_TRUE(features.recursive_read_only_mounts);
   EXPECT_TRUE(features.user_namespaces);
 
-  features = FeaturesFromOciJson(with_everything, /*kernel_has_mount_setattr=*/false);
+  features = FeaturesFromOciJson(with_everything, KernelFeatures{});
   EXPECT_FALSE(features.recursive_read_only_mounts);
+  EXPECT_FALSE(features.user_namespaces) << "no ID-mapped overlay layers before Linux 5.19";
 
-  // runc 1.1 (Debian 12): knows user namespaces but has no idmapped mounts.
+  // runc 1.1 (Debian 12): knows user namespaces but has no idmapped mounts; cloison maps the
+  // rootfs itself, so that is enough.
   const char* runc_1_1 = R"({"mountOptions": ["ro", "rro"], "linux": {"namespaces": ["user"]}})";
-  features = FeaturesFromOciJson(runc_1_1, true);
+  features = FeaturesFromOciJson(runc_1_1, new_kernel);
   EXPECT_TRUE(features.recursive_read_only_mounts);
-  EXPECT_FALSE(features.user_namespaces);
+  EXPECT_TRUE(features.user_namespaces);
 
-  features = FeaturesFromOciJson("not json", true);
+  const char* no_userns = R"({"linux": {"namespaces": ["pid", "network"]}})";
+  EXPECT_FALSE(FeaturesFromOciJson(no_userns, new_kernel).user_namespaces);
+
+  features = FeaturesFromOciJson("not json", new_kernel);
   EXPECT_FALSE(features.recursive_read_only_mounts);
   EXPECT_FALSE(features.user_namespaces);
 }

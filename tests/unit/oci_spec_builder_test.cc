@@ -151,23 +151,58 @@ TEST_F(SpecBuilder, NamespacesHostModes) {
   EXPECT_THAT(spec["process"]["env"].get<std::vector<std::string>>(), Contains("HOSTNAME=web-0"));
 }
 
-TEST_F(SpecBuilder, UserNamespacesAreRefused) {
-  config_.mutable_linux()
-      ->mutable_security_context()
-      ->mutable_namespace_options()
-      ->mutable_userns_options()
-      ->set_mode(v1::POD);
+TEST_F(SpecBuilder, PodUserNamespaceIsJoinedWithItsMappings) {
+  v1::UserNamespace* userns =
+      config_.mutable_linux()->mutable_security_context()->mutable_namespace_options()->mutable_userns_options();
+  userns->set_mode(v1::POD);
+  v1::IDMapping* uid = userns->add_uids();
+  uid->set_host_id(100000);
+  uid->set_length(65536);
+  *userns->add_gids() = *uid;
+  // The container asks for the pod's user namespace, but the pod has none.
   absl::Status status = BuildError();
-  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("userns_options.mode: POD"));
-  EXPECT_THAT(std::string(status.message()), HasSubstr("not supported by any cloison runtime handler"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("config.linux.security_context.namespace_options.userns_options.mode: POD"));
 
-  config_.mutable_linux()
-      ->mutable_security_context()
-      ->mutable_namespace_options()
-      ->mutable_userns_options()
-      ->set_mode(v1::NODE);
-  Build();
+  input_.namespaces.user = "/run/pod/ns/user";
+  input_.user_namespace = UserNamespaceMappings{{{0, 100000, 65536}}, {{0, 100000, 65536}}};
+  json spec = Build();
+  EXPECT_THAT(Namespaces(spec), Contains(json({{"type", "user"}, {"path", "/run/pod/ns/user"}})));
+  const json mapping = json::array({{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}});
+  EXPECT_EQ(spec["linux"]["uidMappings"], mapping);
+  EXPECT_EQ(spec["linux"]["gidMappings"], mapping);
+
+  uid->set_host_id(200000);  // not the pod's
+  status = BuildError();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("differ from the pod sandbox's"));
+
+  userns->set_mode(v1::NODE);  // a container without options still joins the pod's
+  spec = Build();
+  EXPECT_THAT(Namespaces(spec), Contains(json({{"type", "user"}, {"path", "/run/pod/ns/user"}})));
+}
+
+TEST_F(SpecBuilder, HostNetworkUserNamespaceBindsSys) {
+  input_.namespaces.host_network = true;
+  input_.namespaces.user = "/run/pod/ns/user";
+  input_.user_namespace = UserNamespaceMappings{{{0, 100000, 65536}}, {{0, 100000, 65536}}};
+  json spec = Build();
+  bool found = false;
+  for (const json& mount : spec["mounts"]) {
+    if (mount["destination"] != "/sys") continue;
+    found = true;
+    EXPECT_EQ(mount["type"], "bind");
+    EXPECT_EQ(mount["source"], "/sys");
+  }
+  EXPECT_TRUE(found);
+
+  input_.user_namespace.reset();
+  input_.namespaces.user.clear();
+  spec = Build();
+  for (const json& mount : spec["mounts"]) {
+    if (mount["destination"] == "/sys") EXPECT_EQ(mount["type"], "sysfs");
+  }
 }
 
 TEST_F(SpecBuilder, EmptyMaskedAndReadonlyListsGetTheDefaults) {

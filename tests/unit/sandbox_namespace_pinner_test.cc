@@ -1,6 +1,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <chrono>
 #include <filesystem>
@@ -93,6 +100,67 @@ TEST_F(PinNamespacesTest, PinsNetworkIpcUtsWithHostnameAndSysctls) {
   EXPECT_FALSE(std::filesystem::exists(pinned->ipc));
   EXPECT_FALSE(std::filesystem::exists(pinned->uts));
   EXPECT_TRUE(UnpinNamespaces(*pinned).ok()) << "idempotent";
+}
+
+// The inode of the user namespace that owns the namespace pinned at `path`.
+ino_t OwningUserNamespace(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0) << path;
+  const int owner = ioctl(fd, NS_GET_USERNS);
+  EXPECT_GE(owner, 0) << path << ": " << std::strerror(errno);
+  struct stat st {};
+  EXPECT_EQ(fstat(owner, &st), 0);
+  close(owner);
+  close(fd);
+  return st.st_ino;
+}
+
+TEST_F(PinNamespacesTest, PinsAUserNamespaceThatOwnsTheOthers) {
+  PinRequest request;
+  request.network = request.ipc = request.uts = request.user = true;
+  request.uid_map = "0 310000 65536\n";
+  request.gid_map = "0 320000 65536\n";
+  request.hostname = "userns-pod";
+  request.sysctls = {{"net.ipv4.ip_unprivileged_port_start", "0"}};
+  request.dir = dir_;
+
+  absl::StatusOr<PinnedNamespaces> pinned = PinNamespaces(request);
+  ASSERT_TRUE(pinned.ok()) << pinned.status();
+  PinGuard guard{*pinned};
+  EXPECT_EQ(pinned->user, dir_ + "/user");
+  EXPECT_THAT(MountsUnder(dir_),
+              ::testing::UnorderedElementsAre(pinned->network, pinned->ipc, pinned->uts, pinned->user));
+  EXPECT_THAT(Output({"nsenter", "--user=" + pinned->user, "cat", "/proc/self/uid_map"}),
+              ::testing::MatchesRegex(" *0 +310000 +65536\n"));
+  EXPECT_THAT(Output({"nsenter", "--user=" + pinned->user, "cat", "/proc/self/gid_map"}),
+              ::testing::MatchesRegex(" *0 +320000 +65536\n"));
+  EXPECT_EQ(Output({"nsenter", "--user=" + pinned->user, "cat", "/proc/self/setgroups"}), "allow\n");
+
+  struct stat user {};
+  ASSERT_EQ(stat(pinned->user.c_str(), &user), 0);
+  for (const std::string* path : {&pinned->network, &pinned->ipc, &pinned->uts}) {
+    EXPECT_EQ(OwningUserNamespace(*path), user.st_ino) << *path;
+  }
+  EXPECT_EQ(Output({"nsenter", "--uts=" + pinned->uts, "hostname"}), "userns-pod\n");
+  EXPECT_EQ(Output({"nsenter", "--net=" + pinned->network, "cat",
+                    "/proc/sys/net/ipv4/ip_unprivileged_port_start"}),
+            "0\n");
+
+  ASSERT_TRUE(UnpinNamespaces(*pinned).ok());
+  EXPECT_THAT(MountsUnder(dir_), IsEmpty());
+  EXPECT_FALSE(std::filesystem::exists(pinned->user));
+}
+
+TEST_F(PinNamespacesTest, AMapTheKernelRefusesLeavesNothingBehind) {
+  PinRequest request;
+  request.network = request.user = true;
+  request.uid_map = "0 310000 65536\n0 310000 65536\n";  // overlapping lines
+  request.gid_map = "0 310000 65536\n";
+  request.dir = dir_;
+  absl::StatusOr<PinnedNamespaces> pinned = PinNamespaces(request);
+  EXPECT_EQ(pinned.status().code(), absl::StatusCode::kInvalidArgument) << pinned.status();
+  EXPECT_THAT(std::string(pinned.status().message()), HasSubstr("uid_map"));
+  EXPECT_THAT(MountsUnder(dir_), IsEmpty());
 }
 
 TEST_F(PinNamespacesTest, PinsOnlyWhatIsRequested) {

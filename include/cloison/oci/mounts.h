@@ -27,6 +27,9 @@ struct MountsInput {
   bool readonly_rootfs = false;
   bool privileged = false;         // /sys and /sys/fs/cgroup read-write
   bool sandbox_container = false;  // sandbox files read-only
+  // A user namespace that does not own the network namespace (a host-network pod with its
+  // own user namespace) may not mount sysfs: /sys is then an rbind of the host's /sys.
+  bool sysfs_as_bind = false;
 };
 
 struct MountsResult {

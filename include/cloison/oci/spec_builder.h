@@ -19,6 +19,13 @@
 //    says privileged_without_host_devices; allowed only in a privileged pod sandbox.
 //  * hostname is set whenever the UTS namespace is not the host's (CRI-O), HOSTNAME too.
 //  * mounts and image volumes: see mounts.h.
+//  * CDI devices (config.CDI_devices and cdi.k8s.io/* container annotations): when cdi_enabled,
+//    their edits are applied last, over the finished spec (cdi_inject.h); when not, a
+//    non-empty config.CDI_devices is FAILED_PRECONDITION (as containerd) and the annotations
+//    are ignored.
+//  * user namespace: the pod's (user_namespace.h), joined by path with its uidMappings and
+//    gidMappings in the spec too (runc 1.1 wants them even when it joins); the container's
+//    own userns_options must agree with the pod's.
 //  * the sandbox container: the image's Entrypoint + Cmd (["/pause"] when the image has
 //    neither), cwd from the image, its user from the pod security context (run_as_user /
 //    run_as_group) or the image User, no capabilities, no_new_privileges, read-only rootfs,
@@ -28,6 +35,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +44,7 @@
 #include "cloison/oci/image_config.h"
 #include "cloison/oci/lsm.h"
 #include "cloison/oci/namespaces.h"
+#include "cloison/oci/user_namespace.h"
 
 namespace cloison::oci {
 
@@ -47,6 +56,8 @@ struct ContainerSpecInput {
   std::string image_name;                                         // what the CRI asked for
   std::string rootfs;  // absolute path of the mounted rootfs
   NamespacePaths namespaces;
+  // The pod's user namespace (pinned at namespaces.user), nullopt for the host's.
+  std::optional<UserNamespaceMappings> user_namespace;
   bool cgroup_namespace = false;  // new cgroup ns (set on cgroup v2 hosts; never if privileged)
   std::string cgroups_path;       // "/kubepods/pod123/<id>" (cgroupfs) or "slice:prefix:name"
   std::string hostname;           // pod hostname (also HOSTNAME)
@@ -58,6 +69,8 @@ struct ContainerSpecInput {
   bool sandbox_container = false;                   // true for the infra (pause) container
   std::string seccomp_profile_root;                 // Localhost seccomp profiles live under it
   HostLsms host_lsms;                               // AppArmor / SELinux on this host
+  bool cdi_enabled = false;                         // [cdi] enabled
+  std::vector<std::string> cdi_spec_dirs;           // [cdi] spec_dirs, later ones win
 };
 
 // The whole spec. Errors are INVALID_ARGUMENT / NOT_FOUND / UNIMPLEMENTED with messages that

@@ -51,8 +51,16 @@ class HandlerTable {
 // "/dev/kvm is usable", or "/dev/kvm is not usable: <why>" (it does not open read-write).
 std::string KvmState();
 
+// What the running kernel offers that handler features depend on.
+struct KernelFeatures {
+  bool mount_setattr = false;            // recursive read-only mounts (5.12)
+  bool idmapped_overlay_layers = false;  // ID-mapped rootfs for user namespaces (5.19)
+};
+
 // Reads the features an OCI runtime declares in its `features` JSON (runtime-spec
-// features.md). `kernel_has_mount_setattr` gates recursive read-only mounts.
-HandlerFeatures FeaturesFromOciJson(absl::string_view features_json, bool kernel_has_mount_setattr);
+// features.md): recursive read-only mounts need "rro" and mount_setattr; user namespaces need
+// "user" among the namespaces (cloison pins the namespace and ID-maps the rootfs itself) and
+// ID-mapped overlay layers. The prober then turns user namespaces off for runsc.
+HandlerFeatures FeaturesFromOciJson(absl::string_view features_json, const KernelFeatures& kernel);
 
 }  // namespace cloison::runtime

@@ -36,6 +36,7 @@ struct SandboxRecord {
   std::vector<std::string> pod_ips;  // from CNI ADD, the primary first; none with host network or after DEL
   std::string ipcns_path;
   std::string utsns_path;
+  std::string userns_path;    // the pod's own user namespace ("" = the host's)
   std::string shm_path;       // tmpfs mount ("" with host IPC)
   std::string hostname_path;  // pod files
   std::string hosts_path;

@@ -1,0 +1,32 @@
+#include "cloison/storage/idmapped_mount.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "cloison/util/unique_fd.h"
+
+namespace cloison::storage {
+
+absl::Status MountIdMapped(const std::string& source, const std::string& target, int userns_fd) {
+  util::UniqueFd tree(open_tree(AT_FDCWD, source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  if (!tree.valid()) {
+    return absl::InternalError(absl::StrCat("open_tree ", source, ": ", std::strerror(errno)));
+  }
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_IDMAP;
+  attr.userns_fd = static_cast<uint64_t>(userns_fd);
+  if (mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof(attr)) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("ID-mapping a mount of ", source, " (mount_setattr): ",
+                                                      std::strerror(errno)));
+  }
+  if (move_mount(tree.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+    return absl::InternalError(absl::StrCat("move_mount ", source, " to ", target, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cloison::storage
