@@ -107,7 +107,7 @@ absl::StatusOr<std::string> RunThrowawayInVm(const runtime::HandlerInfo& handler
   runtime::VmRuntime vm(runtime::VmOptionsForHandler(handler, shim_dir));
   const auto started = std::chrono::steady_clock::now();
   absl::Status ran = vm.Create(request).status();
-  if (ran.ok()) ran = vm.Start(request);
+  if (ran.ok()) ran = vm.Start(request).status();
   while (ran.ok() && access(request.exit_file.c_str(), F_OK) != 0) {
     if (std::chrono::steady_clock::now() - started > kRunTimeout) ran = absl::DeadlineExceededError("the container did not exit");
     usleep(20 * 1000);

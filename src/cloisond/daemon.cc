@@ -140,7 +140,7 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
                                      capabilities, min_oom_score_adj, config.seccomp_profile_root},
                                     runtimes, network);
   container::ContainerManager containers({config.state, config.root, systemd_cgroup, capabilities, min_oom_score_adj,
-                                          config.seccomp_profile_root},
+                                          config.seccomp_profile_root, config.cdi.enabled, config.cdi.spec_dirs},
                                          runtimes, sandboxes, images);
   sandboxes.SetContainerHooks([&](const std::string& pod) { return containers.StopAllInPod(pod); },
                               [&](const std::string& pod) { return containers.RemoveAllInPod(pod); });

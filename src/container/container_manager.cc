@@ -51,6 +51,12 @@ bool MonitorAlive(int pid) {
   return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z';
 }
 
+// A created container whose runtime leaves the creation to StartContainer (runc's `run
+// --detach`): nothing of it runs or exists in the runtime yet.
+bool NotInRuntimeYet(const ContainerRecord& record) {
+  return record.state == ContainerState::kCreated && record.pid <= 0;
+}
+
 // The signal StopContainer sends first: the CRI's stop_signal, else the image's, else SIGTERM.
 int StopSignalFor(const v1::ContainerConfig& config, const oci::ImageConfig& image) {
   if (config.stop_signal() != 0) {
@@ -85,6 +91,7 @@ std::shared_ptr<absl::Mutex> ContainerManager::OperationLock(const std::string& 
 }
 
 absl::Status ContainerManager::Save(const ContainerRecord& record) {
+  absl::MutexLock lock(&save_mu_);
   return store_.Save(record.id, ContainerRecordToJson(record));
 }
 
@@ -115,11 +122,22 @@ bool ContainerManager::ApplyExitFile(ContainerRecord& record) const {
 }
 
 void ContainerManager::RefreshFromExitFile(const std::string& id) {
-  absl::MutexLock lock(&mu_);
+  mu_.Lock();
   auto it = records_.find(id);
-  if (it == records_.end() || !ApplyExitFile(it->second)) return;
-  if (absl::Status s = Save(it->second); !s.ok()) spdlog::error("saving container {}: {}", id, s);
-  spdlog::info("container {} exited with code {} ({})", id, it->second.exit_code, it->second.reason);
+  if (it == records_.end() || !ApplyExitFile(it->second)) {
+    mu_.Unlock();
+    return;
+  }
+  const nlohmann::json json = ContainerRecordToJson(it->second);
+  const int32_t exit_code = it->second.exit_code;
+  const std::string reason = it->second.reason;
+  // Until the write below lands, the exit file in the state dir still tells the exit.
+  save_mu_.Lock();
+  mu_.Unlock();
+  const absl::Status saved = store_.Save(id, json);
+  save_mu_.Unlock();
+  if (!saved.ok()) spdlog::error("saving container {}: {}", id, saved);
+  spdlog::info("container {} exited with code {} ({})", id, exit_code, reason);
 }
 
 void ContainerManager::OnExit(const std::string& id) { RefreshFromExitFile(id); }
@@ -155,7 +173,20 @@ absl::Status ContainerManager::Recover() {
       continue;
     }
     bool changed = ApplyExitFile(*record);
-    if (!changed && record->state != ContainerState::kExited && !MonitorAlive(record->monitor_pid)) {
+    if (NotInRuntimeYet(*record) && access((record->state_dir + "/monitor.pid").c_str(), F_OK) == 0) {
+      // StartContainer was under way: its container may run, without a record of it.
+      spdlog::warn("container {}: StartContainer was interrupted; deleting what it started", id);
+      if (absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler); handler.ok()) {
+        (void)handler->runtime->Delete(record->id);
+      }
+      record->state = ContainerState::kExited;
+      record->exit_code = 128;
+      record->finished_at_ns = util::NowNanos();
+      record->reason = "StartError";
+      record->message = "StartContainer was interrupted by a cloisond restart";
+      changed = true;
+    } else if (!changed && record->state != ContainerState::kExited && !NotInRuntimeYet(*record) &&
+               !MonitorAlive(record->monitor_pid)) {
       record->state = ContainerState::kExited;
       record->exit_code = 255;
       record->finished_at_ns = util::NowNanos();
@@ -182,7 +213,10 @@ absl::Status ContainerManager::Discard(ContainerRecord& record) {
   fs::remove_all(record.state_dir, ec);
   fs::remove_all(runtime::MonitorSocketDir(options_.state_dir, record.id), ec);
   unlink(ExitFile(record.id).c_str());
-  if (result.ok()) result.Update(store_.Delete(record.id));
+  if (result.ok()) {
+    absl::MutexLock lock(&save_mu_);
+    result.Update(store_.Delete(record.id));
+  }
   return result;
 }
 
@@ -251,7 +285,13 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
 
   std::vector<std::string> layers;
   for (const image::LayerRecord& layer : image->layers) layers.push_back(images_.LayerDir(layer.digest));
-  absl::StatusOr<std::string> rootfs = rootfs_.Mount(record.id, layers);
+  absl::StatusOr<std::optional<oci::UserNamespaceMappings>> userns = sandbox::PodUserNamespace(pod->config);
+  if (!userns.ok()) return fail(userns.status());
+  std::optional<storage::RootfsIdMap> idmap;
+  if (userns->has_value()) {
+    idmap = storage::RootfsIdMap{pod->userns_path, (*userns)->HostRootUid(), (*userns)->HostRootGid()};
+  }
+  absl::StatusOr<std::string> rootfs = rootfs_.Mount(record.id, layers, idmap);
   if (!rootfs.ok()) return fail(rootfs.status());
   absl::StatusOr<std::string> image_config_blob = images_.ReadConfig(*image);
   if (!image_config_blob.ok()) return fail(image_config_blob.status());
@@ -274,6 +314,8 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   input.namespaces.host_network = pod->host_network;
   input.namespaces.host_ipc = pod->host_ipc;
   input.namespaces.host_pid = pod->host_pid;
+  input.namespaces.user = pod->userns_path;
+  input.user_namespace = *userns;
   if (!pod->host_pid && pod->infra_pid > 0 &&
       pod->config.linux().security_context().namespace_options().pid() == v1::NamespaceMode::POD) {
     input.namespaces.pid = absl::StrCat("/proc/", pod->infra_pid, "/ns/pid");
@@ -296,6 +338,8 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   input.allowed_annotations = handler->info.config.allowed_annotations;
   input.seccomp_profile_root = options_.seccomp_profile_root;
   input.host_lsms = oci::DetectHostLsms();
+  input.cdi_enabled = options_.cdi_enabled;
+  input.cdi_spec_dirs = options_.cdi_spec_dirs;
   absl::StatusOr<nlohmann::json> spec = oci::BuildContainerSpec(input);
   if (!spec.ok()) return fail(spec.status());
   const nlohmann::json& spec_user = (*spec)["process"]["user"];
@@ -350,20 +394,26 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   }
   absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);
   if (!handler.ok()) return handler.status();
-  const absl::Status started = handler->runtime->Start(RequestFor(*record));
+  const absl::StatusOr<runtime::CreateResult> started = handler->runtime->Start(RequestFor(*record));
   absl::MutexLock lock(&mu_);
   ContainerRecord& current = records_.at(*id);
   if (!started.ok()) {
     current.state = ContainerState::kExited;
     current.exit_code = 128;
     current.reason = "StartError";
-    current.message = std::string(started.message());
+    current.message = std::string(started.status().message());
     current.finished_at_ns = util::NowNanos();
     (void)Save(current);
-    return WithContext(started, "starting the container");
+    return WithContext(started.status(), "starting the container");
   }
-  current.started_at_ns = util::NowNanos();
-  if (current.state == ContainerState::kCreated) current.state = ContainerState::kRunning;
+  if (started->pid > 0) {  // created by this start
+    current.pid = started->pid;
+    current.monitor_pid = started->monitor_pid;
+  }
+  if (current.state == ContainerState::kCreated) {
+    current.state = ContainerState::kRunning;
+    current.started_at_ns = util::NowNanos();
+  }
   ApplyExitFile(current);
   return Save(current);
 }
@@ -377,6 +427,7 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
   absl::StatusOr<ContainerRecord> record = Get(*id);
   if (!record.ok()) return record.status();
   if (record->state == ContainerState::kExited) return absl::OkStatus();
+  if (NotInRuntimeYet(*record)) return RecordStoppedBeforeStart(*id);
   absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);
   if (!handler.ok()) return handler.status();
   if (timeout.count() > 0 && record->state == ContainerState::kRunning) {
@@ -389,6 +440,18 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
     return absl::DeadlineExceededError(absl::StrCat("container ", *id, " did not exit after SIGKILL"));
   }
   return absl::OkStatus();
+}
+
+absl::Status ContainerManager::RecordStoppedBeforeStart(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  ContainerRecord& current = records_.at(id);
+  // What a runtime-created container killed before its start reports: SIGKILL.
+  current.state = ContainerState::kExited;
+  current.exit_code = 128 + SIGKILL;
+  current.finished_at_ns = current.started_at_ns = util::NowNanos();
+  current.reason = "Error";
+  current.message = "stopped before it was started";
+  return Save(current);
 }
 
 absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
@@ -451,6 +514,26 @@ void ContainerManager::ForEach(absl::FunctionRef<void(const ContainerRecord&)> v
   for (const auto& [id, record] : records_) visit(record);
 }
 
+absl::Status ContainerManager::Visit(const std::string& id_or_prefix,
+                                     absl::FunctionRef<void(const ContainerRecord&)> visit) const {
+  absl::StatusOr<std::string> id = ResolveId(id_or_prefix);
+  if (!id.ok()) return id.status();
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = records_.find(*id);
+  if (it == records_.end()) return absl::NotFoundError(absl::StrCat("container \"", *id, "\" not found"));
+  visit(it->second);
+  return absl::OkStatus();
+}
+
+std::vector<std::string> ContainerManager::IdsInPod(const std::string& pod_id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<std::string> ids;
+  for (const auto& [id, record] : records_) {
+    if (record.pod_id == pod_id) ids.push_back(id);
+  }
+  return ids;
+}
+
 absl::StatusOr<runtime::ExecResult> ContainerManager::ExecSync(const std::string& id_or_prefix,
                                                                const std::vector<std::string>& cmd,
                                                                std::chrono::seconds timeout) {
@@ -502,8 +585,11 @@ absl::Status ContainerManager::UpdateResources(const std::string& id_or_prefix,
   absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);
   if (!handler.ok()) return handler.status();
   const nlohmann::json limits = oci::LinuxResources(resources);
-  if (absl::Status s = handler->runtime->Update(*id, record->state_dir, limits.dump()); !s.ok()) {
-    return WithContext(s, "updating the container's resources");
+  // A container the runtime has not created yet gets the limits from its config.json below.
+  if (!NotInRuntimeYet(*record)) {
+    if (absl::Status s = handler->runtime->Update(*id, record->state_dir, limits.dump()); !s.ok()) {
+      return WithContext(s, "updating the container's resources");
+    }
   }
   const std::string spec_path = record->state_dir + "/config.json";
   if (absl::StatusOr<std::string> text = util::ReadFile(spec_path); text.ok()) {
@@ -526,17 +612,15 @@ absl::Status ContainerManager::UpdateResources(const std::string& id_or_prefix,
 }
 
 absl::Status ContainerManager::StopAllInPod(const std::string& pod_id) {
-  for (const ContainerRecord& record : List()) {
-    if (record.pod_id != pod_id) continue;
-    if (absl::Status s = Stop(record.id, std::chrono::seconds(0)); !s.ok()) return s;
+  for (const std::string& id : IdsInPod(pod_id)) {
+    if (absl::Status s = Stop(id, std::chrono::seconds(0)); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
 
 absl::Status ContainerManager::RemoveAllInPod(const std::string& pod_id) {
-  for (const ContainerRecord& record : List()) {
-    if (record.pod_id != pod_id) continue;
-    if (absl::Status s = Remove(record.id); !s.ok()) return s;
+  for (const std::string& id : IdsInPod(pod_id)) {
+    if (absl::Status s = Remove(id); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

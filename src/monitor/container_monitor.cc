@@ -1,6 +1,7 @@
 #include "cloison/monitor/container_monitor.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -64,9 +65,9 @@ void WriteSync(int fd, const std::string& line) {
 }
 
 std::string SyncError(const absl::Status& status) {
-  return nlohmann::json{{"pid", -1}, {"message", std::string(status.message())}}.dump(
-             -1, ' ', false, nlohmann::json::error_handler_t::replace) +
-         "\n";
+  nlohmann::json report{{"pid", -1}, {"message", std::string(status.message())}};
+  if (absl::IsDeadlineExceeded(status)) report["timed_out"] = true;
+  return report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string DescribeWaitStatus(int status) {
@@ -91,13 +92,14 @@ class ContainerMonitor {
  private:
   absl::Status Prepare();
   absl::StatusOr<pid_t> Create();
+  absl::StatusOr<int> WaitForRuntime(pid_t pid, absl::string_view verb);
   void AdoptConsole(util::UniqueFd master);
   void Serve();
   void Watch(PollSet& poll);
   bool Done() const;
   int PollTimeoutMs() const;
   int Finish();
-  bool OomKilled(const ExitInfo& info) const;
+  bool OomKilled() const;
   void RemoveSockets() const;
 
   void OnSignal();
@@ -163,6 +165,10 @@ int ContainerMonitor::Run() {
     return 1;
   }
   container_pid_ = *pid;
+  if (options_.run) {
+    started_ = true;
+    if (options_.wait_with_runtime) StartRuntimeWait();
+  }
   if (absl::StatusOr<OomCounter> counter = OomCounter::ForProcess(container_pid_); counter.ok()) {
     absl::StatusOr<uint64_t> before = counter->Read();
     oom_before_ = before.ok() ? *before : 0;
@@ -170,6 +176,7 @@ int ContainerMonitor::Run() {
   }
   WriteSync(sync_fd_.get(), absl::StrCat(R"({"pid":)", container_pid_, "}\n"));
   sync_fd_.reset();
+  OnSignal();  // the wait for the runtime left SIGCHLDs pending: a container may be gone already
   Serve();
   return Finish();
 }
@@ -219,13 +226,16 @@ absl::Status ContainerMonitor::Prepare() {
 
 absl::StatusOr<pid_t> ContainerMonitor::Create() {
   const std::string pid_file = options_.bundle + "/pidfile";
-  std::vector<std::string> command{"create", "--bundle", options_.bundle, "--pid-file", pid_file};
+  const char* verb = options_.run ? "run" : "create";
+  std::vector<std::string> command{verb};
+  if (options_.run) command.push_back("--detach");
+  command.insert(command.end(), {"--bundle", options_.bundle, "--pid-file", pid_file});
   if (options_.tty) command.insert(command.end(), {"--console-socket", console_path_});
   command.push_back(options_.id);
 
-  // runc passes create's stdio on to the container; runsc takes it from start (stdio_at_start).
-  // Otherwise create's output goes to a capture pipe, for the error message.
-  const bool direct = !options_.tty && !options_.stdio_at_start;
+  // runc passes create's (or run's) stdio on to the container; runsc takes it from start
+  // (stdio_at_start). Otherwise the runtime's output goes to a capture pipe, for the error message.
+  const bool direct = !options_.tty && (!options_.stdio_at_start || options_.run);
   Stdio stdio{container_stdin_.get(), container_stdout_.get(), container_stderr_.get()};
   std::optional<Pipe> capture;
   if (!direct) {
@@ -235,7 +245,7 @@ absl::StatusOr<pid_t> ContainerMonitor::Create() {
     stdio = Stdio{-1, capture->write.get(), capture->write.get()};
   }
   unlink(pid_file.c_str());
-  absl::StatusOr<pid_t> create = Spawn(RuntimeCommand(options_, command), stdio);
+  absl::StatusOr<pid_t> create = Spawn(RuntimeCommand(options_, command), stdio, util::ProcessGroup::kOwn);
   if (capture) capture->write.reset();
   if (direct) {
     container_stdin_.reset();
@@ -243,9 +253,9 @@ absl::StatusOr<pid_t> ContainerMonitor::Create() {
     container_stderr_.reset();
   }
   if (!create.ok()) return create.status();
-  int status = 0;
-  while (waitpid(*create, &status, 0) < 0 && errno == EINTR) {
-  }
+  absl::StatusOr<int> waited = WaitForRuntime(*create, verb);
+  if (!waited.ok()) return waited.status();
+  const int status = *waited;
   if (!Succeeded(status)) {
     std::string output;
     if (capture) {
@@ -256,7 +266,7 @@ absl::StatusOr<pid_t> ContainerMonitor::Create() {
       ReadAvailable(output_[0].get(), output, kMaxMessage);
     }
     std::string message(absl::StripAsciiWhitespace(output));
-    if (message.empty()) message = absl::StrCat("runtime create failed (", DescribeWaitStatus(status), ")");
+    if (message.empty()) message = absl::StrCat("runtime ", verb, " failed (", DescribeWaitStatus(status), ")");
     return absl::FailedPreconditionError(message);
   }
 
@@ -275,6 +285,39 @@ absl::StatusOr<pid_t> ContainerMonitor::Create() {
     return absl::InternalError(absl::StrCat("bad pid in ", pid_file, ": ", *pid_text));
   }
   return pid;
+}
+
+// Waits for the runtime's create (or run) to exit, for at most the create timeout: past it the
+// runtime's process group (the runtime and its hooks) is killed. Only `pid` is reaped here; the
+// SIGCHLDs read meanwhile are made up for by the OnSignal() sweep that follows the report.
+absl::StatusOr<int> ContainerMonitor::WaitForRuntime(pid_t pid, absl::string_view verb) {
+  const bool bounded = options_.create_timeout_seconds > 0;
+  const Clock::time_point deadline = Clock::now() + std::chrono::seconds(options_.create_timeout_seconds);
+  while (true) {
+    int status = 0;
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) return status;
+    if (done < 0 && errno != EINTR) return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
+    int wait_ms = -1;
+    if (bounded) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        kill(-pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        return absl::DeadlineExceededError(absl::StrCat("runtime ", verb, " did not finish within ",
+                                                        options_.create_timeout_seconds,
+                                                        " s; it was killed with its hooks"));
+      }
+      wait_ms = static_cast<int>(left);
+    }
+    pollfd pfd{signal_fd_.get(), POLLIN, 0};
+    if (poll(&pfd, 1, wait_ms) > 0) {
+      signalfd_siginfo info;
+      while (read(signal_fd_.get(), &info, sizeof(info)) > 0) {
+      }
+    }
+  }
 }
 
 void ContainerMonitor::AdoptConsole(util::UniqueFd master) {
@@ -409,6 +452,7 @@ absl::Status ContainerMonitor::Resize(unsigned short width, unsigned short heigh
 
 absl::Status ContainerMonitor::StartContainer(uint64_t client_id) {
   if (start_pid_ > 0) return absl::FailedPreconditionError("a start is already in progress");
+  if (started_) return absl::FailedPreconditionError("the container has already started");
   if (exit_) return absl::FailedPreconditionError("the container has already exited");
   Stdio stdio;
   std::optional<Pipe> capture;
@@ -474,13 +518,11 @@ void ContainerMonitor::FinishRuntimeWait() {
   SetExited(unknown);
 }
 
-bool ContainerMonitor::OomKilled(const ExitInfo& info) const {
+// The kernel raises the cgroup's oom_kill counter before it sends the victim its SIGKILL
+// (mm/oom_kill.c, since Linux 4.13), so the counter already shows the kill when the exit is seen.
+bool ContainerMonitor::OomKilled() const {
   if (!oom_) return false;
   absl::StatusOr<uint64_t> after = oom_->Read();
-  if (after.ok() && *after > oom_before_) return true;
-  if (info.signal != SIGKILL) return false;
-  usleep(50 * 1000);  // the kernel counts the OOM kill right after delivering the SIGKILL
-  after = oom_->Read();
   return after.ok() && *after > oom_before_;
 }
 
@@ -493,7 +535,7 @@ int ContainerMonitor::Finish() {
   log_->Flush(LogStream::kStdout, now).IgnoreError();
   log_->Flush(LogStream::kStderr, now).IgnoreError();
   ExitInfo info = *exit_;
-  info.oom_killed = OomKilled(info);
+  info.oom_killed = OomKilled();
   const absl::Status written = WriteExitFile(options_.exit_file, info);
   RemoveSockets();
   return written.ok() ? 0 : 1;

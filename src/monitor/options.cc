@@ -29,6 +29,8 @@ std::map<std::string, Target> FlagTable(MonitorOptions& o) {
       {"--stdin-once", &o.stdin_once},
       {"--stdio-at-start", &o.stdio_at_start},
       {"--wait-with-runtime", &o.wait_with_runtime},
+      {"--run", &o.run},
+      {"--create-timeout", &o.create_timeout_seconds},
       {"--sync-fd", &o.sync_fd},
       {"--process-spec", &o.process_spec},
       {"--stdout-file", &o.stdout_file},
@@ -102,6 +104,7 @@ absl::StatusOr<MonitorOptions> ParseOptions(const std::vector<std::string>& args
                       {"--stderr-file", &options.stderr_file}});
   } else if (!options.shim.empty()) {
     if (!options.runtime.empty()) return absl::InvalidArgumentError("--shim and --runtime exclude each other");
+    if (options.run) return absl::InvalidArgumentError("--run goes with --runtime, not --shim");
     status = Require({{"--id", &options.id},
                       {"--bundle", &options.bundle},
                       {"--shim-namespace", &options.shim_namespace},

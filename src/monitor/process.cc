@@ -16,7 +16,7 @@ extern char** environ;
 
 namespace cloison::monitor {
 
-absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const Stdio& stdio) {
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const Stdio& stdio, util::ProcessGroup group) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   const int sources[3] = {stdio.in, stdio.out, stdio.err};
@@ -27,7 +27,7 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const Stdio& s
       posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0);
     }
   }
-  absl::StatusOr<pid_t> pid = util::SpawnWithDefaultSignals(argv[0], argv, actions, environ);
+  absl::StatusOr<pid_t> pid = util::SpawnWithDefaultSignals(argv[0], argv, actions, environ, group);
   posix_spawn_file_actions_destroy(&actions);
   return pid;
 }

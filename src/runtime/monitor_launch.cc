@@ -26,7 +26,9 @@ extern char** environ;
 namespace cloison::runtime {
 namespace {
 
-constexpr std::chrono::seconds kCreateTimeout{120};
+// The monitor bounds the runtime's create by kRuntimeCreateTimeout and then reports; this
+// bound only guards against a stuck monitor.
+constexpr std::chrono::seconds kCreateTimeout = kRuntimeCreateTimeout + std::chrono::seconds(15);
 constexpr std::chrono::seconds kStartTimeout{60};
 
 // Starts the monitor with `sync_fd` as its fd 3 and everything else on /dev/null (its own
@@ -109,7 +111,9 @@ absl::StatusOr<CreateResult> LaunchContainerMonitor(const std::vector<std::strin
   }
   const int pid = doc.value("pid", -1);
   if (pid <= 0) {
-    return absl::FailedPreconditionError(absl::StrCat(what, " create failed: ", doc.value("message", "unknown error")));
+    const std::string message = absl::StrCat(what, " failed: ", doc.value("message", "unknown error"));
+    if (doc.value("timed_out", false)) return absl::DeadlineExceededError(message);
+    return absl::FailedPreconditionError(message);
   }
   CreateResult result;
   result.pid = pid;

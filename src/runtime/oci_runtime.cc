@@ -69,6 +69,8 @@ OciRuntimeOptions OciOptionsForHandler(const HandlerInfo& handler, bool systemd_
     options.stdio_at_start = true;
     options.wait_with_runtime = true;
     options.kill_exec_with_runtime = true;
+  } else {
+    options.create_at_start = true;
   }
   return options;
 }
@@ -91,18 +93,29 @@ std::vector<std::string> OciRuntime::MonitorRuntimeArgs() const {
   return args;
 }
 
-absl::StatusOr<CreateResult> OciRuntime::Create(const CreateRequest& request) {
+absl::StatusOr<CreateResult> OciRuntime::LaunchMonitor(const CreateRequest& request, bool run) {
   std::vector<std::string> argv = {options_.monitor_path};
   const std::vector<std::string> flags = MonitorContainerFlags(request);
   const std::vector<std::string> runtime_args = MonitorRuntimeArgs();
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv.insert(argv.end(), runtime_args.begin(), runtime_args.end());
+  argv.insert(argv.end(), {"--create-timeout", std::to_string(kRuntimeCreateTimeout.count())});
+  if (run) argv.push_back("--run");
   if (options_.stdio_at_start) argv.push_back("--stdio-at-start");
   if (options_.wait_with_runtime) argv.push_back("--wait-with-runtime");
-  return LaunchContainerMonitor(argv, request, options_.runtime_path);
+  return LaunchContainerMonitor(argv, request, absl::StrCat(options_.runtime_path, run ? " run" : " create"));
 }
 
-absl::Status OciRuntime::Start(const CreateRequest& request) { return StartThroughMonitor(request, options_.runtime_path); }
+absl::StatusOr<CreateResult> OciRuntime::Create(const CreateRequest& request) {
+  if (options_.create_at_start) return CreateResult{};
+  return LaunchMonitor(request, false);
+}
+
+absl::StatusOr<CreateResult> OciRuntime::Start(const CreateRequest& request) {
+  if (options_.create_at_start) return LaunchMonitor(request, true);
+  if (absl::Status s = StartThroughMonitor(request, options_.runtime_path); !s.ok()) return s;
+  return CreateResult{};
+}
 
 absl::Status OciRuntime::Kill(const std::string& id, int signal) {
   absl::StatusOr<util::CommandResult> result =

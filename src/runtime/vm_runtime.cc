@@ -116,10 +116,13 @@ absl::StatusOr<CreateResult> VmRuntime::Create(const CreateRequest& request) {
                            options_.shim_address, "--shim-ttrpc-address", options_.ttrpc_address, "--state-dir",
                            request.state_dir});
   if (!options_.config_path.empty()) argv.insert(argv.end(), {"--shim-config-path", options_.config_path});
-  return LaunchContainerMonitor(argv, request, options_.shim_path);
+  return LaunchContainerMonitor(argv, request, absl::StrCat(options_.shim_path, " create"));
 }
 
-absl::Status VmRuntime::Start(const CreateRequest& request) { return StartThroughMonitor(request, options_.shim_path); }
+absl::StatusOr<CreateResult> VmRuntime::Start(const CreateRequest& request) {
+  if (absl::Status s = StartThroughMonitor(request, options_.shim_path); !s.ok()) return s;
+  return CreateResult{};
+}
 
 absl::Status VmRuntime::ReopenLog(const CreateRequest& request) { return ReopenLogThroughMonitor(request); }
 

@@ -10,6 +10,7 @@
 #include "cloison/oci/cgroups_path.h"
 #include "cloison/oci/namespaces.h"
 #include "cloison/oci/spec_builder.h"
+#include "cloison/oci/user_namespace.h"
 #include "cloison/runtime/runsc_quirks.h"
 #include "cloison/runtime/socket_dir.h"
 #include "cloison/sandbox/namespace_pinner.h"
@@ -42,6 +43,25 @@ std::string HostHostname() {
 }
 
 }  // namespace
+
+absl::StatusOr<std::optional<oci::UserNamespaceMappings>> PodUserNamespace(const v1::PodSandboxConfig& config) {
+  const v1::NamespaceOption& ns = config.linux().security_context().namespace_options();
+  const std::string prefix = "config.linux.security_context";
+  absl::StatusOr<std::optional<oci::UserNamespaceMappings>> userns = oci::PodUserNamespace(&ns, prefix);
+  if (!userns.ok() || !userns->has_value()) return userns;
+  // The kernel lets a user namespace mount proc or mqueue only for PID and IPC namespaces it
+  // owns (kubelet refuses hostPID and hostIPC with hostUsers: false too). The host network
+  // is fine: /sys is then bound from the host (oci/mounts.h).
+  if (ns.pid() == v1::NamespaceMode::NODE) {
+    return absl::InvalidArgumentError(absl::StrCat(prefix, ".namespace_options.pid: NODE cannot be combined with "
+                                                   "userns_options.mode POD"));
+  }
+  if (ns.ipc() == v1::NamespaceMode::NODE) {
+    return absl::InvalidArgumentError(absl::StrCat(prefix, ".namespace_options.ipc: NODE cannot be combined with "
+                                                   "userns_options.mode POD"));
+  }
+  return userns;
+}
 
 std::string SandboxNameKey(const v1::PodSandboxMetadata& metadata) {
   return absl::StrCat(metadata.name(), "_", metadata.namespace_(), "_", metadata.uid(), "_", metadata.attempt());
@@ -108,15 +128,17 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   if (metadata.name().empty()) return absl::InvalidArgumentError("config.metadata.name is empty");
   if (metadata.namespace_().empty()) return absl::InvalidArgumentError("config.metadata.namespace is empty");
   if (metadata.uid().empty()) return absl::InvalidArgumentError("config.metadata.uid is empty");
-  if (absl::Status s = oci::CheckNoUserNamespace(&config.linux().security_context().namespace_options(),
-                                                 "config.linux.security_context");
-      !s.ok()) {
-    return s;
-  }
+  absl::StatusOr<std::optional<oci::UserNamespaceMappings>> userns = PodUserNamespace(config);
+  if (!userns.ok()) return userns.status();
   absl::StatusOr<std::string> selected = PodHandlerName(config, handler_name, runtimes_.untrusted_name());
   if (!selected.ok()) return selected.status();
   absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(*selected);
   if (!handler.ok()) return WithContext(handler.status(), "runtime_handler");
+  if (userns->has_value() && !handler->info.features.user_namespaces) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "config.linux.security_context.namespace_options.userns_options.mode: POD: runtime handler \"",
+        handler->name, "\" does not support user namespaces (Status reports features.user_namespaces = false)"));
+  }
 
   const std::string key = SandboxNameKey(metadata);
   {
@@ -174,11 +196,17 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   pin.hostname = record.host_network ? "" : config.hostname();
   pin.sysctls = {config.linux().sysctls().begin(), config.linux().sysctls().end()};
   pin.dir = record.dir + "/ns";
+  if (userns->has_value()) {
+    pin.user = true;
+    pin.uid_map = oci::IdMapFileText((*userns)->uids);
+    pin.gid_map = oci::IdMapFileText((*userns)->gids);
+  }
   absl::StatusOr<PinnedNamespaces> pinned = PinNamespaces(pin);
   if (!pinned.ok()) return fail(pinned.status());
   record.netns_path = pinned->network;
   record.ipcns_path = pinned->ipc;
   record.utsns_path = pinned->uts;
+  record.userns_path = pinned->user;
 
   if (!record.host_network) {
     absl::StatusOr<std::vector<std::string>> ips = network_.SetUpPod(record.id, record.netns_path, config);
@@ -242,6 +270,10 @@ absl::Status SandboxManager::StartInfraContainer(SandboxRecord& record, const ru
   input.namespaces.host_network = record.host_network;
   input.namespaces.host_ipc = record.host_ipc;
   input.namespaces.host_pid = record.host_pid;
+  input.namespaces.user = record.userns_path;
+  absl::StatusOr<std::optional<oci::UserNamespaceMappings>> userns = PodUserNamespace(record.config);
+  if (!userns.ok()) return userns.status();
+  input.user_namespace = *userns;
   input.cgroups_path = oci::ContainerCgroupsPath(record.cgroup_parent, record.infra_container_id, options_.systemd_cgroup);
   input.hostname = record.config.hostname();
   input.available_capabilities = runtime::GrantableCapabilities(handler.info, options_.available_capabilities);
@@ -263,8 +295,9 @@ absl::Status SandboxManager::StartInfraContainer(SandboxRecord& record, const ru
   request.exit_file = ExitFile(record.infra_container_id);
   absl::StatusOr<runtime::CreateResult> created = handler.runtime->Create(request);
   if (!created.ok()) return created.status();
-  record.infra_pid = created->pid;
-  if (absl::Status s = handler.runtime->Start(request); !s.ok()) return s;
+  absl::StatusOr<runtime::CreateResult> started = handler.runtime->Start(request);
+  if (!started.ok()) return started.status();
+  record.infra_pid = started->pid > 0 ? started->pid : created->pid;  // whichever made the process
   record.infra_running = true;
   return absl::OkStatus();
 }
@@ -312,11 +345,12 @@ absl::Status SandboxManager::ReleaseNodeResources(SandboxRecord& record) {
   } else {
     result.Update(WithContext(s, "tearing down the pod network"));
   }
-  PinnedNamespaces pinned{record.netns_path, record.ipcns_path, record.utsns_path};
+  PinnedNamespaces pinned{record.netns_path, record.ipcns_path, record.utsns_path, record.userns_path};
   if (absl::Status s = UnpinNamespaces(pinned); s.ok()) {
     record.netns_path.clear();
     record.ipcns_path.clear();
     record.utsns_path.clear();
+    record.userns_path.clear();
   } else {
     result.Update(s);
   }

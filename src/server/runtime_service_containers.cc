@@ -1,4 +1,5 @@
 // RuntimeService: the container RPCs.
+#include "cloison/server/arena_unary.h"
 #include "cloison/server/cri_views.h"
 #include "cloison/server/grpc_status.h"
 #include "cloison/server/runtime_service.h"
@@ -44,17 +45,29 @@ grpc::Status RuntimeService::ListContainers(grpc::ServerContext*, const v1::List
   return grpc::Status::OK;
 }
 
+grpc::Status RuntimeService::StreamedListContainers(
+    grpc::ServerContext* context, grpc::ServerUnaryStreamer<v1::ListContainersRequest, v1::ListContainersResponse>* stream) {
+  return ServeOnArena(stream, [&](const v1::ListContainersRequest& request, v1::ListContainersResponse* response) {
+    return ListContainers(context, &request, response);
+  });
+}
+
 grpc::Status RuntimeService::ContainerStatus(grpc::ServerContext*, const v1::ContainerStatusRequest* request,
                                              v1::ContainerStatusResponse* response) {
-  absl::StatusOr<container::ContainerRecord> record = containers_.Get(request->container_id());
-  if (!record.ok()) return ToGrpcStatus(record.status());
-  FillContainerStatus(*record, *response->mutable_status());
+  nlohmann::json info;
+  std::string state_dir;
+  const absl::Status found = containers_.Visit(request->container_id(), [&](const container::ContainerRecord& record) {
+    FillContainerStatus(record, *response->mutable_status());
+    if (!request->verbose()) return;
+    info = {{"pid", record.pid},
+            {"monitorPid", record.monitor_pid},
+            {"sandboxId", record.pod_id},
+            {"runtimeHandler", record.handler}};
+    state_dir = record.state_dir;
+  });
+  if (!found.ok()) return ToGrpcStatus(found);
   if (request->verbose()) {
-    nlohmann::json info = {{"pid", record->pid},
-                           {"monitorPid", record->monitor_pid},
-                           {"sandboxId", record->pod_id},
-                           {"runtimeHandler", record->handler}};
-    absl::StatusOr<std::string> spec = util::ReadFile(record->state_dir + "/config.json");
+    absl::StatusOr<std::string> spec = util::ReadFile(state_dir + "/config.json");
     if (spec.ok()) info["runtimeSpec"] = nlohmann::json::parse(*spec, nullptr, false);
     (*response->mutable_info())["info"] = info.dump();
   }

@@ -1,5 +1,6 @@
 // RuntimeService: the pod sandbox RPCs.
 #include "absl/strings/str_cat.h"
+#include "cloison/server/arena_unary.h"
 #include "cloison/server/cri_views.h"
 #include "cloison/server/grpc_status.h"
 #include "cloison/server/runtime_service.h"
@@ -58,6 +59,13 @@ grpc::Status RuntimeService::ListPodSandbox(grpc::ServerContext*, const v1::List
     if (MatchesFilter(record, request->filter())) FillPodSandbox(record, *response->add_items());
   });
   return grpc::Status::OK;
+}
+
+grpc::Status RuntimeService::StreamedListPodSandbox(
+    grpc::ServerContext* context, grpc::ServerUnaryStreamer<v1::ListPodSandboxRequest, v1::ListPodSandboxResponse>* stream) {
+  return ServeOnArena(stream, [&](const v1::ListPodSandboxRequest& request, v1::ListPodSandboxResponse* response) {
+    return ListPodSandbox(context, &request, response);
+  });
 }
 
 grpc::Status RuntimeService::UpdateRuntimeConfig(grpc::ServerContext*, const v1::UpdateRuntimeConfigRequest* request,

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
+
 #include "monitor_harness.h"
 
 namespace cloison::testing {
@@ -236,6 +238,71 @@ TEST_F(MonitorRuncTest, TerminalCreateFailureRemovesTheConsoleSocket) {
   EXPECT_EQ(sync.value("pid", 0), -1) << container.sync_report();
   EXPECT_TRUE(container.WaitForMonitorExit());
   EXPECT_FALSE(std::filesystem::exists(container.socket_dir() + "/console.sock"));
+}
+
+TEST_F(MonitorRuncTest, RunModeStartsTheContainerInOneRuntimeCall) {
+  MonitoredContainer& container = NewContainer();
+  container.MakeBundle({"sh", "-c", "echo ran; exec sleep 1000"});
+  const Json sync = container.Launch({"--run"});
+  const int pid = sync.value("pid", -1);
+  ASSERT_GT(pid, 0) << container.sync_report();
+  EXPECT_TRUE(ProcessAlive(pid));
+  PacketClient ctl;
+  ASSERT_TRUE(ctl.Connect(container.ctl_socket()));
+  EXPECT_EQ(ctl.Call({{"op", "state"}}), Json({{"ok", true}, {"pid", pid}, {"running", true}, {"started", true}}));
+  EXPECT_EQ(ctl.Call({{"op", "start"}}),
+            Json({{"ok", false}, {"message", "the container has already started"}}));
+  ASSERT_TRUE(WaitFor([&] { return ReadText(container.log_path()).find("ran") != std::string::npos; }, seconds(10)));
+  ASSERT_TRUE(container.Runc({"kill", container.id(), "KILL"}).ok());
+  const Json exit = container.WaitForExitFile();
+  ASSERT_TRUE(exit.is_object());
+  EXPECT_EQ(exit["signal"], 9);
+  EXPECT_THAT(LogRecords(container.log_path()), ::testing::ElementsAre("stdout F ran"));
+  EXPECT_TRUE(container.WaitForMonitorExit());
+}
+
+TEST_F(MonitorRuncTest, RunModeReportsAContainerThatExitsAtOnce) {
+  MonitoredContainer& container = NewContainer();
+  container.MakeBundle({"sh", "-c", "exit 5"});
+  ASSERT_GT(container.Launch({"--run"}).value("pid", -1), 0) << container.sync_report();
+  const Json exit = container.WaitForExitFile();
+  ASSERT_TRUE(exit.is_object());
+  EXPECT_EQ(exit["exit_code"], 5);
+  EXPECT_TRUE(container.WaitForMonitorExit());
+}
+
+TEST_F(MonitorRuncTest, RunModeFailureNamesTheMissingEntrypoint) {
+  MonitoredContainer& container = NewContainer();
+  container.MakeBundle({"/no/such-entrypoint"});
+  const Json sync = container.Launch({"--run"});
+  EXPECT_EQ(sync.value("pid", 0), -1) << container.sync_report();
+  EXPECT_THAT(sync.value("message", ""), HasSubstr("/no/such-entrypoint"));
+  EXPECT_FALSE(sync.contains("timed_out"));
+  EXPECT_TRUE(container.WaitForMonitorExit());
+}
+
+// A hook that hangs would hold `runc create` forever: the monitor kills the runtime and its
+// hooks after --create-timeout and reports it.
+TEST_F(MonitorRuncTest, CreateTimeoutKillsTheRuntimeAndItsHangingHook) {
+  MonitoredContainer& container = NewContainer();
+  const std::string hook_pid_file = container.path("hook.pid").string();
+  container.MakeBundle({"true"}, [&](Json& config) {
+    config["hooks"]["createRuntime"] = Json::array(
+        {Json{{"path", "/bin/busybox"},
+              {"args", {"busybox", "sh", "-c", "echo $$ > " + hook_pid_file + "; exec sleep 1000"}}}});
+  });
+  const Json sync = container.Launch({"--create-timeout", "2"});
+  EXPECT_EQ(sync.value("pid", 0), -1) << container.sync_report();
+  EXPECT_EQ(sync.value("timed_out", false), true) << container.sync_report();
+  EXPECT_THAT(sync.value("message", ""), HasSubstr("did not finish within 2 s"));
+  const int hook_pid = std::atoi(ReadText(hook_pid_file).c_str());
+  ASSERT_GT(hook_pid, 0);
+  // Gone, or a zombie left to whoever reaps it now.
+  EXPECT_TRUE(WaitFor([&] {
+    const std::string stat = ReadText("/proc/" + std::to_string(hook_pid) + "/stat");
+    return stat.empty() || stat.find(") Z") != std::string::npos;
+  }, seconds(10)));
+  EXPECT_TRUE(container.WaitForMonitorExit());
 }
 
 class MonitorExecTest : public MonitorRuncTest {

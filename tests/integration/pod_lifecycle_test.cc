@@ -4,76 +4,25 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
-#include "cri_client.h"
-#include "local_registry.h"
-#include "nlohmann/json.hpp"
+#include "pod_fixture.h"
 
 namespace cloison::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-
-// Mount points under `dir` in this (the host's) mount namespace.
-std::vector<std::string> MountsUnder(const std::string& dir) {
-  std::ifstream mountinfo("/proc/self/mountinfo");
-  std::vector<std::string> found;
-  std::string line;
-  while (std::getline(mountinfo, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, devices, root, mount_point;
-    fields >> id >> parent >> devices >> root >> mount_point;
-    if (mount_point.rfind(dir, 0) == 0) found.push_back(mount_point);
-  }
-  return found;
-}
-
-class PodLifecycle : public ::testing::Test {
+class PodLifecycle : public PodFixture {
  protected:
-  void SetUp() override {
-    registry_ = LocalRegistry::Start();
-    ASSERT_NE(registry_, nullptr);
-    registry_->Push("busybox", "library/busybox:1.0");
-    image_ = registry_->host() + "/library/busybox:1.0";
-    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
-    client_ = std::make_unique<CriClient>(daemon_);
-    ASSERT_TRUE(client_->Pull(image_).ok());
-    log_dir_ = (daemon_.dir().path() / "pod-logs").string();
-  }
-
-  void TearDown() override {
-    // Every test leaves nothing running: remove what is left and check no mount leaked.
-    if (daemon_.pid() > 0) {
-      for (const v1::PodSandbox& pod : client_->ListPods()) {
-        EXPECT_TRUE(client_->StopPod(pod.id()).ok());
-        EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
-      }
-      EXPECT_THAT(MountsUnder(daemon_.dir().path().string()), ::testing::IsEmpty()) << daemon_.Log();
-    }
-  }
-
-  // Runs a pod and one started container running `command`.
+  // Runs a pod and one started container running `command`; the pod's config in pod_config_.
   std::pair<std::string, std::string> RunOne(const std::string& name, const std::vector<std::string>& command,
                                              v1::NamespaceMode pid_mode = v1::NamespaceMode::CONTAINER) {
-    std::string pod_id, container_id;
-    pod_config_ = PodConfig(name, log_dir_, pid_mode);
-    grpc::Status status = client_->RunPod(pod_config_, &pod_id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    status = client_->Create(pod_id, ContainerConfig(name + "-c", image_, command), pod_config_, &container_id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    status = client_->Start(container_id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return {pod_id, container_id};
+    const TestPod pod = RunPod(name, "", pid_mode);
+    pod_config_ = pod.config;
+    return {pod.id, RunContainer(pod, name + "-c", command)};
   }
 
-  std::unique_ptr<LocalRegistry> registry_;
-  std::string image_;
-  CloisondProcess daemon_;
-  std::unique_ptr<CriClient> client_;
-  std::string log_dir_;
   v1::PodSandboxConfig pod_config_;
 };
 
@@ -161,7 +110,7 @@ TEST_F(PodLifecycle, ExitCodesReasonsAndLogs) {
   EXPECT_EQ(completed.exit_code(), 0);
   EXPECT_EQ(completed.reason(), "Completed");
 
-  const std::string log = CloisondProcess::ReadFile(log_dir_ + "/exits-c.log");
+  const std::string log = LogOf("exits-c");
   const std::string timestamp = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z";
   EXPECT_THAT(log, ::testing::ContainsRegex(timestamp + " stdout F out\n"));
   EXPECT_THAT(log, ::testing::ContainsRegex(timestamp + " stderr F err\n"));
@@ -326,6 +275,64 @@ TEST_F(PodLifecycle, CrashDuringCreateLeaksNothing) {
   }
   EXPECT_THAT(leftovers, ::testing::IsEmpty());
   EXPECT_EQ(MountsUnder((daemon_.dir().path() / "root/storage").string()).size(), 0u);
+}
+
+// runc containers are made by `runc run --detach` at StartContainer, as containerd does: a
+// created container has no process, survives a daemon restart as created and starts after it.
+TEST_F(PodLifecycle, CreatedContainerRunsNothingUntilStartEvenAcrossARestart) {
+  const TestPod pod = RunPod("later");
+  pod_config_ = pod.config;
+  std::string waiting, dropped;
+  ASSERT_TRUE(client_->Create(pod.id, ContainerConfig("waiting", image_, {"sh", "-c", "echo begun; exec sleep 1000"}),
+                              pod.config, &waiting).ok()) << daemon_.Log();
+  ASSERT_TRUE(client_->Create(pod.id, ContainerConfig("dropped", image_, {"sleep", "1000"}), pod.config, &dropped).ok());
+  EXPECT_EQ(client_->StatusOf(waiting).state(), v1::CONTAINER_CREATED);
+  v1::ExecSyncResponse response;
+  EXPECT_EQ(client_->Exec(waiting, {"true"}, 10, &response).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  v1::LinuxContainerResources resources;
+  resources.set_cpu_shares(512);
+  ASSERT_TRUE(client_->UpdateResources(waiting, resources).ok()) << daemon_.Log();
+  EXPECT_TRUE(LogOf("waiting").empty());
+
+  kill(daemon_.pid(), SIGKILL);
+  ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
+  ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+  client_ = std::make_unique<CriClient>(daemon_);
+  EXPECT_EQ(client_->StatusOf(waiting).state(), v1::CONTAINER_CREATED);
+
+  ASSERT_TRUE(client_->Start(waiting).ok()) << daemon_.Log();
+  const v1::ContainerStatus running = client_->StatusOf(waiting);
+  EXPECT_EQ(running.state(), v1::CONTAINER_RUNNING);
+  EXPECT_GT(running.started_at(), 0);
+  ASSERT_TRUE(client_->Exec(waiting, {"cat", "/sys/fs/cgroup/cpu/cpu.shares"}, 10, &response).ok());
+  if (!response.stdout().empty()) EXPECT_EQ(response.stdout(), "512\n");  // cgroup v1 with cpu mounted there
+  for (int i = 0; i < 100 && LogOf("waiting").find("begun") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_THAT(LogOf("waiting"), HasSubstr("stdout F begun"));
+  EXPECT_EQ(client_->Start(waiting).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  // A created container that never starts stops and goes away.
+  ASSERT_TRUE(client_->Stop(dropped, 10).ok()) << daemon_.Log();
+  EXPECT_EQ(client_->StatusOf(dropped).state(), v1::CONTAINER_EXITED);
+  ASSERT_TRUE(client_->Remove(dropped).ok()) << daemon_.Log();
+  ASSERT_TRUE(client_->Stop(waiting, 0).ok());
+  EXPECT_EQ(client_->StatusOf(waiting).exit_code(), 137);
+}
+
+TEST_F(PodLifecycle, MissingEntrypointFailsStartContainerNamingIt) {
+  const TestPod pod = RunPod("noexec");
+  std::string id;
+  ASSERT_TRUE(client_->Create(pod.id, ContainerConfig("noexec-c", image_, {"/no/such-binary"}), pod.config, &id).ok())
+      << daemon_.Log();
+  const grpc::Status started = client_->Start(id);
+  EXPECT_EQ(started.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(started.error_message(), HasSubstr("/no/such-binary"));
+  const v1::ContainerStatus failed = client_->StatusOf(id);
+  EXPECT_EQ(failed.state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(failed.reason(), "StartError");
+  EXPECT_THAT(failed.message(), HasSubstr("/no/such-binary"));
+  ASSERT_TRUE(client_->Remove(id).ok()) << daemon_.Log();
 }
 
 }  // namespace

@@ -38,7 +38,26 @@ TEST(ParseOptions, Defaults) {
        "--socket-dir", "/s"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->sync_fd, 3);
-  EXPECT_FALSE(options->tty || options->stdin_open || options->stdio_at_start);
+  EXPECT_FALSE(options->tty || options->stdin_open || options->stdio_at_start || options->run);
+  EXPECT_EQ(options->create_timeout_seconds, 0);  // no limit
+}
+
+TEST(ParseOptions, RunModeAndCreateTimeout) {
+  absl::StatusOr<MonitorOptions> options = ParseOptions(
+      {"--id", "c1", "--bundle", "/b", "--runtime", "runc", "--log-path", "/l", "--exit-file", "/e",
+       "--socket-dir", "/s", "--run", "--create-timeout", "120"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->run);
+  EXPECT_EQ(options->create_timeout_seconds, 120);
+  EXPECT_FALSE(ParseOptions({"--id", "c1", "--bundle", "/b", "--runtime", "runc", "--log-path", "/l", "--exit-file",
+                             "/e", "--socket-dir", "/s", "--create-timeout", "-5"})
+                   .ok());
+  EXPECT_THAT(std::string(ParseOptions({"--id", "c1", "--bundle", "/b", "--shim", "shim", "--shim-address", "/a",
+                                        "--state-dir", "/st", "--log-path", "/l", "--exit-file", "/e",
+                                        "--socket-dir", "/s", "--run"})
+                              .status()
+                              .message()),
+              HasSubstr("--run goes with --runtime"));
 }
 
 TEST(ParseOptions, ExecMode) {

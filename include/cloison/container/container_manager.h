@@ -34,6 +34,8 @@ struct ContainerManagerOptions {
   std::vector<std::string> available_capabilities;
   int64_t min_oom_score_adj = -1000;
   std::string seccomp_profile_root;  // Localhost seccomp profiles must be under it
+  bool cdi_enabled = false;                // [cdi] enabled
+  std::vector<std::string> cdi_spec_dirs;  // [cdi] spec_dirs
 };
 
 class ContainerManager {
@@ -57,6 +59,9 @@ class ContainerManager {
   // Calls `visit` with every record, under the read lock and without copying them (the list
   // views); `visit` must not call back into the manager.
   void ForEach(absl::FunctionRef<void(const ContainerRecord&)> visit) const;
+  // Calls `visit` with the record of one container under the read lock, without copying it
+  // (ContainerStatus); same errors as Get. `visit` must not call back into the manager.
+  absl::Status Visit(const std::string& id_or_prefix, absl::FunctionRef<void(const ContainerRecord&)> visit) const;
 
   // DEADLINE_EXCEEDED when `timeout` passed (the process is killed), as containerd answers.
   absl::StatusOr<runtime::ExecResult> ExecSync(const std::string& id, const std::vector<std::string>& cmd,
@@ -64,9 +69,10 @@ class ContainerManager {
   absl::Status ReopenLog(const std::string& id);
   // The container's writable layer directory (stats measure it).
   std::string WritableLayerDir(const std::string& id) const { return rootfs_.UpperDir(id); }
-  // UpdateContainerResources: the runtime's `update` on a created or running container, then
-  // the record's config and config.json's linux.resources take the new values
-  // (oom_score_adj cannot change after creation and keeps its value).
+  // UpdateContainerResources: the runtime's `update` on a created or running container (none
+  // for a created one the runtime will only make at StartContainer), then the record's config
+  // and config.json's linux.resources take the new values (oom_score_adj cannot change after
+  // creation and keeps its value).
   absl::Status UpdateResources(const std::string& id, const ::runtime::v1::LinuxContainerResources& resources);
 
   // The exit watcher's callback: records the exit of `id` if it is one of ours.
@@ -79,12 +85,16 @@ class ContainerManager {
  private:
   std::shared_ptr<absl::Mutex> OperationLock(const std::string& id);
   absl::StatusOr<std::string> ResolveId(const std::string& id) const;
+  std::vector<std::string> IdsInPod(const std::string& pod_id) const;
   absl::Status Save(const ContainerRecord& record);
   // Applies the exit file to `record` when one exists. Returns true if it changed.
   bool ApplyExitFile(ContainerRecord& record) const;
   // Re-reads the record's exit file under mu_ and persists a change.
   void RefreshFromExitFile(const std::string& id);
   bool WaitForExit(const std::string& id, std::chrono::milliseconds timeout);
+  // Stop of a created container that only StartContainer would have made in the runtime:
+  // records it exited (137, as a SIGKILL before the start), with nothing to kill.
+  absl::Status RecordStoppedBeforeStart(const std::string& id);
   runtime::CreateRequest RequestFor(const ContainerRecord& record) const;
   // NamespaceMode TARGET (an ephemeral container sharing its target's processes): the PID
   // namespace of the running container `target_id` of pod `pod_id`, as /proc/<pid>/ns/pid.
@@ -103,6 +113,11 @@ class ContainerManager {
   std::map<std::string, ContainerRecord> records_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> reserved_names_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<absl::Mutex>> op_locks_ ABSL_GUARDED_BY(mu_);
+  // Held around every write and deletion of a record file, taken after mu_ when both are held:
+  // an exit is recorded in memory under mu_, and its file is written once mu_ is released
+  // (StopContainer and the lists do not wait for that fsync) but still before any later
+  // change of the same record reaches the store.
+  absl::Mutex save_mu_ ABSL_ACQUIRED_AFTER(mu_);
 };
 
 }  // namespace cloison::container

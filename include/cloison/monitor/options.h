@@ -29,6 +29,13 @@ struct MonitorOptions {
   bool stdin_once = false;
   bool stdio_at_start = false;
   bool wait_with_runtime = false;
+  // --run: create and start in one `<runtime> run --detach` (the container runs once the
+  // monitor reports its pid; the ctl "start" request is refused) instead of `<runtime> create`
+  // now and `<runtime> start` on the ctl socket's "start".
+  bool run = false;
+  // The longest `<runtime> create` (or run) may take, in seconds (0 = no limit): past it the
+  // runtime and what it started (its process group: hooks) are killed and the failure reported.
+  int create_timeout_seconds = 0;
   int sync_fd = 3;
 
   // Container mode through a containerd shim v2 (vm handlers), instead of --runtime.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cloison/util/command.h"
 #include "cloison/util/unique_fd.h"
 
 namespace cloison::monitor {
@@ -20,7 +21,10 @@ struct Stdio {
   int err = -1;
 };
 
-absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const Stdio& stdio);
+// `group` kOwn: the child leads a new process group, so that kill(-pid) also reaches what it
+// started (a runtime's hooks).
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const Stdio& stdio,
+                            util::ProcessGroup group = util::ProcessGroup::kInherit);
 
 // A pipe whose both ends are close-on-exec.
 struct Pipe {

@@ -3,6 +3,7 @@
 // "start" and "reopen" requests on its ctl socket.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,13 @@ std::string MonitorBesideDaemon();
 // sockets, pid file, sync fd 3, tty and stdin); the caller adds the runtime or shim flags.
 std::vector<std::string> MonitorContainerFlags(const CreateRequest& request);
 
+// The longest the runtime's create (or run) may take: the monitor's --create-timeout.
+inline constexpr std::chrono::seconds kRuntimeCreateTimeout{120};
+
 // Creates the request's state and socket dirs, runs `argv` (a container-mode monitor) and
-// waits for its report. FAILED_PRECONDITION with `what` and the monitor's message when the
-// container could not be created.
+// waits for its report. FAILED_PRECONDITION with `what` (e.g. "runc create") and the monitor's
+// message when the container could not be created, DEADLINE_EXCEEDED when the runtime
+// outlived the monitor's --create-timeout (the monitor killed it).
 absl::StatusOr<CreateResult> LaunchContainerMonitor(const std::vector<std::string>& argv, const CreateRequest& request,
                                                     absl::string_view what);
 

@@ -1,7 +1,10 @@
 // The "oci" runtime type: an OCI runtime CLI (runc, crun, runsc) driven through one
-// cloison-monitor per container. Create spawns the monitor (which runs `<runtime> create`
-// holding the container's stdio and reports the pid over a sync pipe); Start asks the
-// monitor to run `start`; Kill, Delete and Update run the CLI directly (a kill that fails on a
+// cloison-monitor per container, which holds the container's stdio and reports its pid over a
+// sync pipe. With create_at_start (runc, crun), Create makes nothing in the runtime and Start
+// spawns the monitor, which runs `<runtime> run --detach` (one runtime invocation, as
+// containerd does at StartContainer); otherwise (runsc) Create spawns the monitor, which runs
+// `<runtime> create`, and Start asks it to run `start`. Either way the monitor gives the runtime
+// kRuntimeCreateTimeout. Kill, Delete and Update run the CLI directly (a kill that fails on a
 // container `<runtime> state` reports stopped succeeds: runsc cannot signal a dead sandbox);
 // ExecSync runs the monitor in exec mode.
 #pragma once
@@ -21,6 +24,7 @@ struct OciRuntimeOptions {
   bool stdio_at_start = false;            // the runtime hands stdio to the container at `start` (runsc)
   bool wait_with_runtime = false;         // the exit is observed through `<runtime> wait` (runsc)
   bool kill_exec_with_runtime = false;    // a timed-out exec is killed through `<runtime> kill --pid` (runsc)
+  bool create_at_start = false;           // `<runtime> run --detach` at Start instead of create + start
 };
 
 class OciRuntime final : public Runtime {
@@ -28,7 +32,7 @@ class OciRuntime final : public Runtime {
   explicit OciRuntime(OciRuntimeOptions options);
 
   absl::StatusOr<CreateResult> Create(const CreateRequest& request) override;
-  absl::Status Start(const CreateRequest& request) override;
+  absl::StatusOr<CreateResult> Start(const CreateRequest& request) override;
   absl::Status Kill(const std::string& id, int signal) override;
   absl::Status Delete(const std::string& id) override;
   absl::StatusOr<ExecResult> ExecSync(const std::string& id, const std::string& state_dir,
@@ -44,13 +48,15 @@ class OciRuntime final : public Runtime {
  private:
   std::vector<std::string> RuntimeCommand(std::initializer_list<std::string> subcommand) const;
   std::vector<std::string> MonitorRuntimeArgs() const;
+  absl::StatusOr<CreateResult> LaunchMonitor(const CreateRequest& request, bool run);
   bool Stopped(const std::string& id) const;
 
   OciRuntimeOptions options_;
 };
 
 // Options for a handler of type "oci": runtime root and args from its config, the monitor
-// beside cloisond unless configured; for runsc, --oci-seccomp and its stdio and wait quirks.
+// beside cloisond unless configured; for runsc, --oci-seccomp and its stdio and wait quirks,
+// for the others create_at_start.
 OciRuntimeOptions OciOptionsForHandler(const HandlerInfo& handler, bool systemd_cgroup);
 
 }  // namespace cloison::runtime

@@ -27,6 +27,8 @@ struct CreateRequest {
   bool stdin_once = false;
 };
 
+// What Create or Start made: 0s when it made no process (a runtime that creates the container
+// at Start returns 0s from Create; one that creates it at Create returns 0s from Start).
 struct CreateResult {
   int pid = 0;          // the container's init process
   int monitor_pid = 0;  // its cloison-monitor
@@ -51,8 +53,13 @@ class Runtime {
  public:
   virtual ~Runtime() = default;
 
+  // Prepares the container. A runtime may create it in the runtime right away (the result
+  // has its pid) or leave that to Start (pid 0: nothing of the container exists in the runtime
+  // until Start, so there is nothing to kill, exec into or update before it).
   virtual absl::StatusOr<CreateResult> Create(const CreateRequest& request) = 0;
-  virtual absl::Status Start(const CreateRequest& request) = 0;
+  // Starts the container's process; when Create left the creation to it, creates it first and
+  // returns its pid and monitor pid.
+  virtual absl::StatusOr<CreateResult> Start(const CreateRequest& request) = 0;
   // Signals the container's init process. A container that is gone already is not an error.
   virtual absl::Status Kill(const std::string& id, int signal) = 0;
   // Removes the runtime's state of the container (force-kills a live one).

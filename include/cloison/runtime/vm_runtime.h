@@ -40,7 +40,7 @@ class VmRuntime final : public Runtime {
   explicit VmRuntime(VmRuntimeOptions options);
 
   absl::StatusOr<CreateResult> Create(const CreateRequest& request) override;
-  absl::Status Start(const CreateRequest& request) override;
+  absl::StatusOr<CreateResult> Start(const CreateRequest& request) override;
   absl::Status Kill(const std::string& id, int signal) override;
   absl::Status Delete(const std::string& id) override;
   absl::StatusOr<ExecResult> ExecSync(const std::string& id, const std::string& state_dir,

@@ -1,5 +1,6 @@
 // Pod sandboxes: RunPodSandbox / StopPodSandbox / RemovePodSandbox / status and list. A pod
-// owns pinned namespaces, its CNI network (network_manager.h; none with host network), pod
+// owns pinned namespaces (its own user namespace too when it asks for one and its handler
+// supports it), its CNI network (network_manager.h; none with host network), pod
 // files (hostname, hosts with the pod IPs, resolv.conf), a /dev/shm tmpfs and, when its PID
 // namespace is shared or its handler asks for one, an infra container running cloison-pause. Records persist under <root>/sandboxes; Recover() reloads them and releases
 // what an interrupted RunPodSandbox left behind. Calls on different pods run in parallel,
@@ -20,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cloison/cri/api.h"
 #include "cloison/network/network_manager.h"
+#include "cloison/oci/user_namespace.h"
 #include "cloison/runtime/runtime_set.h"
 #include "cloison/sandbox/sandbox_record.h"
 #include "cloison/state/record_store.h"
@@ -100,5 +102,11 @@ class SandboxManager {
 
 // "name_namespace_uid_attempt": two RunPodSandbox calls with the same key are one pod.
 std::string SandboxNameKey(const ::runtime::v1::PodSandboxMetadata& metadata);
+
+// The pod's user namespace (oci/user_namespace.h): nullopt for the host's, else its validated
+// mappings; mode POD with the host's PID or IPC namespace is INVALID_ARGUMENT naming the field.
+// Containers of the pod read it from the pod's config too.
+absl::StatusOr<std::optional<oci::UserNamespaceMappings>> PodUserNamespace(
+    const ::runtime::v1::PodSandboxConfig& config);
 
 }  // namespace cloison::sandbox

@@ -13,7 +13,12 @@
 
 namespace cloison::server {
 
-class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
+// ListContainers and ListPodSandbox are served in gRPC's streamed-unary form, their
+// messages on an arena (arena_unary.h); ListContainers/ListPodSandbox below fill the answer.
+using RuntimeServiceBase = ::runtime::v1::RuntimeService::WithStreamedUnaryMethod_ListContainers<
+    ::runtime::v1::RuntimeService::WithStreamedUnaryMethod_ListPodSandbox<::runtime::v1::RuntimeService::Service>>;
+
+class RuntimeService final : public RuntimeServiceBase {
  public:
   RuntimeService(const LiveConfig& live_config, sandbox::SandboxManager& sandboxes,
                  container::ContainerManager& containers, streaming::StreamingServer& streaming)
@@ -39,6 +44,10 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
                                          ::runtime::v1::UpdatePodSandboxResourcesResponse* response) override;
   grpc::Status ListPodSandbox(grpc::ServerContext* context, const ::runtime::v1::ListPodSandboxRequest* request,
                       ::runtime::v1::ListPodSandboxResponse* response) override;
+  grpc::Status StreamedListPodSandbox(
+      grpc::ServerContext* context,
+      grpc::ServerUnaryStreamer<::runtime::v1::ListPodSandboxRequest, ::runtime::v1::ListPodSandboxResponse>* stream)
+      override;
   grpc::Status CreateContainer(grpc::ServerContext* context, const ::runtime::v1::CreateContainerRequest* request,
                       ::runtime::v1::CreateContainerResponse* response) override;
   grpc::Status StartContainer(grpc::ServerContext* context, const ::runtime::v1::StartContainerRequest* request,
@@ -49,6 +58,10 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
                       ::runtime::v1::RemoveContainerResponse* response) override;
   grpc::Status ListContainers(grpc::ServerContext* context, const ::runtime::v1::ListContainersRequest* request,
                       ::runtime::v1::ListContainersResponse* response) override;
+  grpc::Status StreamedListContainers(
+      grpc::ServerContext* context,
+      grpc::ServerUnaryStreamer<::runtime::v1::ListContainersRequest, ::runtime::v1::ListContainersResponse>* stream)
+      override;
   grpc::Status ContainerStatus(grpc::ServerContext* context, const ::runtime::v1::ContainerStatusRequest* request,
                       ::runtime::v1::ContainerStatusResponse* response) override;
   grpc::Status ExecSync(grpc::ServerContext* context, const ::runtime::v1::ExecSyncRequest* request,
@@ -73,6 +86,20 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
   grpc::Status ListPodSandboxMetrics(grpc::ServerContext* context,
                                      const ::runtime::v1::ListPodSandboxMetricsRequest* request,
                                      ::runtime::v1::ListPodSandboxMetricsResponse* response) override;
+  // The KEP-5825 streaming forms of the List* calls (runtime_service_list_streams.cc).
+  grpc::Status StreamPodSandboxes(grpc::ServerContext* context, const ::runtime::v1::StreamPodSandboxesRequest* request,
+                                  grpc::ServerWriter<::runtime::v1::StreamPodSandboxesResponse>* writer) override;
+  grpc::Status StreamContainers(grpc::ServerContext* context, const ::runtime::v1::StreamContainersRequest* request,
+                                grpc::ServerWriter<::runtime::v1::StreamContainersResponse>* writer) override;
+  grpc::Status StreamContainerStats(grpc::ServerContext* context,
+                                    const ::runtime::v1::StreamContainerStatsRequest* request,
+                                    grpc::ServerWriter<::runtime::v1::StreamContainerStatsResponse>* writer) override;
+  grpc::Status StreamPodSandboxStats(grpc::ServerContext* context,
+                                     const ::runtime::v1::StreamPodSandboxStatsRequest* request,
+                                     grpc::ServerWriter<::runtime::v1::StreamPodSandboxStatsResponse>* writer) override;
+  grpc::Status StreamPodSandboxMetrics(grpc::ServerContext* context,
+                                       const ::runtime::v1::StreamPodSandboxMetricsRequest* request,
+                                       grpc::ServerWriter<::runtime::v1::StreamPodSandboxMetricsResponse>* writer) override;
   grpc::Status Exec(grpc::ServerContext* context, const ::runtime::v1::ExecRequest* request,
                       ::runtime::v1::ExecResponse* response) override;
   grpc::Status Attach(grpc::ServerContext* context, const ::runtime::v1::AttachRequest* request,
