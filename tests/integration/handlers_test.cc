@@ -50,7 +50,9 @@ class Handlers : public PodFixture {
 
   void TearDown() override {
     PodFixture::TearDown();
-    if (daemon_.pid() > 0) EXPECT_EQ(RunscSandboxTrees(daemon_.dir().path().string()), 0u);
+    if (daemon_.pid() > 0) {
+      EXPECT_EQ(RunscSandboxTrees(daemon_.dir().path().string()), 0u);
+    }
   }
 
   std::string ExecOut(const std::string& id, const std::vector<std::string>& command) {

@@ -305,7 +305,9 @@ TEST_F(PodLifecycle, CreatedContainerRunsNothingUntilStartEvenAcrossARestart) {
   EXPECT_EQ(running.state(), v1::CONTAINER_RUNNING);
   EXPECT_GT(running.started_at(), 0);
   ASSERT_TRUE(client_->Exec(waiting, {"cat", "/sys/fs/cgroup/cpu/cpu.shares"}, 10, &response).ok());
-  if (!response.stdout().empty()) EXPECT_EQ(response.stdout(), "512\n");  // cgroup v1 with cpu mounted there
+  if (!response.stdout().empty()) {  // cgroup v1 with cpu mounted there
+    EXPECT_EQ(response.stdout(), "512\n");
+  }
   for (int i = 0; i < 100 && LogOf("waiting").find("begun") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

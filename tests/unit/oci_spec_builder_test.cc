@@ -201,7 +201,9 @@ TEST_F(SpecBuilder, HostNetworkUserNamespaceBindsSys) {
   input_.namespaces.user.clear();
   spec = Build();
   for (const json& mount : spec["mounts"]) {
-    if (mount["destination"] == "/sys") EXPECT_EQ(mount["type"], "sysfs");
+    if (mount["destination"] == "/sys") {
+      EXPECT_EQ(mount["type"], "sysfs");
+    }
   }
 }
 
