@@ -1,8 +1,8 @@
 // A gtest fixture for tests that run pods: a local registry holding the busybox fixture image,
 // a running cloisond (main TOML given to the constructor) that has pulled it, a CriClient, and
 // the steps such tests repeat (run a pod, run a container in it, ExecSync, read a container's
-// CRI log). TearDown stops and removes every pod left and expects no mount left under
-// cloisond's directory. A subclass overriding SetUp or TearDown calls this one's.
+// CRI log). TearDown stops and removes every pod left (while cloisond runs) and expects no
+// mount left under cloisond's directory. A subclass overriding SetUp or TearDown calls this one's.
 #pragma once
 
 #include <gmock/gmock.h>
@@ -39,10 +39,12 @@ class PodFixture : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (!client_ || daemon_.pid() <= 0) return;
-    for (const v1::PodSandbox& pod : client_->ListPods()) {
-      EXPECT_TRUE(client_->StopPod(pod.id()).ok());
-      EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
+    if (!client_) return;
+    if (daemon_.pid() > 0) {
+      for (const v1::PodSandbox& pod : client_->ListPods()) {
+        EXPECT_TRUE(client_->StopPod(pod.id()).ok());
+        EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
+      }
     }
     EXPECT_THAT(MountsUnder(daemon_.dir().path().string()), ::testing::IsEmpty()) << daemon_.Log();
   }

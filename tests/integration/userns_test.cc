@@ -15,10 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "cri_client.h"
-#include "host_probes.h"
-#include "local_registry.h"
 #include "nlohmann/json.hpp"
+#include "pod_fixture.h"
 
 namespace cloison::testing {
 namespace {
@@ -52,32 +50,15 @@ std::string Squeeze(const std::string& map) {
   return out;
 }
 
-class UserNamespaces : public ::testing::Test {
+class UserNamespaces : public PodFixture {
  protected:
-  UserNamespaces() : daemon_(kConfig) {}
+  UserNamespaces() : PodFixture(kConfig) {}
 
   void SetUp() override {
     // The pod's root (an unprivileged host uid) must be able to reach the rootfs and pod
     // files, as under /var/lib/cloison and /run/cloison; a temporary directory is 0700.
     ASSERT_EQ(chmod(daemon_.dir().path().c_str(), 0711), 0);
-    registry_ = LocalRegistry::Start();
-    ASSERT_NE(registry_, nullptr);
-    registry_->Push("busybox", "library/busybox:1.0");
-    image_ = registry_->host() + "/library/busybox:1.0";
-    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
-    client_ = std::make_unique<CriClient>(daemon_);
-    ASSERT_TRUE(client_->Pull(image_).ok());
-    log_dir_ = (daemon_.dir().path() / "pod-logs").string();
-  }
-
-  void TearDown() override {
-    if (daemon_.pid() > 0) {
-      for (const v1::PodSandbox& pod : client_->ListPods()) {
-        EXPECT_TRUE(client_->StopPod(pod.id()).ok());
-        EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
-      }
-    }
-    EXPECT_THAT(MountsUnder(daemon_.dir().path().string()), IsEmpty());
+    PodFixture::SetUp();
   }
 
   v1::PodSandboxConfig UsernsPod(const std::string& name, uint32_t host_id,
@@ -126,12 +107,6 @@ class UserNamespaces : public ::testing::Test {
   std::string UpperDir(const std::string& container_id) const {
     return (daemon_.dir().path() / "root" / "storage" / container_id / "upper").string();
   }
-
-  CloisondProcess daemon_;
-  std::unique_ptr<LocalRegistry> registry_;
-  std::string image_;
-  std::unique_ptr<CriClient> client_;
-  std::string log_dir_;
 };
 
 TEST_F(UserNamespaces, PodContainersRunAsRootInsideAndAsTheMappedIdOutside) {
