@@ -21,16 +21,22 @@ set(CLOISON_STATIC_HELPER_ARCHIVES
   absl_statusor absl_str_format_internal absl_strerror absl_strings absl_strings_internal
   absl_symbolize absl_synchronization absl_throw_delegate absl_time absl_time_zone)
 
-function(cloison_link_static_helper_libs target)
-  set(project_libs ${ARGN})
+# cloison_find_static_archives(OUT NAMES...): OUT = the paths of libNAME.a; fails if one is missing.
+function(cloison_find_static_archives out)
   set(archives)
-  foreach(name IN LISTS CLOISON_STATIC_HELPER_ARCHIVES)
+  foreach(name IN LISTS ARGN)
     find_library(CLOISON_STATIC_${name} NAMES lib${name}.a NO_CACHE)
     if(NOT CLOISON_STATIC_${name})
-      message(FATAL_ERROR "lib${name}.a not found (Debian: libabsl-dev, libprotobuf-dev)")
+      message(FATAL_ERROR "lib${name}.a not found (scripts/install-deps.sh installs the -dev packages)")
     endif()
     list(APPEND archives ${CLOISON_STATIC_${name}})
   endforeach()
+  set(${out} ${archives} PARENT_SCOPE)
+endfunction()
+
+function(cloison_link_static_helper_libs target)
+  set(project_libs ${ARGN})
+  cloison_find_static_archives(archives ${CLOISON_STATIC_HELPER_ARCHIVES})
   target_link_libraries(${target} PRIVATE ${project_libs} -Wl,--start-group ${archives} -Wl,--end-group -Wl,--as-needed)
   target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
 endfunction()

@@ -12,8 +12,8 @@ build_packages=(
   build-essential cmake pkg-config git
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtoml11-dev
-  libseccomp-dev libcurl4-openssl-dev libssl-dev libarchive-dev
-  libboost-dev zlib1g-dev libsystemd-dev
+  libseccomp-dev libcurl4-openssl-dev libssl-dev libarchive-dev libzstd-dev
+  libboost-dev zlib1g-dev
   libyaml-cpp-dev  # CDI spec files in YAML
   libgtest-dev libgmock-dev
   libbenchmark-dev  # bench/cri-bench

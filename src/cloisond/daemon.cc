@@ -1,11 +1,11 @@
 #include "daemon.h"
 
 #include <signal.h>
-#include <systemd/sd-daemon.h>
 
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <string_view>
 
 #include "cloison/container/container_manager.h"
 #include "cloison/image/image_manager.h"
@@ -22,6 +22,7 @@
 #include "cloison/streaming/streaming_server.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/process_limits.h"
+#include "cloison/util/service_notify.h"
 #include "cloison/util/unix_socket.h"
 #include "cloison/util/version.h"
 
@@ -43,6 +44,13 @@ server::ConfigSnapshot MakeSnapshot(const config::Config& config) {
   auto shared = std::make_shared<const config::Config>(config);
   auto handlers = std::make_shared<const runtime::HandlerTable>(runtime::HandlerTable::Probe(*shared));
   return {std::move(shared), std::move(handlers)};
+}
+
+// sd_notify(3) for Type=notify units; a failure to notify is logged, never fatal.
+void Notify(std::string_view state) {
+  if (absl::Status sent = util::NotifyServiceManager(state); !sent.ok()) {
+    spdlog::warn("cannot notify the service manager: {}", sent.message());
+  }
 }
 
 // Re-reads the configuration; applies the handler table and log level. Other keys need a
@@ -174,23 +182,23 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
     return 1;
   }
   spdlog::info("serving CRI v1 on unix://{}", config.listen);
-  sd_notify(0, "READY=1\nSTATUS=serving CRI v1");
+  Notify("READY=1\nSTATUS=serving CRI v1");
 
   while (true) {
     int signal_number = 0;
     if (sigwait(&signals, &signal_number) != 0) continue;
     if (signal_number == SIGHUP) {
-      sd_notify(0, "RELOADING=1");
+      Notify("RELOADING=1");
       Reload(sources, live_config);
       runtimes.Reset(*live_config.Get().handlers, systemd_cgroup, shim_dir);
-      sd_notify(0, "READY=1");
+      Notify("READY=1");
       continue;
     }
     spdlog::info("received signal {}; finishing calls in flight (up to {} s)", signal_number,
                  live_config.Get().config->shutdown_timeout);
     break;
   }
-  sd_notify(0, "STOPPING=1");
+  Notify("STOPPING=1");
   (*server)->Shutdown(std::chrono::seconds(live_config.Get().config->shutdown_timeout));
   spdlog::info("cloisond stopped; containers keep running");
   return 0;
