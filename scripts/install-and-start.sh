@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh
 build_dir=${CLOISON_BUILD_DIR:-build}
-cmake --install "$build_dir" --prefix /usr/local >/dev/null
+cmake --install "$build_dir" --prefix /usr/local --strip >/dev/null  # stripped: cloisond keeps a sealed in-memory copy of the monitor
 echo "installed $(/usr/local/bin/cloisond --version | head -n1) to /usr/local/bin"
 
 # A node without any CNI network gets the single-node example (bridge cloison0, 10.88.0.0/16).

@@ -2,6 +2,8 @@
 // runtime or a shim v2), the runner of one ExecSync call (--exec), or the relay of one
 // interactive exec through a shim v2 (--shim-exec). The command line is
 // described in include/cloison/monitor/options.h.
+#include <sys/prctl.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -28,6 +30,9 @@ void MakePathsAbsolute(cloison::monitor::MonitorOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // cloisond executes the monitor from a sealed memfd (/proc/self/fd/N), which leaves "N" as the
+  // process name; ps -C, pgrep and the benches look for the binary's name.
+  prctl(PR_SET_NAME, std::filesystem::path(argv[0]).filename().c_str());
   absl::StatusOr<cloison::monitor::MonitorOptions> options =
       cloison::monitor::ParseOptions(std::vector<std::string>(argv + 1, argv + argc));
   if (!options.ok()) {

@@ -31,17 +31,18 @@ namespace {
 constexpr std::chrono::seconds kCreateTimeout = kRuntimeCreateTimeout + std::chrono::seconds(15);
 constexpr std::chrono::seconds kStartTimeout{60};
 
-// Starts the monitor with `sync_fd` as its fd 3 and everything else on /dev/null (its own
-// diagnostics go to `log_file`). Returns the pid of the process spawned (which forks the
-// long-lived monitor and exits).
-absl::StatusOr<pid_t> SpawnMonitor(const std::vector<std::string>& argv, int sync_fd, const std::string& log_file) {
+// Starts the monitor from `monitor` with `sync_fd` as its fd 3 and everything else on /dev/null
+// (its own diagnostics go to `log_file`). Returns the pid of the process spawned (which forks
+// the long-lived monitor and exits).
+absl::StatusOr<pid_t> SpawnMonitor(const util::SealedCopy& monitor, const std::vector<std::string>& argv, int sync_fd,
+                                   const std::string& log_file) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 2, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_adddup2(&actions, sync_fd, 3);
-  absl::StatusOr<pid_t> pid = util::SpawnWithDefaultSignals(argv[0], argv, actions, environ);
+  absl::StatusOr<pid_t> pid = util::SpawnWithDefaultSignals(monitor.ExecPath(), argv, actions, environ);
   posix_spawn_file_actions_destroy(&actions);
   return pid;
 }
@@ -76,6 +77,14 @@ std::string MonitorBesideDaemon() {
   return (self.parent_path() / "cloison-monitor").string();
 }
 
+absl::StatusOr<std::shared_ptr<const util::SealedCopy>> SealedMonitor(const std::string& path) {
+  absl::StatusOr<std::shared_ptr<const util::SealedCopy>> copy = util::SharedSealedExecutable(path)->Current();
+  if (!copy.ok()) {
+    return absl::Status(copy.status().code(), absl::StrCat("the container monitor: ", copy.status().message()));
+  }
+  return copy;
+}
+
 std::vector<std::string> MonitorContainerFlags(const CreateRequest& request) {
   std::vector<std::string> flags = {"--id", request.id, "--bundle", request.bundle,
                                     "--log-path", request.log_path.empty() ? "/dev/null" : request.log_path,
@@ -92,10 +101,12 @@ absl::StatusOr<CreateResult> LaunchContainerMonitor(const std::vector<std::strin
   for (const std::string& dir : {request.state_dir, request.socket_dir}) {
     if (absl::Status s = util::MakeDirs(dir, 0700); !s.ok()) return s;
   }
+  absl::StatusOr<std::shared_ptr<const util::SealedCopy>> monitor = SealedMonitor(argv[0]);
+  if (!monitor.ok()) return monitor.status();
   int sync[2];
   if (pipe2(sync, O_CLOEXEC) != 0) return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
   util::UniqueFd sync_read(sync[0]), sync_write(sync[1]);
-  absl::StatusOr<pid_t> spawned = SpawnMonitor(argv, sync_write.get(), request.state_dir + "/monitor.log");
+  absl::StatusOr<pid_t> spawned = SpawnMonitor(**monitor, argv, sync_write.get(), request.state_dir + "/monitor.log");
   sync_write.reset();
   if (!spawned.ok()) return spawned.status();
   int wait_status = 0;

@@ -120,7 +120,7 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          std::chrono::milliseconds timeout, const CommandInput& input) {
   if (argv.empty()) return absl::InvalidArgumentError("RunCommand: empty argv");
-  absl::StatusOr<std::string> program = FindExecutable(argv[0]);
+  absl::StatusOr<std::string> program = FindExecutable(input.program.empty() ? argv[0] : input.program);
   if (!program.ok()) return program.status();
 
   int out_pipe[2];

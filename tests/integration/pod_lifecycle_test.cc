@@ -3,6 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -134,6 +139,31 @@ TEST_F(PodLifecycle, ReopenContainerLogAfterRotation) {
   EXPECT_THAT(CloisondProcess::ReadFile(log + ".1"), HasSubstr("stdout F one"));
   EXPECT_THAT(CloisondProcess::ReadFile(log), HasSubstr("stdout F two"));
   EXPECT_THAT(CloisondProcess::ReadFile(log), ::testing::Not(HasSubstr("one")));
+}
+
+// A container's monitor runs from a sealed in-memory copy of cloison-monitor: its
+// /proc/<pid>/exe (reachable from a container that sees the process) cannot be written, and
+// its command line and process name still name cloison-monitor (ps, pgrep, and cloisond's
+// liveness check after a restart, read them).
+TEST_F(PodLifecycle, TheMonitorRunsFromASealedCopyOfItsBinary) {
+  auto [pod_id, id] = RunOne("sealed", {"sleep", "1000"});
+  const std::string monitor_pid =
+      CloisondProcess::ReadFile((daemon_.dir().path() / "state/containers" / id / "monitor.pid").string());
+  ASSERT_FALSE(monitor_pid.empty());
+  const std::string proc = "/proc/" + std::to_string(std::stoi(monitor_pid));
+  const int exe = open((proc + "/exe").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(exe, 0) << std::strerror(errno);
+  EXPECT_EQ(fcntl(exe, F_GET_SEALS), F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+  close(exe);
+  // Refused while it runs (ETXTBSY), and the seals refuse any write anyway.
+  const int writable = open((proc + "/exe").c_str(), O_WRONLY | O_CLOEXEC);
+  EXPECT_EQ(writable, -1);
+  EXPECT_EQ(errno, ETXTBSY);
+  if (writable >= 0) close(writable);
+  EXPECT_THAT(CloisondProcess::ReadFile(proc + "/cmdline"), HasSubstr("cloison-monitor"));
+  EXPECT_EQ(CloisondProcess::ReadFile(proc + "/comm"), "cloison-monitor\n");
+  v1::ExecSyncResponse response = ExecSync(id, {"echo", "still-runs"});
+  EXPECT_EQ(response.stdout(), "still-runs\n");
 }
 
 TEST_F(PodLifecycle, ExecSyncOutputExitCodeAndTimeout) {

@@ -124,6 +124,14 @@ TEST(RunCommand, RunsInTheGivenWorkingDirectory) {
   EXPECT_EQ(result->stdout_text, "/usr/share\n");
 }
 
+TEST(RunCommand, RunsTheGivenProgramUnderArgvZero) {
+  CommandInput input;
+  input.program = "/bin/sh";
+  absl::StatusOr<CommandResult> result = RunCommand({"shown-name", "-c", "echo $0"}, milliseconds(5000), input);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->stdout_text, "shown-name\n");
+}
+
 TEST(FindExecutable, SearchesPath) {
   absl::StatusOr<std::string> sh = FindExecutable("sh");
   ASSERT_TRUE(sh.ok()) << sh.status();

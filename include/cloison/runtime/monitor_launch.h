@@ -1,9 +1,14 @@
 // What every runtime type shares about a container's cloison-monitor: its command line for a
 // CreateRequest, spawning it with the sync pipe and reading its {"pid":N} report, and the
-// "start" and "reopen" requests on its ctl socket.
+// "start" and "reopen" requests on its ctl socket. Monitors are always executed from a sealed
+// in-memory copy of their binary (util/sealed_executable.h), so that a monitor's
+// /proc/<pid>/exe cannot be written from a container that sees it; argv[0] stays the
+// monitor's path on disk (ps, and cloisond's liveness check of monitors, read it; the monitor
+// sets its process name from it).
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "cloison/runtime/runtime.h"
+#include "cloison/util/sealed_executable.h"
 
 namespace cloison::runtime {
 
@@ -21,13 +27,18 @@ std::string MonitorBesideDaemon();
 // sockets, pid file, sync fd 3, tty and stdin); the caller adds the runtime or shim flags.
 std::vector<std::string> MonitorContainerFlags(const CreateRequest& request);
 
+// The current sealed copy of the monitor binary at `path`; INTERNAL (or NOT_FOUND) when it
+// cannot be made: the monitor is then not started at all.
+absl::StatusOr<std::shared_ptr<const util::SealedCopy>> SealedMonitor(const std::string& path);
+
 // The longest the runtime's create (or run) may take: the monitor's --create-timeout.
 inline constexpr std::chrono::seconds kRuntimeCreateTimeout{120};
 
-// Creates the request's state and socket dirs, runs `argv` (a container-mode monitor) and
-// waits for its report. FAILED_PRECONDITION with `what` (e.g. "runc create") and the monitor's
-// message when the container could not be created, DEADLINE_EXCEEDED when the runtime
-// outlived the monitor's --create-timeout (the monitor killed it).
+// Creates the request's state and socket dirs, runs `argv` (a container-mode monitor, from the
+// sealed copy of argv[0]) and waits for its report. FAILED_PRECONDITION with `what` (e.g.
+// "runc create") and the monitor's message when the container could not be created,
+// DEADLINE_EXCEEDED when the runtime outlived the monitor's --create-timeout (the monitor
+// killed it).
 absl::StatusOr<CreateResult> LaunchContainerMonitor(const std::vector<std::string>& argv, const CreateRequest& request,
                                                     absl::string_view what);
 

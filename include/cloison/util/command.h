@@ -32,6 +32,9 @@ struct CommandInput {
   std::string stdin_data;        // written to the program's stdin, which then reaches end of file
   std::vector<std::string> env;  // "NAME=value", added to cloisond's environment (same NAME replaced)
   std::string cwd;               // the program's working directory; "" = cloisond's
+  // What is executed, when not argv[0] (which the program still gets as its argv[0]): e.g. a
+  // sealed copy's /proc/self/fd/N.
+  std::string program;
 };
 
 // As above, with `input`: empty stdin_data still means /dev/null on stdin.
