@@ -94,6 +94,8 @@ absl::Status ApplyHandler(const std::string& name, const toml::value& table, Con
       s = ReadStringArray(value, full, handler.allowed_annotations);
     } else if (key == "sandbox_mode") {
       s = ReadChoice(value, full, ParseSandboxMode, handler.sandbox_mode);
+    } else if (key == "direct_exec_sync") {
+      s = ReadBool(value, full, handler.direct_exec_sync);
     } else {
       s = Bad(value, full, "unknown key");
     }

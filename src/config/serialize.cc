@@ -62,7 +62,8 @@ std::string ToToml(const Config& config) {
         << "privileged_without_host_devices = "
         << (handler.privileged_without_host_devices ? "true" : "false") << "\n"
         << "allowed_annotations = " << QuoteAll(handler.allowed_annotations) << "\n"
-        << "sandbox_mode = " << Quote(SandboxModeName(handler.sandbox_mode)) << "\n";
+        << "sandbox_mode = " << Quote(SandboxModeName(handler.sandbox_mode)) << "\n"
+        << "direct_exec_sync = " << (handler.direct_exec_sync ? "true" : "false") << "\n";
   }
   return out.str();
 }
@@ -80,6 +81,7 @@ nlohmann::json ToJson(const Config& config) {
         {"privileged_without_host_devices", handler.privileged_without_host_devices},
         {"allowed_annotations", handler.allowed_annotations},
         {"sandbox_mode", SandboxModeName(handler.sandbox_mode)},
+        {"direct_exec_sync", handler.direct_exec_sync},
     };
   }
   nlohmann::json registries = nlohmann::json::object();

@@ -16,8 +16,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "cloison/monitor/direct_exec.h"
 #include "cloison/monitor/process.h"
 #include "cloison/util/atomic_file.h"
+#include "nlohmann/json.hpp"
 
 namespace cloison::monitor {
 namespace {
@@ -35,6 +37,8 @@ constexpr auto kKillLimit = std::chrono::seconds(5);
 struct ExecResult {
   int exit_code = -1;
   bool timed_out = false;
+  bool direct = false;
+  std::string fallback;  // why --direct-exec was not taken
 };
 
 // One output stream: the pipe from the runtime and the file it is copied to.
@@ -136,12 +140,18 @@ absl::StatusOr<ExecResult> Execute(const MonitorOptions& options) {
   std::vector<std::string> exec = {"exec", "--process", options.process_spec, "--pid-file", pid_file};
   if (options.kill_with_runtime) exec.insert(exec.end(), {"--internal-pid-file", pid_file + ".internal"});
   exec.push_back(options.id);
-  absl::StatusOr<pid_t> runtime = Spawn(RuntimeCommand(options, exec), Stdio{-1, write_ends[0].get(), write_ends[1].get()});
+  ExecResult result;
+  absl::StatusOr<pid_t> runtime = absl::UnimplementedError("--direct-exec not given");
+  if (options.direct_exec) runtime = StartDirectExec(options, write_ends[0].get(), write_ends[1].get());
+  result.direct = runtime.ok();
+  if (!runtime.ok()) {
+    result.fallback = std::string(runtime.status().message());
+    runtime = Spawn(RuntimeCommand(options, exec), Stdio{-1, write_ends[0].get(), write_ends[1].get()});
+  }
   write_ends[0].reset();
   write_ends[1].reset();
   if (!runtime.ok()) return runtime.status();
 
-  ExecResult result;
   const Clock::time_point deadline = options.timeout_seconds > 0
                                          ? Clock::now() + std::chrono::seconds(options.timeout_seconds)
                                          : Clock::time_point::max();
@@ -203,7 +213,11 @@ int RunExec(const MonitorOptions& options) {
     std::fprintf(stderr, "cloison-monitor: %s\n", std::string(result.status().message()).c_str());
     return 1;
   }
-  std::printf("{\"exit_code\":%d,\"timed_out\":%s}\n", result->exit_code, result->timed_out ? "true" : "false");
+  const nlohmann::json report = {{"exit_code", result->exit_code},
+                                 {"timed_out", result->timed_out},
+                                 {"direct", result->direct},
+                                 {"fallback", result->fallback}};
+  std::printf("%s\n", report.dump().c_str());
   return std::fflush(stdout) == 0 ? 0 : 1;
 }
 

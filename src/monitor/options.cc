@@ -37,6 +37,7 @@ std::map<std::string, Target> FlagTable(MonitorOptions& o) {
       {"--stderr-file", &o.stderr_file},
       {"--timeout", &o.timeout_seconds},
       {"--kill-with-runtime", &o.kill_with_runtime},
+      {"--direct-exec", &o.direct_exec},
       {"--shim", &o.shim},
       {"--shim-namespace", &o.shim_namespace},
       {"--shim-address", &o.shim_address},
@@ -102,6 +103,7 @@ absl::StatusOr<MonitorOptions> ParseOptions(const std::vector<std::string>& args
                       {"--process-spec", &options.process_spec},
                       {"--stdout-file", &options.stdout_file},
                       {"--stderr-file", &options.stderr_file}});
+    if (status.ok() && options.direct_exec) status = Require({{"--bundle", &options.bundle}});
   } else if (!options.shim.empty()) {
     if (!options.runtime.empty()) return absl::InvalidArgumentError("--shim and --runtime exclude each other");
     if (options.run) return absl::InvalidArgumentError("--run goes with --runtime, not --shim");

@@ -315,22 +315,30 @@ class MonitorExecTest : public MonitorRuncTest {
     ASSERT_GT(CreateAndStart(*container_), 0);
   }
 
-  // Runs an exec through the monitor; returns its stdout (one JSON line) parsed.
-  Json Exec(const std::vector<std::string>& args, int timeout_seconds) {
+  // Runs an exec through the monitor; returns its stdout (one JSON line) parsed, without the
+  // path taken ("direct", "fallback"), which lands in `path_taken`.
+  Json Exec(const std::vector<std::string>& args, int timeout_seconds, const std::vector<std::string>& extra = {}) {
     Json process = {{"args", args}, {"cwd", "/"}, {"env", {"PATH=/bin"}}, {"terminal", false},
                     {"user", {{"uid", 0}, {"gid", 0}}}};
     std::ofstream(container_->path("process.json")) << process.dump();
-    absl::StatusOr<util::CommandResult> result = util::RunCommand(
-        {CLOISON_MONITOR_PATH, "--exec", "--id", container_->id(), "--runtime", kRunc, "--runtime-arg",
-         "--root=" + container_->runc_root(), "--process-spec", container_->path("process.json").string(),
-         "--stdout-file", container_->path("exec.out").string(), "--stderr-file",
-         container_->path("exec.err").string(), "--timeout", std::to_string(timeout_seconds)},
-        seconds(60));
+    std::vector<std::string> argv = {
+        CLOISON_MONITOR_PATH, "--exec", "--id", container_->id(), "--runtime", kRunc, "--runtime-arg",
+        "--root=" + container_->runc_root(), "--process-spec", container_->path("process.json").string(),
+        "--stdout-file", container_->path("exec.out").string(), "--stderr-file",
+        container_->path("exec.err").string(), "--timeout", std::to_string(timeout_seconds)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    absl::StatusOr<util::CommandResult> result = util::RunCommand(argv, seconds(60));
     EXPECT_TRUE(result.ok()) << result.status();
     if (!result.ok()) return Json();
     EXPECT_EQ(result->exit_code, 0) << result->stderr_text;
-    return Json::parse(result->stdout_text, nullptr, false);
+    Json report = Json::parse(result->stdout_text, nullptr, false);
+    path_taken = {{"direct", report.value("direct", true)}, {"fallback", report.value("fallback", "")}};
+    report.erase("direct");
+    report.erase("fallback");
+    return report;
   }
+
+  Json path_taken;
 
   MonitoredContainer* container_ = nullptr;
 };
@@ -340,6 +348,16 @@ TEST_F(MonitorExecTest, CapturesOutputAndExitCode) {
   EXPECT_EQ(ReadText(container_->path("exec.out")), "out\n");
   EXPECT_EQ(ReadText(container_->path("exec.err")), "err\n");
   EXPECT_FALSE(std::filesystem::exists(container_->path("exec.out.pid")));
+}
+
+TEST_F(MonitorExecTest, DirectExecNeedsASealedMonitor) {
+  // Started from its file on disk, the monitor must not enter the container itself
+  // (CVE-2019-5736): `runc exec` runs, with the same answer.
+  EXPECT_EQ(Exec({"sh", "-c", "echo out; exit 4"}, 0, {"--direct-exec", "--bundle", container_->bundle()}),
+            Json({{"exit_code", 4}, {"timed_out", false}}));
+  EXPECT_EQ(path_taken["direct"], false);
+  EXPECT_THAT(path_taken["fallback"].get<std::string>(), HasSubstr("sealed memfd"));
+  EXPECT_EQ(ReadText(container_->path("exec.out")), "out\n");
 }
 
 TEST_F(MonitorExecTest, TimeoutKillsTheProcess) {

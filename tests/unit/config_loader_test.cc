@@ -39,8 +39,10 @@ TEST(ConfigLoader, EmbeddedDefaultsDeclareRuncAndRunsc) {
   EXPECT_EQ(runc.runtime_type, RuntimeType::kOci);
   EXPECT_EQ(runc.runtime_root, "/run/cloison/runtimes/runc");  // derived from state
   EXPECT_EQ(runc.sandbox_mode, SandboxMode::kAuto);
+  EXPECT_TRUE(runc.direct_exec_sync);
   const RuntimeHandler& runsc = config->runtimes.at("runsc");
   EXPECT_EQ(runsc.sandbox_mode, SandboxMode::kInfra);
+  EXPECT_FALSE(runsc.direct_exec_sync);
   EXPECT_TRUE(runsc.privileged_without_host_devices);
   EXPECT_EQ(runsc.runtime_args, std::vector<std::string>{"--network=host"});
 }
@@ -61,6 +63,7 @@ TEST(ConfigLoader, DropInsMergeInLexicalOrderOverTheMainFile) {
   EXPECT_EQ(config->cgroup_driver, "systemd");  // main file, untouched by drop-ins
   EXPECT_EQ(config->runtimes.at("runc").runtime_root, "/b");
   EXPECT_EQ(config->runtimes.at("runc").runtime_path, "runc");  // other keys kept
+  EXPECT_TRUE(config->runtimes.at("runc").direct_exec_sync);
   const RuntimeHandler& kata = config->runtimes.at("kata-qemu-virtiofs");
   EXPECT_EQ(kata.runtime_type, RuntimeType::kVm);
   EXPECT_EQ(kata.sandbox_mode, SandboxMode::kInfra);
@@ -77,6 +80,21 @@ TEST(ConfigLoader, VmHandlersGetAnInfraContainerUnlessTheySayOtherwise) {
   EXPECT_EQ(config->runtimes.at("kata").sandbox_mode, SandboxMode::kInfra);
   EXPECT_EQ(config->runtimes.at("vm-auto").sandbox_mode, SandboxMode::kAuto);
   EXPECT_EQ(config->runtimes.at("runc").sandbox_mode, SandboxMode::kAuto);
+}
+
+TEST(ConfigLoader, DirectExecSyncIsAHandlerSwitch) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  dir.Write("conf.d/10-exec.toml",
+            "[runtimes.runc]\ndirect_exec_sync = false\n[runtimes.crun]\ndirect_exec_sync = true\n");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->runtimes.at("runc").direct_exec_sync);
+  EXPECT_TRUE(config->runtimes.at("crun").direct_exec_sync);
+  dir.Write("conf.d/10-exec.toml", "[runtimes.runc]\ndirect_exec_sync = 1\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("runtimes.runc.direct_exec_sync"));
 }
 
 TEST(ConfigLoader, UnknownKeyNamesFileLineAndKey) {

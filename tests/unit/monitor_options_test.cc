@@ -73,6 +73,19 @@ TEST(ParseOptions, ExecMode) {
                           "/o", "--stderr-file", "/e", "--kill-with-runtime"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_TRUE(options->kill_with_runtime);
+  EXPECT_FALSE(options->direct_exec);
+}
+
+TEST(ParseOptions, DirectExecWantsTheBundle) {
+  const std::vector<std::string> exec = {"--exec", "--id", "c1", "--runtime", "runc", "--process-spec", "/p.json",
+                                         "--stdout-file", "/o", "--stderr-file", "/e", "--direct-exec"};
+  EXPECT_THAT(std::string(ParseOptions(exec).status().message()), HasSubstr("--bundle is required"));
+  std::vector<std::string> with_bundle = exec;
+  with_bundle.insert(with_bundle.end(), {"--bundle", "/state/c1"});
+  absl::StatusOr<MonitorOptions> options = ParseOptions(with_bundle);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->direct_exec);
+  EXPECT_EQ(options->bundle, "/state/c1");
 }
 
 TEST(ParseOptions, Errors) {

@@ -31,6 +31,8 @@ struct RuntimeHandler {
   bool privileged_without_host_devices = false;
   std::vector<std::string> allowed_annotations;
   SandboxMode sandbox_mode = SandboxMode::kAuto;
+  // ExecSync enters the container without the runtime ("oci" handlers other than runsc).
+  bool direct_exec_sync = false;
 
   bool operator==(const RuntimeHandler&) const = default;
 };

@@ -55,13 +55,16 @@ struct MonitorOptions {
   // timeout kills that process inside the container with `<runtime> kill --pid N <id> KILL`,
   // N read from the runtime's --internal-pid-file.
   bool kill_with_runtime = false;
+  // Enter the container without the runtime when possible (runc, crun: the container's bundle
+  // is --bundle; include/cloison/monitor/direct_exec.h), else `<runtime> exec`.
+  bool direct_exec = false;
 };
 
 // Parses argv without argv[0]. Values follow their flag ("--id X") or are joined with '='
 // ("--id=X"); a separate value is taken as is, even when it starts with "--". INVALID_ARGUMENT
 // on unknown flags, missing values or missing required flags of the chosen mode (a shim
 // container wants --shim, --shim-address and --state-dir and no --runtime; --exec wants
-// --runtime; --shim-exec wants --shim-address, --process-spec and --state-dir).
+// --runtime, and --bundle with --direct-exec; --shim-exec wants --shim-address, --process-spec and --state-dir).
 absl::StatusOr<MonitorOptions> ParseOptions(const std::vector<std::string>& args);
 
 // "<runtime> <runtime args...> <subcommand...>".

@@ -6,7 +6,8 @@
 // `<runtime> create`, and Start asks it to run `start`. Either way the monitor gives the runtime
 // kRuntimeCreateTimeout. Kill, Delete and Update run the CLI directly (a kill that fails on a
 // container `<runtime> state` reports stopped succeeds: runsc cannot signal a dead sandbox);
-// ExecSync runs the monitor in exec mode.
+// ExecSync runs the monitor in exec mode (with direct_exec_sync, told to enter the container
+// itself when it can: include/cloison/monitor/direct_exec.h).
 #pragma once
 
 #include <string>
@@ -25,6 +26,7 @@ struct OciRuntimeOptions {
   bool wait_with_runtime = false;         // the exit is observed through `<runtime> wait` (runsc)
   bool kill_exec_with_runtime = false;    // a timed-out exec is killed through `<runtime> kill --pid` (runsc)
   bool create_at_start = false;           // `<runtime> run --detach` at Start instead of create + start
+  bool direct_exec_sync = false;          // ExecSync enters the container without the runtime (runc, crun)
 };
 
 class OciRuntime final : public Runtime {
@@ -56,7 +58,7 @@ class OciRuntime final : public Runtime {
 
 // Options for a handler of type "oci": runtime root and args from its config, the monitor
 // beside cloisond unless configured; for runsc, --oci-seccomp and its stdio and wait quirks,
-// for the others create_at_start.
+// for the others create_at_start and the handler's direct_exec_sync.
 OciRuntimeOptions OciOptionsForHandler(const HandlerInfo& handler, bool systemd_cgroup);
 
 }  // namespace cloison::runtime

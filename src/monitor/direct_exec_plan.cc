@@ -1,0 +1,190 @@
+#include "cloison/monitor/direct_exec_plan.h"
+
+#include <map>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace cloison::monitor {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+absl::Status Unsupported(const std::string& what) { return absl::UnimplementedError(what); }
+
+absl::StatusOr<int> CapabilityNumber(const std::string& name) {
+  static const std::map<std::string, int> kNumbers = {
+      {"CAP_CHOWN", 0}, {"CAP_DAC_OVERRIDE", 1}, {"CAP_DAC_READ_SEARCH", 2}, {"CAP_FOWNER", 3},
+      {"CAP_FSETID", 4}, {"CAP_KILL", 5}, {"CAP_SETGID", 6}, {"CAP_SETUID", 7}, {"CAP_SETPCAP", 8},
+      {"CAP_LINUX_IMMUTABLE", 9}, {"CAP_NET_BIND_SERVICE", 10}, {"CAP_NET_BROADCAST", 11},
+      {"CAP_NET_ADMIN", 12}, {"CAP_NET_RAW", 13}, {"CAP_IPC_LOCK", 14}, {"CAP_IPC_OWNER", 15},
+      {"CAP_SYS_MODULE", 16}, {"CAP_SYS_RAWIO", 17}, {"CAP_SYS_CHROOT", 18}, {"CAP_SYS_PTRACE", 19},
+      {"CAP_SYS_PACCT", 20}, {"CAP_SYS_ADMIN", 21}, {"CAP_SYS_BOOT", 22}, {"CAP_SYS_NICE", 23},
+      {"CAP_SYS_RESOURCE", 24}, {"CAP_SYS_TIME", 25}, {"CAP_SYS_TTY_CONFIG", 26}, {"CAP_MKNOD", 27},
+      {"CAP_LEASE", 28}, {"CAP_AUDIT_WRITE", 29}, {"CAP_AUDIT_CONTROL", 30}, {"CAP_SETFCAP", 31},
+      {"CAP_MAC_OVERRIDE", 32}, {"CAP_MAC_ADMIN", 33}, {"CAP_SYSLOG", 34}, {"CAP_WAKE_ALARM", 35},
+      {"CAP_BLOCK_SUSPEND", 36}, {"CAP_AUDIT_READ", 37}, {"CAP_PERFMON", 38}, {"CAP_BPF", 39},
+      {"CAP_CHECKPOINT_RESTORE", 40}};
+  const auto it = kNumbers.find(name);
+  if (it == kNumbers.end()) return Unsupported(absl::StrCat("process.capabilities: unknown capability ", name));
+  return it->second;
+}
+
+absl::StatusOr<int> RlimitNumber(const std::string& name) {
+  static const std::map<std::string, int> kNumbers = {
+      {"RLIMIT_CPU", RLIMIT_CPU}, {"RLIMIT_FSIZE", RLIMIT_FSIZE}, {"RLIMIT_DATA", RLIMIT_DATA},
+      {"RLIMIT_STACK", RLIMIT_STACK}, {"RLIMIT_CORE", RLIMIT_CORE}, {"RLIMIT_RSS", RLIMIT_RSS},
+      {"RLIMIT_NPROC", RLIMIT_NPROC}, {"RLIMIT_NOFILE", RLIMIT_NOFILE}, {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+      {"RLIMIT_AS", RLIMIT_AS}, {"RLIMIT_LOCKS", RLIMIT_LOCKS}, {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+      {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE}, {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+      {"RLIMIT_RTTIME", RLIMIT_RTTIME}};
+  const auto it = kNumbers.find(name);
+  if (it == kNumbers.end()) return Unsupported(absl::StrCat("process.rlimits: unknown type ", name));
+  return it->second;
+}
+
+absl::StatusOr<uint64_t> CapabilityMask(const json& caps, const char* set, int last_cap) {
+  uint64_t mask = 0;
+  const auto it = caps.find(set);
+  if (it == caps.end() || it->is_null()) return mask;
+  if (!it->is_array()) return absl::InvalidArgumentError(absl::StrCat("process.capabilities.", set, " is not an array"));
+  for (const json& name : *it) {
+    if (!name.is_string()) return absl::InvalidArgumentError(absl::StrCat("process.capabilities.", set, " has a non-string"));
+    absl::StatusOr<int> number = CapabilityNumber(name.get<std::string>());
+    if (!number.ok()) return number.status();
+    if (*number <= last_cap) mask |= uint64_t{1} << *number;
+  }
+  return mask;
+}
+
+absl::StatusOr<std::vector<std::string>> Strings(const json& process, const char* key) {
+  const auto it = process.find(key);
+  if (it == process.end() || it->is_null()) return std::vector<std::string>{};
+  if (!it->is_array()) return absl::InvalidArgumentError(absl::StrCat("process.", key, " is not an array"));
+  std::vector<std::string> out;
+  for (const json& entry : *it) {
+    if (!entry.is_string()) return absl::InvalidArgumentError(absl::StrCat("process.", key, " has a non-string"));
+    out.push_back(entry.get<std::string>());
+  }
+  return out;
+}
+
+absl::Status CheckNamespaces(const json& linux) {
+  static const std::set<std::string> kSupported = {"pid", "network", "mount", "ipc", "uts", "user", "cgroup"};
+  const auto it = linux.find("namespaces");
+  if (it == linux.end() || it->is_null()) return absl::OkStatus();
+  if (!it->is_array()) return absl::InvalidArgumentError("linux.namespaces is not an array");
+  for (const json& ns : *it) {
+    const std::string type = ns.is_object() ? ns.value("type", "") : "";
+    if (kSupported.count(type) == 0) return Unsupported(absl::StrCat("linux.namespaces: type ", ns.dump()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadUser(const json& process, DirectExecPlan& plan) {
+  const json user = process.value("user", json::object());
+  if (!user.is_object()) return absl::InvalidArgumentError("process.user is not an object");
+  plan.uid = user.value("uid", 0u);
+  plan.gid = user.value("gid", 0u);
+  if (const auto groups = user.find("additionalGids"); groups != user.end() && !groups->is_null()) {
+    if (!groups->is_array()) return absl::InvalidArgumentError("process.user.additionalGids is not an array");
+    for (const json& gid : *groups) plan.additional_gids.push_back(gid.get<gid_t>());
+  }
+  if (user.contains("umask") && !user["umask"].is_null()) plan.umask = user["umask"].get<mode_t>();
+  return absl::OkStatus();
+}
+
+absl::Status ReadCapabilities(const json& process, int last_cap, DirectExecPlan& plan) {
+  const auto caps = process.find("capabilities");
+  if (caps == process.end() || !caps->is_object()) return Unsupported("process.capabilities is absent");
+  const std::pair<const char*, uint64_t*> sets[] = {{"bounding", &plan.bounding},
+                                                    {"effective", &plan.effective},
+                                                    {"permitted", &plan.permitted},
+                                                    {"inheritable", &plan.inheritable},
+                                                    {"ambient", &plan.ambient}};
+  for (const auto& [name, mask] : sets) {
+    absl::StatusOr<uint64_t> value = CapabilityMask(*caps, name, last_cap);
+    if (!value.ok()) return value.status();
+    *mask = *value;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadRlimits(const json& process, DirectExecPlan& plan) {
+  const auto limits = process.find("rlimits");
+  if (limits == process.end() || limits->is_null()) return absl::OkStatus();
+  if (!limits->is_array()) return absl::InvalidArgumentError("process.rlimits is not an array");
+  for (const json& limit : *limits) {
+    absl::StatusOr<int> type = RlimitNumber(limit.is_object() ? limit.value("type", "") : "");
+    if (!type.ok()) return type.status();
+    rlimit value{};
+    value.rlim_cur = limit.value("soft", uint64_t{0});
+    value.rlim_max = limit.value("hard", uint64_t{0});
+    plan.rlimits.emplace_back(*type, value);
+  }
+  return absl::OkStatus();
+}
+
+void FillCandidates(DirectExecPlan& plan) {
+  const std::string& name = plan.args.front();
+  if (absl::StrContains(name, '/')) {
+    plan.candidates.push_back(name);
+    return;
+  }
+  std::string path = kDefaultPath;
+  for (const std::string& entry : plan.env) {
+    if (absl::StartsWith(entry, "PATH=")) path = entry.substr(5);
+  }
+  for (absl::string_view dir : absl::StrSplit(path, ':')) {
+    plan.candidates.push_back(absl::StrCat(dir.empty() ? "." : dir, "/", name));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<DirectExecPlan> PlanDirectExec(const json& spec, const json& process, int last_cap) {
+  if (!spec.is_object() || !process.is_object()) return absl::InvalidArgumentError("spec or process is not an object");
+  const json linux = spec.value("linux", json::object());
+  if (absl::Status s = CheckNamespaces(linux); !s.ok()) return s;
+  for (const char* key : {"personality", "intelRdt", "timeOffsets"}) {
+    if (linux.contains(key) && !linux[key].is_null()) return Unsupported(absl::StrCat("linux.", key));
+  }
+  for (const char* key : {"scheduler", "ioPriority", "execCPUAffinity", "consoleSize"}) {
+    if (process.contains(key) && !process[key].is_null()) return Unsupported(absl::StrCat("process.", key));
+  }
+  if (process.value("terminal", false)) return Unsupported("process.terminal");
+
+  DirectExecPlan plan;
+  absl::StatusOr<std::vector<std::string>> args = Strings(process, "args");
+  if (!args.ok()) return args.status();
+  if (args->empty()) return absl::InvalidArgumentError("process.args is empty");
+  absl::StatusOr<std::vector<std::string>> env = Strings(process, "env");
+  if (!env.ok()) return env.status();
+  plan.args = std::move(*args);
+  plan.env = std::move(*env);
+  if (std::none_of(plan.env.begin(), plan.env.end(), [](const std::string& e) { return absl::StartsWith(e, "HOME="); })) {
+    return Unsupported("process.env has no HOME (runc would look it up in the container's /etc/passwd)");
+  }
+  FillCandidates(plan);
+  const std::string cwd = process.value("cwd", std::string());
+  plan.cwd = cwd.empty() ? std::string("/") : cwd;
+  if (absl::Status s = ReadUser(process, plan); !s.ok()) return s;
+  if (absl::Status s = ReadCapabilities(process, last_cap, plan); !s.ok()) return s;
+  if (absl::Status s = ReadRlimits(process, plan); !s.ok()) return s;
+  plan.no_new_privileges = process.value("noNewPrivileges", false);
+  if (process.contains("oomScoreAdj") && !process["oomScoreAdj"].is_null()) plan.oom_score_adj = process["oomScoreAdj"].get<int>();
+  plan.apparmor_profile = process.value("apparmorProfile", "");
+  plan.selinux_label = process.value("selinuxLabel", "");
+  if (const auto seccomp = linux.find("seccomp"); seccomp != linux.end() && !seccomp->is_null()) {
+    absl::StatusOr<SeccompFilter> filter = CompileSeccomp(*seccomp);
+    if (!filter.ok()) return filter.status();
+    plan.seccomp = std::move(*filter);
+  }
+  return plan;
+}
+
+}  // namespace cloison::monitor

@@ -1,0 +1,163 @@
+// The OCI seccomp section compiled by the monitor (direct ExecSync) behaves as runc's filter:
+// each case loads the filter in a forked child and checks what real syscalls return there.
+#include "cloison/monitor/seccomp_filter.h"
+
+#include <gtest/gtest.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <functional>
+
+#include "cloison/oci/seccomp_default.h"
+
+namespace cloison::monitor {
+namespace {
+
+using nlohmann::json;
+
+// Loads `filter` in a child, runs `probe` there; true when the probe returned true.
+bool InChild(const SeccompFilter& filter, const std::function<bool()>& probe) {
+  const pid_t child = fork();
+  if (child == 0) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || filter.Load() != 0) _exit(2);
+    _exit(probe() ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status)) << "status " << status;
+  EXPECT_NE(WEXITSTATUS(status), 2) << "the filter did not load";
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// getpriority(which, who) as the raw syscall: -1 and errno when refused.
+long Priority(long which, long who) { return syscall(SYS_getpriority, which, who); }
+
+bool Refused(long result, int error) { return result == -1 && errno == error; }
+
+json Arg(unsigned index, const char* op, uint64_t value, uint64_t value_two = 0) {
+  return {{"index", index}, {"op", op}, {"value", value}, {"valueTwo", value_two}};
+}
+
+SeccompFilter Compile(const json& section) {
+  absl::StatusOr<SeccompFilter> filter = CompileSeccomp(section);
+  EXPECT_TRUE(filter.ok()) << filter.status();
+  return filter.ok() ? *filter : SeccompFilter{};
+}
+
+TEST(CompileSeccomp, RuleErrnoRetAndDefaultAllow) {
+  const SeccompFilter filter = Compile(
+      {{"defaultAction", "SCMP_ACT_ALLOW"},
+       {"syscalls", {{{"names", {"getppid", "no_such_syscall"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 42}}}}});
+  EXPECT_TRUE(InChild(filter, [] { return Refused(syscall(SYS_getppid), 42) && syscall(SYS_getuid) >= 0; }));
+}
+
+TEST(CompileSeccomp, DefaultErrnoRetAndErrnoWithoutRetIsEperm) {
+  const SeccompFilter filter =
+      Compile({{"defaultAction", "SCMP_ACT_ERRNO"},
+               {"defaultErrnoRet", 7},
+               {"syscalls",
+                {{{"names", {"exit_group", "exit", "getuid"}}, {"action", "SCMP_ACT_ALLOW"}},
+                 {{"names", {"getgid"}}, {"action", "SCMP_ACT_ERRNO"}}}}});
+  EXPECT_TRUE(InChild(filter, [] {
+    return Refused(syscall(SYS_getppid), 7) && Refused(syscall(SYS_getgid), EPERM) && syscall(SYS_getuid) >= 0;
+  }));
+}
+
+TEST(CompileSeccomp, ArgumentsOnDistinctIndexesAreAnded) {
+  const SeccompFilter filter = Compile(
+      {{"defaultAction", "SCMP_ACT_ALLOW"},
+       {"syscalls",
+        {{{"names", {"getpriority"}},
+          {"action", "SCMP_ACT_ERRNO"},
+          {"errnoRet", 9},
+          {"args", {Arg(0, "SCMP_CMP_EQ", PRIO_PROCESS), Arg(1, "SCMP_CMP_EQ", 0)}}}}}});
+  EXPECT_TRUE(InChild(filter, [] {
+    return Refused(Priority(PRIO_PROCESS, 0), 9) && Priority(PRIO_PROCESS, getpid()) >= 0 && Priority(PRIO_USER, 0) >= 0;
+  }));
+}
+
+TEST(CompileSeccomp, ArgumentsOnOneIndexAreOred) {
+  const SeccompFilter filter = Compile(
+      {{"defaultAction", "SCMP_ACT_ALLOW"},
+       {"syscalls",
+        {{{"names", {"getpriority"}},
+          {"action", "SCMP_ACT_ERRNO"},
+          {"errnoRet", 9},
+          {"args", {Arg(0, "SCMP_CMP_EQ", PRIO_PROCESS), Arg(0, "SCMP_CMP_EQ", PRIO_PGRP)}}}}}});
+  EXPECT_TRUE(InChild(filter, [] {
+    return Refused(Priority(PRIO_PROCESS, 0), 9) && Refused(Priority(PRIO_PGRP, 0), 9) && Priority(PRIO_USER, 0) >= 0;
+  }));
+}
+
+TEST(CompileSeccomp, MaskedEqualAndGreaterThan) {
+  const SeccompFilter filter = Compile(
+      {{"defaultAction", "SCMP_ACT_ALLOW"},
+       {"syscalls",
+        {{{"names", {"getpriority"}},
+          {"action", "SCMP_ACT_ERRNO"},
+          {"errnoRet", 9},
+          {"args", {Arg(0, "SCMP_CMP_MASKED_EQ", 0x1, 0x1)}}},
+         {{"names", {"getppid"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 11}, {"args", {Arg(0, "SCMP_CMP_GT", 5)}}}}}});
+  EXPECT_TRUE(InChild(filter, [] {
+    return Refused(Priority(PRIO_PGRP, 0), 9) && Priority(PRIO_PROCESS, 0) >= 0 && Priority(PRIO_USER, 0) >= 0 &&
+           Refused(syscall(SYS_getppid, 6), 11) && syscall(SYS_getppid, 5) > 0;
+  }));
+}
+
+TEST(CompileSeccomp, KillProcessKillsTheProcess) {
+  const SeccompFilter filter =
+      Compile({{"defaultAction", "SCMP_ACT_ALLOW"}, {"syscalls", {{{"names", {"getppid"}}, {"action", "SCMP_ACT_KILL_PROCESS"}}}}});
+  const pid_t child = fork();
+  if (child == 0) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || filter.Load() != 0) _exit(2);
+    syscall(SYS_getppid);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGSYS);
+}
+
+TEST(CompileSeccomp, RulesLikeTheDefaultActionAndArchitecturesAndFlagsAreAccepted) {
+  absl::StatusOr<SeccompFilter> filter = CompileSeccomp(
+      {{"defaultAction", "SCMP_ACT_ALLOW"},
+       {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
+       {"flags", {"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"}},
+       {"syscalls", {{{"names", {"getppid"}}, {"action", "SCMP_ACT_ALLOW"}}}}});
+  ASSERT_TRUE(filter.ok()) << filter.status();
+  EXPECT_EQ(filter->flags, SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW);
+  EXPECT_TRUE(InChild(*filter, [] { return syscall(SYS_getppid) > 0; }));
+}
+
+TEST(CompileSeccomp, CloisonRuntimeDefaultProfile) {
+  const SeccompFilter filter = Compile(oci::DefaultSeccompProfile({"CAP_CHOWN"}));
+  EXPECT_TRUE(InChild(filter, [] {
+    return Refused(syscall(SYS_unshare, CLONE_NEWNS), EPERM) && Refused(syscall(SYS_clone3, nullptr, 0), ENOSYS) &&
+           syscall(SYS_getppid) > 0;
+  }));
+}
+
+TEST(CompileSeccomp, WhatOnlyTheRuntimeDoesIsUnimplemented) {
+  const json notify = {{"defaultAction", "SCMP_ACT_ALLOW"}, {"syscalls", {{{"names", {"getppid"}}, {"action", "SCMP_ACT_NOTIFY"}}}}};
+  EXPECT_EQ(CompileSeccomp(notify).status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(CompileSeccomp({{"defaultAction", "SCMP_ACT_ALLOW"}, {"listenerPath", "/run/agent.sock"}}).status().code(),
+            absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(CompileSeccomp({{"defaultAction", "SCMP_ACT_ALLOW"}, {"flags", {"SECCOMP_FILTER_FLAG_NEW_LISTENER"}}}).status().code(),
+            absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(CompileSeccomp({{"defaultAction", "SCMP_ACT_ALLOW"}, {"architectures", {"SCMP_ARCH_VAX"}}}).status().code(),
+            absl::StatusCode::kUnimplemented);
+  const json bad_op = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                       {"syscalls", {{{"names", {"getppid"}}, {"action", "SCMP_ACT_ERRNO"}, {"args", {Arg(0, "SCMP_CMP_XOR", 1)}}}}}};
+  EXPECT_EQ(CompileSeccomp(bad_op).status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(CompileSeccomp({{"defaultAction", "SCMP_ACT_ALLOW"}, {"syscalls", "getppid"}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace cloison::monitor
