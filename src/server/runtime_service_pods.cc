@@ -1,8 +1,9 @@
 // RuntimeService: the pod sandbox RPCs.
 #include "absl/strings/str_cat.h"
-#include "cloison/server/arena_unary.h"
+#include "cloison/server/cri_list_wire.h"
 #include "cloison/server/cri_views.h"
 #include "cloison/server/grpc_status.h"
+#include "cloison/server/raw_unary.h"
 #include "cloison/server/runtime_service.h"
 #include "nlohmann/json.hpp"
 
@@ -61,11 +62,14 @@ grpc::Status RuntimeService::ListPodSandbox(grpc::ServerContext*, const v1::List
   return grpc::Status::OK;
 }
 
-grpc::Status RuntimeService::StreamedListPodSandbox(
-    grpc::ServerContext* context, grpc::ServerUnaryStreamer<v1::ListPodSandboxRequest, v1::ListPodSandboxResponse>* stream) {
-  return ServeOnArena(stream, [&](const v1::ListPodSandboxRequest& request, v1::ListPodSandboxResponse* response) {
-    return ListPodSandbox(context, &request, response);
-  });
+grpc::ServerUnaryReactor* RuntimeService::ListPodSandbox(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+  return ServeRaw<v1::ListPodSandboxRequest>(
+      context, request, response, [&](const v1::ListPodSandboxRequest& list_request, std::string& wire) {
+        wire = ListPodSandboxWire(pod_items_, list_request.filter(),
+                                  [&](SandboxVisitor visit) { sandboxes_.ForEach(visit); });
+        return grpc::Status::OK;
+      });
 }
 
 grpc::Status RuntimeService::UpdateRuntimeConfig(grpc::ServerContext*, const v1::UpdateRuntimeConfigRequest* request,

@@ -7,16 +7,18 @@
 #include "cloison/container/container_manager.h"
 #include "cloison/sandbox/sandbox_manager.h"
 #include "cloison/server/live_config.h"
+#include "cloison/server/wire_list_cache.h"
 #include "cloison/stats/stats_collector.h"
 #include "cloison/streaming/streaming_server.h"
 #include "cloison/cri/api.h"
 
 namespace cloison::server {
 
-// ListContainers and ListPodSandbox are served in gRPC's streamed-unary form, their
-// messages on an arena (arena_unary.h); ListContainers/ListPodSandbox below fill the answer.
-using RuntimeServiceBase = ::runtime::v1::RuntimeService::WithStreamedUnaryMethod_ListContainers<
-    ::runtime::v1::RuntimeService::WithStreamedUnaryMethod_ListPodSandbox<::runtime::v1::RuntimeService::Service>>;
+// ListContainers and ListPodSandbox are served as wire bytes (raw_unary.h), their answers
+// concatenated from pre-serialized items (cri_list_wire.h); the message forms of both below
+// answer the Stream* lists.
+using RuntimeServiceBase = ::runtime::v1::RuntimeService::WithRawCallbackMethod_ListContainers<
+    ::runtime::v1::RuntimeService::WithRawCallbackMethod_ListPodSandbox<::runtime::v1::RuntimeService::Service>>;
 
 class RuntimeService final : public RuntimeServiceBase {
  public:
@@ -44,10 +46,8 @@ class RuntimeService final : public RuntimeServiceBase {
                                          ::runtime::v1::UpdatePodSandboxResourcesResponse* response) override;
   grpc::Status ListPodSandbox(grpc::ServerContext* context, const ::runtime::v1::ListPodSandboxRequest* request,
                       ::runtime::v1::ListPodSandboxResponse* response) override;
-  grpc::Status StreamedListPodSandbox(
-      grpc::ServerContext* context,
-      grpc::ServerUnaryStreamer<::runtime::v1::ListPodSandboxRequest, ::runtime::v1::ListPodSandboxResponse>* stream)
-      override;
+  grpc::ServerUnaryReactor* ListPodSandbox(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
   grpc::Status CreateContainer(grpc::ServerContext* context, const ::runtime::v1::CreateContainerRequest* request,
                       ::runtime::v1::CreateContainerResponse* response) override;
   grpc::Status StartContainer(grpc::ServerContext* context, const ::runtime::v1::StartContainerRequest* request,
@@ -58,10 +58,8 @@ class RuntimeService final : public RuntimeServiceBase {
                       ::runtime::v1::RemoveContainerResponse* response) override;
   grpc::Status ListContainers(grpc::ServerContext* context, const ::runtime::v1::ListContainersRequest* request,
                       ::runtime::v1::ListContainersResponse* response) override;
-  grpc::Status StreamedListContainers(
-      grpc::ServerContext* context,
-      grpc::ServerUnaryStreamer<::runtime::v1::ListContainersRequest, ::runtime::v1::ListContainersResponse>* stream)
-      override;
+  grpc::ServerUnaryReactor* ListContainers(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
   grpc::Status ContainerStatus(grpc::ServerContext* context, const ::runtime::v1::ContainerStatusRequest* request,
                       ::runtime::v1::ContainerStatusResponse* response) override;
   grpc::Status ExecSync(grpc::ServerContext* context, const ::runtime::v1::ExecSyncRequest* request,
@@ -117,6 +115,8 @@ class RuntimeService final : public RuntimeServiceBase {
   container::ContainerManager& containers_;
   streaming::StreamingServer& streaming_;
   stats::StatsCollector stats_;  // keeps the previous CPU sample of each container and pod
+  WireListCache container_items_;  // ListContainers' items, serialized
+  WireListCache pod_items_;        // ListPodSandbox's items, serialized
 };
 
 }  // namespace cloison::server
