@@ -10,15 +10,14 @@
 
 #include <cerrno>
 #include <cstring>
-#include <map>
-#include <set>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/cgroup_hierarchies.h"
 
 namespace cloison::monitor {
 namespace {
@@ -64,52 +63,33 @@ absl::StatusOr<int> DifferingNamespaces(pid_t pid) {
   return flags;
 }
 
-// Mount points of the cgroup hierarchies: "" for cgroup2, else the comma-joined controllers
-// and names ("cpu,cpuacct", "name=systemd") from the super options.
-std::map<std::string, std::string> CgroupMounts() {
-  std::map<std::string, std::string> mounts;
-  absl::StatusOr<std::string> info = util::ReadFile("/proc/self/mountinfo");
-  if (!info.ok()) return mounts;
-  for (absl::string_view line : absl::StrSplit(*info, '\n')) {
-    const std::vector<absl::string_view> halves = absl::StrSplit(line, " - ");
-    if (halves.size() != 2) continue;
-    const std::vector<absl::string_view> left = absl::StrSplit(halves[0], ' ');
-    const std::vector<absl::string_view> right = absl::StrSplit(halves[1], ' ');
-    if (left.size() < 5 || right.size() < 3 || left[3] != "/") continue;
-    if (right[0] == "cgroup2") {
-      mounts.emplace("", std::string(left[4]));
-    } else if (right[0] == "cgroup") {
-      std::set<std::string> options;
-      for (absl::string_view option : absl::StrSplit(right[2], ',')) options.emplace(option);
-      mounts.emplace(absl::StrJoin(options, ","), std::string(left[4]));
+// The hierarchy of a /proc/<pid>/cgroup line's controller list ("" for cgroup2; v1: every
+// controller listed, e.g. "cpu,cpuacct" or "name=systemd", is one of the hierarchy's).
+const util::CgroupHierarchy* HierarchyOf(const std::vector<util::CgroupHierarchy>& hierarchies,
+                                         absl::string_view controllers) {
+  for (const util::CgroupHierarchy& hierarchy : hierarchies) {
+    if (controllers.empty() != hierarchy.unified) continue;
+    bool all = true;
+    for (absl::string_view controller : absl::StrSplit(controllers, ',', absl::SkipEmpty())) {
+      all = all && absl::c_linear_search(hierarchy.controllers, controller);
     }
+    if (all) return &hierarchy;
   }
-  return mounts;
+  return nullptr;
 }
 
 absl::StatusOr<std::vector<std::string>> CgroupProcs(pid_t pid) {
   absl::StatusOr<std::string> text = util::ReadFile(absl::StrCat("/proc/", pid, "/cgroup"));
   if (!text.ok()) return Gone(absl::StrCat("process ", pid, " is gone"));
-  const std::map<std::string, std::string> mounts = CgroupMounts();
+  absl::StatusOr<std::vector<util::CgroupHierarchy>> hierarchies = util::MountedCgroupHierarchies();
+  if (!hierarchies.ok()) return hierarchies.status();
   std::vector<std::string> procs;
   for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
     const std::vector<absl::string_view> fields = absl::StrSplit(line, absl::MaxSplits(':', 2));
     if (fields.size() != 3) return absl::InternalError(absl::StrCat("unreadable /proc/", pid, "/cgroup"));
-    std::string key;
-    if (!fields[1].empty()) {
-      // A v1 hierarchy is matched by its controllers among the mount's super options.
-      for (const auto& [options, mount] : mounts) {
-        if (options.empty()) continue;
-        const std::set<std::string> have = absl::StrSplit(options, ',');
-        bool all = true;
-        for (absl::string_view controller : absl::StrSplit(fields[1], ',')) all = all && have.count(std::string(controller)) > 0;
-        if (all) key = options;
-      }
-      if (key.empty()) return absl::UnimplementedError(absl::StrCat("cgroup hierarchy ", fields[1], " is not mounted"));
-    }
-    const auto mount = mounts.find(key);
-    if (mount == mounts.end()) return absl::UnimplementedError(absl::StrCat("cgroup hierarchy \"", fields[1], "\" is not mounted"));
-    procs.push_back(absl::StrCat(mount->second, fields[2], fields[2] == "/" ? "" : "/", "cgroup.procs"));
+    const util::CgroupHierarchy* hierarchy = HierarchyOf(*hierarchies, fields[1]);
+    if (hierarchy == nullptr) return absl::UnimplementedError(absl::StrCat("cgroup hierarchy \"", fields[1], "\" is not mounted"));
+    procs.push_back(absl::StrCat(hierarchy->mount_point, fields[2], fields[2] == "/" ? "" : "/", "cgroup.procs"));
   }
   return procs;
 }

@@ -25,6 +25,8 @@
 #include "cloison/monitor/direct_exec_plan.h"
 #include "cloison/monitor/process.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/sealed_executable.h"
+#include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
 
 namespace cloison::monitor {
@@ -192,14 +194,8 @@ absl::StatusOr<DirectExecPlan> Plan(const MonitorOptions& options, int last_cap)
 }  // namespace
 
 bool RunningFromSealedMemfd() {
-  char target[64] = {};
-  if (readlink("/proc/self/exe", target, sizeof(target) - 1) < 0 || std::strncmp(target, "/memfd:", 7) != 0) return false;
-  const int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const int seals = fcntl(fd, F_GET_SEALS);
-  close(fd);
-  constexpr int kRequired = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
-  return seals >= 0 && (seals & kRequired) == kRequired;
+  const util::UniqueFd self(open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+  return self.valid() && util::HasExecutableSeals(self.get());
 }
 
 absl::StatusOr<pid_t> StartDirectExec(const MonitorOptions& options, int stdout_fd, int stderr_fd) {

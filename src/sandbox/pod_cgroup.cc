@@ -20,7 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "cloison/sandbox/cgroup_hierarchies.h"
+#include "cloison/util/cgroup_hierarchies.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/unique_fd.h"
 
@@ -28,6 +28,8 @@ namespace cloison::sandbox {
 namespace {
 
 using ::runtime::v1::LinuxContainerResources;
+using util::CgroupHierarchy;
+using util::MountedCgroupHierarchies;
 
 constexpr int64_t kDefaultCpuPeriod = 100000;
 constexpr int64_t kDefaultCpuShares = 1024;  // v1 cpu.shares of a new cgroup

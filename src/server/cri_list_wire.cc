@@ -6,34 +6,37 @@ namespace cloison::server {
 
 namespace v1 = ::runtime::v1;
 
-std::string ListContainersWire(WireListCache& cache, const v1::ContainerFilter& filter,
-                               absl::FunctionRef<void(ContainerVisitor)> for_each) {
+namespace {
+
+// The answer of one list: the records `for_each` visits that match `filter`, each as `fill`
+// renders it into an `Item`, cached by the record's state.
+template <typename Item, typename Record, typename Filter>
+std::string ListWire(WireListCache& cache, const Filter& filter,
+                     absl::FunctionRef<void(absl::FunctionRef<void(const Record&)>)> for_each,
+                     void (*fill)(const Record&, Item&)) {
   WireListCache::Walk walk(cache);
-  for_each([&](const container::ContainerRecord& record) {
+  for_each([&](const Record& record) {
     walk.Count();
     if (!MatchesFilter(record, filter)) return;
     walk.Append(record.id, static_cast<int64_t>(record.state), [&](std::string& out) {
-      v1::Container item;
-      FillContainer(record, item);
+      Item item;
+      fill(record, item);
       item.SerializeToString(&out);
     });
   });
   return walk.Finish();
 }
 
+}  // namespace
+
+std::string ListContainersWire(WireListCache& cache, const v1::ContainerFilter& filter,
+                               absl::FunctionRef<void(ContainerVisitor)> for_each) {
+  return ListWire<v1::Container, container::ContainerRecord>(cache, filter, for_each, FillContainer);
+}
+
 std::string ListPodSandboxWire(WireListCache& cache, const v1::PodSandboxFilter& filter,
                                absl::FunctionRef<void(SandboxVisitor)> for_each) {
-  WireListCache::Walk walk(cache);
-  for_each([&](const sandbox::SandboxRecord& record) {
-    walk.Count();
-    if (!MatchesFilter(record, filter)) return;
-    walk.Append(record.id, static_cast<int64_t>(record.state), [&](std::string& out) {
-      v1::PodSandbox item;
-      FillPodSandbox(record, item);
-      item.SerializeToString(&out);
-    });
-  });
-  return walk.Finish();
+  return ListWire<v1::PodSandbox, sandbox::SandboxRecord>(cache, filter, for_each, FillPodSandbox);
 }
 
 }  // namespace cloison::server

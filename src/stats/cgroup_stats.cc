@@ -40,21 +40,21 @@ uint64_t Get(const std::map<std::string, uint64_t>& values, const std::string& k
   return it == values.end() ? 0 : it->second;
 }
 
-const sandbox::CgroupHierarchy* WithController(const std::vector<sandbox::CgroupHierarchy>& hierarchies,
+const util::CgroupHierarchy* WithController(const std::vector<util::CgroupHierarchy>& hierarchies,
                                                const std::string& controller) {
-  for (const sandbox::CgroupHierarchy& h : hierarchies) {
+  for (const util::CgroupHierarchy& h : hierarchies) {
     if (h.unified) continue;
     if (std::find(h.controllers.begin(), h.controllers.end(), controller) != h.controllers.end()) return &h;
   }
   return nullptr;
 }
 
-CgroupSample ReadV1(const std::vector<sandbox::CgroupHierarchy>& hierarchies, const std::string& rel) {
+CgroupSample ReadV1(const std::vector<util::CgroupHierarchy>& hierarchies, const std::string& rel) {
   CgroupSample sample;
-  if (const sandbox::CgroupHierarchy* cpu = WithController(hierarchies, "cpuacct")) {
+  if (const util::CgroupHierarchy* cpu = WithController(hierarchies, "cpuacct")) {
     sample.cpu_usage_ns = ReadNumber(cpu->mount_point + rel + "/cpuacct.usage");
   }
-  if (const sandbox::CgroupHierarchy* memory = WithController(hierarchies, "memory")) {
+  if (const util::CgroupHierarchy* memory = WithController(hierarchies, "memory")) {
     const std::string dir = memory->mount_point + rel;
     if (std::optional<uint64_t> usage = ReadNumber(dir + "/memory.usage_in_bytes")) {
       const std::map<std::string, uint64_t> stat = ReadKeyed(dir + "/memory.stat");
@@ -70,7 +70,7 @@ CgroupSample ReadV1(const std::vector<sandbox::CgroupHierarchy>& hierarchies, co
       sample.memory = m;
     }
   }
-  if (const sandbox::CgroupHierarchy* pids = WithController(hierarchies, "pids")) {
+  if (const util::CgroupHierarchy* pids = WithController(hierarchies, "pids")) {
     sample.pids = ReadNumber(pids->mount_point + rel + "/pids.current");
   }
   return sample;
@@ -114,12 +114,12 @@ std::string CgroupRelativePath(const std::string& cgroups_path) {
   return absl::StrCat(path, "/", parts[1], "-", parts[2], ".scope");
 }
 
-CgroupSample ReadCgroupSample(const std::vector<sandbox::CgroupHierarchy>& hierarchies,
+CgroupSample ReadCgroupSample(const std::vector<util::CgroupHierarchy>& hierarchies,
                               const std::string& cgroups_path) {
   std::string rel = CgroupRelativePath(cgroups_path);
   if (!rel.empty() && rel.front() != '/') rel.insert(rel.begin(), '/');
   if (WithController(hierarchies, "memory") != nullptr) return ReadV1(hierarchies, rel);
-  for (const sandbox::CgroupHierarchy& h : hierarchies) {
+  for (const util::CgroupHierarchy& h : hierarchies) {
     if (h.unified) return ReadV2(h.mount_point + rel);
   }
   return {};

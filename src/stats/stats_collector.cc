@@ -79,7 +79,7 @@ bool Running(const container::ContainerRecord& record) {
 }  // namespace
 
 StatsCollector::StatsCollector() {
-  absl::StatusOr<std::vector<sandbox::CgroupHierarchy>> hierarchies = sandbox::MountedCgroupHierarchies();
+  absl::StatusOr<std::vector<util::CgroupHierarchy>> hierarchies = util::MountedCgroupHierarchies();
   if (hierarchies.ok()) {
     hierarchies_ = *std::move(hierarchies);
   } else {

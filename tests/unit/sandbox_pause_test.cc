@@ -15,7 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "cloison/sandbox/cgroup_hierarchies.h"
+#include "cloison/util/cgroup_hierarchies.h"
 #include "cloison/sandbox/pause_rootfs.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/command.h"
@@ -26,6 +26,8 @@ namespace {
 
 using std::chrono::seconds;
 using ::testing::HasSubstr;
+using util::CgroupHierarchy;
+using util::MountedCgroupHierarchies;
 
 constexpr char kPause[] = CLOISON_PAUSE_BINARY;
 

@@ -7,7 +7,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "cloison/sandbox/cgroup_hierarchies.h"
+#include "cloison/util/cgroup_hierarchies.h"
 #include "cloison/sandbox/pod_cgroup.h"
 #include "cloison/util/atomic_file.h"
 
@@ -15,6 +15,9 @@ namespace cloison::sandbox {
 namespace {
 
 using ::testing::HasSubstr;
+using util::CgroupHierarchy;
+using util::MountedCgroupHierarchies;
+using util::ParseCgroupHierarchies;
 
 constexpr char kMemory[] = "/sys/fs/cgroup/memory";
 constexpr char kCpu[] = "/sys/fs/cgroup/cpu";

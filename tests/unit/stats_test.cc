@@ -26,7 +26,7 @@ TEST(CgroupSample, ReadsV1Files) {
   dir.Write("memory/pod/c/memory.limit_in_bytes", "9223372036854771712\n");
   dir.Write("memory/pod/c/memory.stat", "cache 5\nrss 1\ntotal_rss 4000\ntotal_inactive_file 3000\n"
                                         "total_pgfault 7\ntotal_pgmajfault 2\n");
-  std::vector<sandbox::CgroupHierarchy> hierarchies = {{cpu, {"cpu", "cpuacct"}, false},
+  std::vector<util::CgroupHierarchy> hierarchies = {{cpu, {"cpu", "cpuacct"}, false},
                                                        {memory, {"memory"}, false},
                                                        {(dir.path() / "unified").string(), {}, true}};
   const CgroupSample sample = ReadCgroupSample(hierarchies, "/pod/c");

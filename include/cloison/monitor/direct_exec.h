@@ -29,7 +29,7 @@ namespace cloison::monitor {
 
 absl::StatusOr<pid_t> StartDirectExec(const MonitorOptions& options, int stdout_fd, int stderr_fd);
 
-// Whether /proc/self/exe is a memfd carrying F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE.
+// Whether /proc/self/exe is a memfd sealed as util/sealed_executable.h seals its copies.
 bool RunningFromSealedMemfd();
 
 }  // namespace cloison::monitor

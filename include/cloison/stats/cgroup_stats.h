@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "cloison/sandbox/cgroup_hierarchies.h"
+#include "cloison/util/cgroup_hierarchies.h"
 
 namespace cloison::stats {
 
@@ -40,7 +40,7 @@ struct CgroupSample {
 // "/kubepods.slice/kubepods-pod1.slice/cloison-x.scope".
 std::string CgroupRelativePath(const std::string& cgroups_path);
 
-CgroupSample ReadCgroupSample(const std::vector<sandbox::CgroupHierarchy>& hierarchies,
+CgroupSample ReadCgroupSample(const std::vector<util::CgroupHierarchy>& hierarchies,
                               const std::string& cgroups_path);
 
 }  // namespace cloison::stats

@@ -21,7 +21,7 @@
 
 #include "cloison/container/container_record.h"
 #include "cloison/cri/api.h"
-#include "cloison/sandbox/cgroup_hierarchies.h"
+#include "cloison/util/cgroup_hierarchies.h"
 #include "cloison/sandbox/sandbox_record.h"
 #include "cloison/stats/cgroup_stats.h"
 #include "cloison/stats/cpu_rate.h"
@@ -45,7 +45,7 @@ class StatsCollector {
   ::runtime::v1::ContainerStats Build(const container::ContainerRecord& record, const LayerDir& layer_dir,
                                       CgroupSample& sample);
 
-  std::vector<sandbox::CgroupHierarchy> hierarchies_;
+  std::vector<util::CgroupHierarchy> hierarchies_;
   CpuRateTracker rates_;
 };
 

@@ -1,4 +1,4 @@
-// The cgroup hierarchies mounted in cloisond's mount namespace, from /proc/self/mountinfo:
+// The cgroup hierarchies mounted in the calling process's mount namespace, from /proc/self/mountinfo:
 // each cgroup v1 hierarchy once (with its controllers) and the cgroup v2 unified hierarchy.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace cloison::sandbox {
+namespace cloison::util {
 
 struct CgroupHierarchy {
   std::string mount_point;               // e.g. /sys/fs/cgroup/memory
@@ -22,4 +22,4 @@ absl::StatusOr<std::vector<CgroupHierarchy>> ParseCgroupHierarchies(absl::string
 // Reads /proc/self/mountinfo.
 absl::StatusOr<std::vector<CgroupHierarchy>> MountedCgroupHierarchies();
 
-}  // namespace cloison::sandbox
+}  // namespace cloison::util

@@ -1,4 +1,4 @@
-#include "cloison/sandbox/cgroup_hierarchies.h"
+#include "cloison/util/cgroup_hierarchies.h"
 
 #include <set>
 #include <utility>
@@ -9,7 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "cloison/util/atomic_file.h"
 
-namespace cloison::sandbox {
+namespace cloison::util {
 namespace {
 
 // The cgroup v1 controllers the kernel knows; the other super options are flags.
@@ -75,4 +75,4 @@ absl::StatusOr<std::vector<CgroupHierarchy>> MountedCgroupHierarchies() {
   return ParseCgroupHierarchies(*mountinfo);
 }
 
-}  // namespace cloison::sandbox
+}  // namespace cloison::util
