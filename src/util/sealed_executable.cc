@@ -11,6 +11,8 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace cloison::util {
 namespace {
@@ -38,7 +40,7 @@ absl::StatusOr<UniqueFd> CreateMemfd(const std::string& path) {
   return UniqueFd(fd);
 }
 
-absl::StatusOr<std::shared_ptr<const SealedCopy>> MakeCopy(const std::string& path) {
+absl::StatusOr<std::shared_ptr<const SealedCopy>> MakeCopyOnce(const std::string& path) {
   UniqueFd source(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!source.valid()) {
     if (errno == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
@@ -57,10 +59,29 @@ absl::StatusOr<std::shared_ptr<const SealedCopy>> MakeCopy(const std::string& pa
     if (n == 0) return absl::InternalError(absl::StrCat(path, " shrank while it was copied"));
     copied += n;
   }
-  if (fcntl(memfd->get(), F_ADD_SEALS, kExecutableSeals) != 0) return Errno("F_ADD_SEALS", path);
+  if (fcntl(memfd->get(), F_ADD_SEALS, kExecutableSeals) != 0) {
+    if (errno == EBUSY) {
+      return absl::UnavailableError(absl::StrCat("F_ADD_SEALS (sealed copy of ", path, "): ", std::strerror(errno)));
+    }
+    return Errno("F_ADD_SEALS", path);
+  }
   const int high = fcntl(memfd->get(), F_DUPFD_CLOEXEC, kLowestCopyFd);
   if (high < 0) return Errno("F_DUPFD_CLOEXEC", path);
   return std::make_shared<const SealedCopy>(UniqueFd(high), IdentityOf(st));
+}
+
+// F_SEAL_WRITE fails with EBUSY while anything holds an extra reference on one of the memfd's
+// pages (the kernel waits ~150 ms for them to go): seen once under load. A fresh copy lands on
+// other pages, so the copy is made again a few times, with a pause, before giving up.
+absl::StatusOr<std::shared_ptr<const SealedCopy>> MakeCopy(const std::string& path) {
+  constexpr int kAttempts = 4;
+  absl::StatusOr<std::shared_ptr<const SealedCopy>> copy = MakeCopyOnce(path);
+  for (int attempt = 1; attempt < kAttempts && absl::IsUnavailable(copy.status()); ++attempt) {
+    absl::SleepFor(absl::Milliseconds(20 * attempt));
+    copy = MakeCopyOnce(path);
+  }
+  if (absl::IsUnavailable(copy.status())) return absl::InternalError(copy.status().message());
+  return copy;
 }
 
 }  // namespace
