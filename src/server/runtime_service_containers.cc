@@ -2,7 +2,6 @@
 #include "cloison/server/cri_list_wire.h"
 #include "cloison/server/cri_views.h"
 #include "cloison/server/grpc_status.h"
-#include "cloison/server/raw_unary.h"
 #include "cloison/server/runtime_service.h"
 #include "cloison/util/atomic_file.h"
 #include "nlohmann/json.hpp"
@@ -46,14 +45,10 @@ grpc::Status RuntimeService::ListContainers(grpc::ServerContext*, const v1::List
   return grpc::Status::OK;
 }
 
-grpc::ServerUnaryReactor* RuntimeService::ListContainers(grpc::CallbackServerContext* context,
-                                                         const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
-  return ServeRaw<v1::ListContainersRequest>(
-      context, request, response, [&](const v1::ListContainersRequest& list_request, std::string& wire) {
-        wire = ListContainersWire(container_items_, list_request.filter(),
-                                  [&](ContainerVisitor visit) { containers_.ForEach(visit); });
-        return grpc::Status::OK;
-      });
+grpc::Status RuntimeService::ListContainersWireAnswer(const v1::ListContainersRequest& request, std::string& wire) {
+  wire = ListContainersWire(container_items_, request.filter(),
+                            [&](ContainerVisitor visit) { containers_.ForEach(visit); });
+  return grpc::Status::OK;
 }
 
 grpc::Status RuntimeService::ContainerStatus(grpc::ServerContext*, const v1::ContainerStatusRequest* request,

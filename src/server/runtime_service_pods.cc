@@ -3,7 +3,6 @@
 #include "cloison/server/cri_list_wire.h"
 #include "cloison/server/cri_views.h"
 #include "cloison/server/grpc_status.h"
-#include "cloison/server/raw_unary.h"
 #include "cloison/server/runtime_service.h"
 #include "nlohmann/json.hpp"
 
@@ -62,14 +61,9 @@ grpc::Status RuntimeService::ListPodSandbox(grpc::ServerContext*, const v1::List
   return grpc::Status::OK;
 }
 
-grpc::ServerUnaryReactor* RuntimeService::ListPodSandbox(grpc::CallbackServerContext* context,
-                                                         const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
-  return ServeRaw<v1::ListPodSandboxRequest>(
-      context, request, response, [&](const v1::ListPodSandboxRequest& list_request, std::string& wire) {
-        wire = ListPodSandboxWire(pod_items_, list_request.filter(),
-                                  [&](SandboxVisitor visit) { sandboxes_.ForEach(visit); });
-        return grpc::Status::OK;
-      });
+grpc::Status RuntimeService::ListPodSandboxWireAnswer(const v1::ListPodSandboxRequest& request, std::string& wire) {
+  wire = ListPodSandboxWire(pod_items_, request.filter(), [&](SandboxVisitor visit) { sandboxes_.ForEach(visit); });
+  return grpc::Status::OK;
 }
 
 grpc::Status RuntimeService::UpdateRuntimeConfig(grpc::ServerContext*, const v1::UpdateRuntimeConfigRequest* request,

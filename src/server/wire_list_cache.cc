@@ -1,16 +1,20 @@
 #include "cloison/server/wire_list_cache.h"
 
+#include "google/protobuf/wire_format_lite.h"
+
 namespace cloison::server {
 namespace {
 
-constexpr char kItemsFieldTag = 0x0a;  // field 1, length-delimited
+using google::protobuf::internal::WireFormatLite;
 
-void AppendVarint(std::string& out, uint64_t value) {
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
+constexpr int kItemsField = 1;
+
+// Appends `bytes` as field 1 of a message: its tag, its length, the bytes.
+void AppendItemsField(std::string& out, const std::string& bytes) {
+  const size_t offset = out.size();
+  out.resize(offset + WireFormatLite::TagSize(kItemsField, WireFormatLite::TYPE_BYTES) +
+             WireFormatLite::LengthDelimitedSize(bytes.size()));
+  WireFormatLite::WriteBytesToArray(kItemsField, bytes, reinterpret_cast<uint8_t*>(out.data() + offset));
 }
 
 }  // namespace
@@ -34,9 +38,7 @@ void WireListCache::Walk::Append(const std::string& id, int64_t version,
     item.version = version;
   }
   item.seen = cache_.walks_;
-  wire_.push_back(kItemsFieldTag);
-  AppendVarint(wire_, item.bytes.size());
-  wire_.append(item.bytes);
+  AppendItemsField(wire_, item.bytes);
 }
 
 std::string WireListCache::Walk::Finish() {

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "cloisond_process.h"
 #include "nlohmann/json.hpp"
 
@@ -142,6 +145,41 @@ TEST(Cloisond, CallsAreLoggedAndUnimplementedOnesNameThemselves) {
   // At debug level every call is logged with method, outcome and duration.
   EXPECT_THAT(daemon.Log(), HasSubstr("rpc /runtime.v1.RuntimeService/CheckpointContainer failed in"));
   EXPECT_THAT(daemon.Log(), HasSubstr("rpc /runtime.v1.ImageService/StreamImages ok in"));
+}
+
+// The lists answer with wire bytes on gRPC's sync threads (wire_unary.h): an empty store's
+// lists parse as empty answers, and the daemon runs none of the polling threads gRPC 1.51
+// starts for callback methods ("nexting_thread"), which would put every call through more
+// thread hand-offs.
+TEST(Cloisond, ListsAnswerOnTheSyncThreadsWithoutCallbackPollers) {
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  {
+    grpc::ClientContext context;
+    v1::ListContainersResponse response;
+    const grpc::Status status = daemon.Runtime()->ListContainers(&context, v1::ListContainersRequest(), &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.containers_size(), 0);
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListPodSandboxRequest request;
+    request.mutable_filter()->set_id("absent");
+    v1::ListPodSandboxResponse response;
+    const grpc::Status status = daemon.Runtime()->ListPodSandbox(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.items_size(), 0);
+  }
+  const std::string tasks = "/proc/" + std::to_string(daemon.pid()) + "/task";
+  std::vector<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  EXPECT_THAT(names, ::testing::Not(::testing::IsEmpty()));
+  EXPECT_THAT(names, ::testing::Not(::testing::Contains("nexting_thread")));
 }
 
 TEST(Cloisond, SecondInstanceOnTheSameSocketIsRefused) {

@@ -14,17 +14,13 @@
 
 namespace cloison::server {
 
-// ListContainers and ListPodSandbox are served as wire bytes (raw_unary.h), their answers
+// ListContainers and ListPodSandbox are served as wire bytes (wire_unary.h), their answers
 // concatenated from pre-serialized items (cri_list_wire.h); the message forms of both below
 // answer the Stream* lists.
-using RuntimeServiceBase = ::runtime::v1::RuntimeService::WithRawCallbackMethod_ListContainers<
-    ::runtime::v1::RuntimeService::WithRawCallbackMethod_ListPodSandbox<::runtime::v1::RuntimeService::Service>>;
-
-class RuntimeService final : public RuntimeServiceBase {
+class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
  public:
   RuntimeService(const LiveConfig& live_config, sandbox::SandboxManager& sandboxes,
-                 container::ContainerManager& containers, streaming::StreamingServer& streaming)
-      : live_config_(live_config), sandboxes_(sandboxes), containers_(containers), streaming_(streaming) {}
+                 container::ContainerManager& containers, streaming::StreamingServer& streaming);
 
   grpc::Status Version(grpc::ServerContext* context, const ::runtime::v1::VersionRequest* request,
                        ::runtime::v1::VersionResponse* response) override;
@@ -46,8 +42,6 @@ class RuntimeService final : public RuntimeServiceBase {
                                          ::runtime::v1::UpdatePodSandboxResourcesResponse* response) override;
   grpc::Status ListPodSandbox(grpc::ServerContext* context, const ::runtime::v1::ListPodSandboxRequest* request,
                       ::runtime::v1::ListPodSandboxResponse* response) override;
-  grpc::ServerUnaryReactor* ListPodSandbox(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
-                                           grpc::ByteBuffer* response) override;
   grpc::Status CreateContainer(grpc::ServerContext* context, const ::runtime::v1::CreateContainerRequest* request,
                       ::runtime::v1::CreateContainerResponse* response) override;
   grpc::Status StartContainer(grpc::ServerContext* context, const ::runtime::v1::StartContainerRequest* request,
@@ -58,8 +52,6 @@ class RuntimeService final : public RuntimeServiceBase {
                       ::runtime::v1::RemoveContainerResponse* response) override;
   grpc::Status ListContainers(grpc::ServerContext* context, const ::runtime::v1::ListContainersRequest* request,
                       ::runtime::v1::ListContainersResponse* response) override;
-  grpc::ServerUnaryReactor* ListContainers(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
-                                           grpc::ByteBuffer* response) override;
   grpc::Status ContainerStatus(grpc::ServerContext* context, const ::runtime::v1::ContainerStatusRequest* request,
                       ::runtime::v1::ContainerStatusResponse* response) override;
   grpc::Status ExecSync(grpc::ServerContext* context, const ::runtime::v1::ExecSyncRequest* request,
@@ -108,6 +100,9 @@ class RuntimeService final : public RuntimeServiceBase {
                       ::runtime::v1::UpdateRuntimeConfigResponse* response) override;
 
  private:
+  // The wire answers of ListContainers and ListPodSandbox.
+  grpc::Status ListContainersWireAnswer(const ::runtime::v1::ListContainersRequest& request, std::string& wire);
+  grpc::Status ListPodSandboxWireAnswer(const ::runtime::v1::ListPodSandboxRequest& request, std::string& wire);
   absl::StatusOr<container::ContainerRecord> RunningContainer(const std::string& id) const;
 
   const LiveConfig& live_config_;
