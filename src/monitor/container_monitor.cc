@@ -99,6 +99,7 @@ class ContainerMonitor {
   bool Done() const;
   int PollTimeoutMs() const;
   int Finish();
+  void OpenOomCounter();
   bool OomKilled() const;
   void RemoveSockets() const;
 
@@ -169,11 +170,7 @@ int ContainerMonitor::Run() {
     started_ = true;
     if (options_.wait_with_runtime) StartRuntimeWait();
   }
-  if (absl::StatusOr<OomCounter> counter = OomCounter::ForProcess(container_pid_); counter.ok()) {
-    absl::StatusOr<uint64_t> before = counter->Read();
-    oom_before_ = before.ok() ? *before : 0;
-    oom_ = std::move(*counter);
-  }
+  OpenOomCounter();
   WriteSync(sync_fd_.get(), absl::StrCat(R"({"pid":)", container_pid_, "}\n"));
   sync_fd_.reset();
   OnSignal();  // the wait for the runtime left SIGCHLDs pending: a container may be gone already
@@ -516,6 +513,32 @@ void ContainerMonitor::FinishRuntimeWait() {
   ExitInfo unknown;
   unknown.exit_code = -1;  // the runtime could not say how the container ended
   SetExited(unknown);
+}
+
+// After create, the container has not run yet: the counter's value now is the baseline. After
+// `run`, the container may have been OOM-killed already (and on cgroup v1 a zombie's
+// /proc/<pid>/cgroup names the root cgroup): its cgroup is then found from the bundle's
+// linux.cgroupsPath, and since the runtime made that cgroup for it in this very call (the path
+// names the container), every kill counted there is the container's: the baseline is 0.
+void ContainerMonitor::OpenOomCounter() {
+  if (options_.run) {
+    absl::StatusOr<std::string> spec = util::ReadFile(options_.bundle + "/config.json");
+    const nlohmann::json config = nlohmann::json::parse(spec.ok() ? *spec : std::string(), nullptr, false);
+    const nlohmann::json::json_pointer cgroups_path("/linux/cgroupsPath");
+    if (config.is_object() && config.contains(cgroups_path) && config.at(cgroups_path).is_string()) {
+      absl::StatusOr<OomCounter> counter = OomCounter::ForCgroupsPath(config.at(cgroups_path).get<std::string>());
+      if (counter.ok()) {
+        oom_before_ = 0;
+        oom_ = std::move(*counter);
+        return;
+      }
+    }
+  }
+  if (absl::StatusOr<OomCounter> counter = OomCounter::ForProcess(container_pid_); counter.ok()) {
+    absl::StatusOr<uint64_t> before = counter->Read();
+    oom_before_ = before.ok() ? *before : 0;
+    oom_ = std::move(*counter);
+  }
 }
 
 // The kernel raises the cgroup's oom_kill counter before it sends the victim its SIGKILL

@@ -11,9 +11,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/cgroup_hierarchies.h"
 
 namespace cloison::monitor {
 namespace {
+
+void AddV1Candidate(absl::string_view path, const std::string& root, std::vector<std::string>& out) {
+  out.push_back(absl::StrCat(root, "/memory", path, "/memory.oom_control"));
+}
+
+// On hybrid hosts the unified hierarchy is mounted at <root>/unified, on pure v2 ones at <root>.
+void AddV2Candidates(absl::string_view path, const std::string& root, std::vector<std::string>& out) {
+  out.push_back(absl::StrCat(root, "/unified", path, "/memory.events"));
+  out.push_back(absl::StrCat(root, path, "/memory.events"));
+}
 
 // Candidate counter files for one /proc/<pid>/cgroup text, the v1 memory controller first
 // (on hybrid hosts it is the one that enforces memory limits).
@@ -24,12 +35,11 @@ std::vector<std::string> CounterCandidates(absl::string_view cgroup_text, const 
     std::vector<absl::string_view> fields = absl::StrSplit(line, absl::MaxSplits(':', 2));
     if (fields.size() != 3) continue;
     if (fields[0] == "0" && fields[1].empty()) {
-      v2.push_back(absl::StrCat(root, "/unified", fields[2], "/memory.events"));
-      v2.push_back(absl::StrCat(root, fields[2], "/memory.events"));
+      AddV2Candidates(fields[2], root, v2);
       continue;
     }
     for (absl::string_view controller : absl::StrSplit(fields[1], ',')) {
-      if (controller == "memory") v1.push_back(absl::StrCat(root, "/memory", fields[2], "/memory.oom_control"));
+      if (controller == "memory") AddV1Candidate(fields[2], root, v1);
     }
   }
   v1.insert(v1.end(), v2.begin(), v2.end());
@@ -51,13 +61,27 @@ absl::StatusOr<OomCounter> OomCounter::ForProcess(pid_t pid, const std::string& 
                                                   const std::string& cgroup_root) {
   absl::StatusOr<std::string> cgroups = util::ReadFile(absl::StrCat(proc_root, "/", pid, "/cgroup"));
   if (!cgroups.ok()) return cgroups.status();
-  for (std::string& candidate : CounterCandidates(*cgroups, cgroup_root)) {
+  return FirstReadable(CounterCandidates(*cgroups, cgroup_root), absl::StrCat("pid ", pid));
+}
+
+absl::StatusOr<OomCounter> OomCounter::ForCgroupsPath(const std::string& cgroups_path,
+                                                      const std::string& cgroup_root) {
+  std::string path = util::CgroupRelativePath(cgroups_path);
+  if (!path.empty() && path.front() != '/') path.insert(path.begin(), '/');
+  std::vector<std::string> candidates;
+  AddV1Candidate(path, cgroup_root, candidates);
+  AddV2Candidates(path, cgroup_root, candidates);
+  return FirstReadable(std::move(candidates), absl::StrCat("cgroupsPath ", cgroups_path));
+}
+
+absl::StatusOr<OomCounter> OomCounter::FirstReadable(std::vector<std::string> candidates, const std::string& what) {
+  for (std::string& candidate : candidates) {
     util::UniqueFd fd(open(candidate.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) continue;
     OomCounter counter(std::move(candidate), std::move(fd));
     if (counter.Read().ok()) return counter;
   }
-  return absl::NotFoundError(absl::StrCat("no memory cgroup OOM counter found for pid ", pid));
+  return absl::NotFoundError(absl::StrCat("no memory cgroup OOM counter found for ", what));
 }
 
 absl::StatusOr<uint64_t> OomCounter::Read() const {

@@ -98,25 +98,9 @@ CgroupSample ReadV2(const std::string& dir) {
 
 }  // namespace
 
-std::string CgroupRelativePath(const std::string& cgroups_path) {
-  std::vector<std::string> parts = absl::StrSplit(cgroups_path, ':');
-  if (parts.size() != 3) return cgroups_path;
-  const std::string& slice = parts[0];
-  std::string path;
-  if (slice != "-.slice" && !slice.empty()) {
-    absl::string_view name = absl::StripSuffix(slice, ".slice");
-    std::string prefix;
-    for (absl::string_view piece : absl::StrSplit(name, '-')) {
-      prefix = prefix.empty() ? std::string(piece) : absl::StrCat(prefix, "-", piece);
-      absl::StrAppend(&path, "/", prefix, ".slice");
-    }
-  }
-  return absl::StrCat(path, "/", parts[1], "-", parts[2], ".scope");
-}
-
 CgroupSample ReadCgroupSample(const std::vector<util::CgroupHierarchy>& hierarchies,
                               const std::string& cgroups_path) {
-  std::string rel = CgroupRelativePath(cgroups_path);
+  std::string rel = util::CgroupRelativePath(cgroups_path);
   if (!rel.empty() && rel.front() != '/') rel.insert(rel.begin(), '/');
   if (WithController(hierarchies, "memory") != nullptr) return ReadV1(hierarchies, rel);
   for (const util::CgroupHierarchy& h : hierarchies) {

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "cloison/util/atomic_file.h"
 
 namespace cloison::util {
@@ -73,6 +74,22 @@ absl::StatusOr<std::vector<CgroupHierarchy>> MountedCgroupHierarchies() {
   absl::StatusOr<std::string> mountinfo = util::ReadFile("/proc/self/mountinfo");
   if (!mountinfo.ok()) return mountinfo.status();
   return ParseCgroupHierarchies(*mountinfo);
+}
+
+std::string CgroupRelativePath(const std::string& cgroups_path) {
+  std::vector<std::string> parts = absl::StrSplit(cgroups_path, ':');
+  if (parts.size() != 3) return cgroups_path;
+  const std::string& slice = parts[0];
+  std::string path;
+  if (slice != "-.slice" && !slice.empty()) {
+    absl::string_view name = absl::StripSuffix(slice, ".slice");
+    std::string prefix;
+    for (absl::string_view piece : absl::StrSplit(name, '-')) {
+      prefix = prefix.empty() ? std::string(piece) : absl::StrCat(prefix, "-", piece);
+      absl::StrAppend(&path, "/", prefix, ".slice");
+    }
+  }
+  return absl::StrCat(path, "/", parts[1], "-", parts[2], ".scope");
 }
 
 }  // namespace cloison::util

@@ -13,10 +13,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -367,6 +370,29 @@ class Streaming : public ::testing::Test {
     const grpc::Status status = runtime_->PortForward(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.url();
+  }
+
+  // Whether something in container `id`'s network namespace listens on 127.0.0.1:`port` (a
+  // LISTEN line of its /proc/net/tcp), polled for up to 60 s: a test forwards the port only then.
+  bool Listening(const std::string& id, int port) {
+    char local[16];
+    std::snprintf(local, sizeof(local), "0100007F:%04X", port);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      v1::ExecSyncResponse response;
+      if (client_->Exec(id, {"/bin/busybox", "cat", "/proc/net/tcp"}, 10, &response).ok()) {
+        std::istringstream lines(response.stdout());
+        std::string line;
+        while (std::getline(lines, line)) {
+          std::istringstream fields(line);
+          std::string slot, local_address, remote_address, state;
+          fields >> slot >> local_address >> remote_address >> state;
+          if (local_address == local && state == "0A") return true;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
   }
 
   // Processes in the container whose command line contains `text`.

@@ -21,10 +21,7 @@ class StreamingProtocols : public Streaming {
     const std::string id = RunContainer(name, {"/bin/busybox", "sh", "-c",
                                                "mkdir -p /tmp/www && echo hello-from-pod > /tmp/www/index.html && "
                                                "exec /bin/busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www"});
-    for (int i = 0; i < 50 && Ps(id).find("httpd") == std::string::npos; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // httpd binds
+    ASSERT_TRUE(Listening(id, 8080)) << Ps(id);
   }
 
   std::string AttachUrlFor(const std::string& id, bool tty, bool in, bool out, bool err, grpc::Status* status) {

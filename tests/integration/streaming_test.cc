@@ -153,10 +153,11 @@ TEST_F(Streaming, AttachSeesTheContainersOutput) {
 }
 
 TEST_F(Streaming, SpdyPortForwardToHttpdInThePod) {
-  RunContainer("forward", {"/bin/busybox", "sh", "-c",
-                           "mkdir -p /tmp/www && echo hello-from-pod > /tmp/www/index.html && "
-                           "exec /bin/busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // httpd binds
+  const std::string id =
+      RunContainer("forward", {"/bin/busybox", "sh", "-c",
+                               "mkdir -p /tmp/www && echo hello-from-pod > /tmp/www/index.html && "
+                               "exec /bin/busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www"});
+  ASSERT_TRUE(Listening(id, 8080)) << Ps(id);
   SpdyClient client;
   ASSERT_EQ(client.Open(PortForwardUrl(), {"portforward.k8s.io"}), 101) << client.head();
   const uint32_t error = client.OpenStream({{"streamtype", "error"}, {"port", "8080"}, {"requestid", "0"}});

@@ -56,5 +56,22 @@ TEST_F(OomCounterTest, NoCounterFound) {
   EXPECT_FALSE(OomCounter::ForProcess(78, (dir_.path() / "proc").string(), "/nonexistent").ok());
 }
 
+TEST_F(OomCounterTest, FromACgroupfsCgroupsPathOnV1) {
+  dir_.Write("cg/memory/cloison/cloison-c5/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
+  absl::StatusOr<OomCounter> counter = OomCounter::ForCgroupsPath("/cloison/cloison-c5", (dir_.path() / "cg").string());
+  ASSERT_TRUE(counter.ok()) << counter.status();
+  EXPECT_EQ(counter->path(), (dir_.path() / "cg/memory/cloison/cloison-c5/memory.oom_control").string());
+  EXPECT_EQ(*counter->Read(), 1u);
+}
+
+TEST_F(OomCounterTest, FromASystemdCgroupsPathOnV2) {
+  dir_.Write("cg/kubepods.slice/kubepods-pod1.slice/cloison-c6.scope/memory.events", "oom 2\noom_kill 2\n");
+  absl::StatusOr<OomCounter> counter =
+      OomCounter::ForCgroupsPath("kubepods-pod1.slice:cloison:c6", (dir_.path() / "cg").string());
+  ASSERT_TRUE(counter.ok()) << counter.status();
+  EXPECT_EQ(*counter->Read(), 2u);
+  EXPECT_FALSE(OomCounter::ForCgroupsPath("/cloison/cloison-c7", (dir_.path() / "cg").string()).ok());
+}
+
 }  // namespace
 }  // namespace cloison::monitor

@@ -11,10 +11,10 @@ namespace cloison::stats {
 namespace {
 
 TEST(CgroupPath, SystemdFormIsExpanded) {
-  EXPECT_EQ(CgroupRelativePath("/kubepods/pod1/cloison-x"), "/kubepods/pod1/cloison-x");
-  EXPECT_EQ(CgroupRelativePath("kubepods-burstable-pod1.slice:cloison:x"),
+  EXPECT_EQ(util::CgroupRelativePath("/kubepods/pod1/cloison-x"), "/kubepods/pod1/cloison-x");
+  EXPECT_EQ(util::CgroupRelativePath("kubepods-burstable-pod1.slice:cloison:x"),
             "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice/cloison-x.scope");
-  EXPECT_EQ(CgroupRelativePath("system.slice:cloison:x"), "/system.slice/cloison-x.scope");
+  EXPECT_EQ(util::CgroupRelativePath("system.slice:cloison:x"), "/system.slice/cloison-x.scope");
 }
 
 TEST(CgroupSample, ReadsV1Files) {

@@ -36,10 +36,6 @@ struct CgroupSample {
   std::optional<uint64_t> pids;
 };
 
-// "/kubepods/pod1/cloison-x" -> itself; "kubepods-pod1.slice:cloison:x" ->
-// "/kubepods.slice/kubepods-pod1.slice/cloison-x.scope".
-std::string CgroupRelativePath(const std::string& cgroups_path);
-
 CgroupSample ReadCgroupSample(const std::vector<util::CgroupHierarchy>& hierarchies,
                               const std::string& cgroups_path);
 

@@ -1,5 +1,6 @@
 // The cgroup hierarchies mounted in the calling process's mount namespace, from /proc/self/mountinfo:
-// each cgroup v1 hierarchy once (with its controllers) and the cgroup v2 unified hierarchy.
+// each cgroup v1 hierarchy once (with its controllers) and the cgroup v2 unified hierarchy; and
+// where the cgroup an OCI linux.cgroupsPath names lies under each hierarchy's mount point.
 #pragma once
 
 #include <string>
@@ -21,5 +22,11 @@ absl::StatusOr<std::vector<CgroupHierarchy>> ParseCgroupHierarchies(absl::string
 
 // Reads /proc/self/mountinfo.
 absl::StatusOr<std::vector<CgroupHierarchy>> MountedCgroupHierarchies();
+
+// The path, relative to a hierarchy's mount point, of the cgroup an OCI linux.cgroupsPath names:
+// a cgroupfs path is itself; runc's systemd form "<slice>:<prefix>:<name>" lies at <slice
+// expanded into its parents>/<prefix>-<name>.scope. "/kubepods/pod1/cloison-x" -> itself;
+// "kubepods-pod1.slice:cloison:x" -> "/kubepods.slice/kubepods-pod1.slice/cloison-x.scope".
+std::string CgroupRelativePath(const std::string& cgroups_path);
 
 }  // namespace cloison::util
