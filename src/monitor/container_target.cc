@@ -18,30 +18,26 @@
 #include "absl/strings/str_split.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/cgroup_hierarchies.h"
+#include "cloison/util/proc_stat.h"
 
 namespace cloison::monitor {
 namespace {
 
 absl::Status Gone(const std::string& what) { return absl::FailedPreconditionError(what); }
 
-// When the process started, in nanoseconds of CLOCK_REALTIME (field 22 of /proc/<pid>/stat,
-// clock ticks since boot).
+// When the process started, in nanoseconds of CLOCK_REALTIME (its start time in /proc/<pid>/stat
+// is in clock ticks since boot).
 absl::StatusOr<int64_t> StartedAtRealtimeNs(pid_t pid) {
-  absl::StatusOr<std::string> stat = util::ReadFile(absl::StrCat("/proc/", pid, "/stat"));
-  if (!stat.ok()) return Gone(absl::StrCat("process ", pid, " is gone"));
-  const size_t paren = stat->rfind(')');
-  if (paren == std::string::npos) return absl::InternalError("unreadable /proc/<pid>/stat");
-  const std::vector<absl::string_view> fields = absl::StrSplit(absl::string_view(*stat).substr(paren + 2), ' ');
-  int64_t ticks = 0;
-  // Fields after "(comm)" start at field 3 (state): starttime (22) is at index 19.
-  if (fields.size() < 20 || !absl::SimpleAtoi(fields[19], &ticks)) return absl::InternalError("unreadable /proc/<pid>/stat");
+  absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(pid);
+  if (absl::IsNotFound(stat.status())) return Gone(std::string(stat.status().message()));
+  if (!stat.ok()) return stat.status();
   timespec boot{}, real{};
   clock_gettime(CLOCK_BOOTTIME, &boot);
   clock_gettime(CLOCK_REALTIME, &real);
   const int64_t boot_ns = boot.tv_sec * 1'000'000'000LL + boot.tv_nsec;
   const int64_t real_ns = real.tv_sec * 1'000'000'000LL + real.tv_nsec;
   const int64_t ticks_per_second = sysconf(_SC_CLK_TCK);
-  return real_ns - boot_ns + ticks * (1'000'000'000LL / ticks_per_second);
+  return real_ns - boot_ns + stat->start_ticks * (1'000'000'000LL / ticks_per_second);
 }
 
 absl::StatusOr<int> DifferingNamespaces(pid_t pid) {

@@ -1,14 +1,18 @@
 // What integration tests look at on the host to check what cloisond left behind: mount points
-// (in this process's mount namespace) and processes (through /proc).
+// (in this process's mount namespace) and processes (through /proc); and a wait for something
+// on the host to become true.
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "cloison/util/proc_stat.h"
 #include "cloisond_process.h"
 
 namespace cloison::testing {
@@ -36,14 +40,8 @@ inline std::string Cmdline(int pid) {
 
 // The parent pid of process `pid`; -1 once it is gone.
 inline int ParentOf(int pid) {
-  const std::string stat = CloisondProcess::ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(paren + 2));
-  std::string state;
-  int ppid = -1;
-  fields >> state >> ppid;
-  return ppid;
+  const absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(pid);
+  return stat.ok() ? stat->ppid : -1;
 }
 
 // Pids of the processes whose command line starts with `prefix` and contains `needle`.
@@ -56,6 +54,18 @@ inline std::vector<int> ProcessesMatching(const std::string& prefix, const std::
     if (cmdline.rfind(prefix, 0) == 0 && cmdline.find(needle) != std::string::npos) found.push_back(std::stoi(name));
   }
   return found;
+}
+
+// Polls `done` every 20 ms until it holds or `timeout` passes; whether it held. For what a test
+// waits on instead of sleeping a fixed time (a loaded machine is slow).
+template <typename Predicate>
+bool WaitUntil(Predicate done, std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 }  // namespace cloison::testing

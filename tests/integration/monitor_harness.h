@@ -24,6 +24,7 @@
 
 #include "../unit/test_tmpdir.h"
 #include "cloison/util/command.h"
+#include "cloison/util/proc_stat.h"
 #include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
 
@@ -58,9 +59,8 @@ bool WaitFor(Predicate ready, milliseconds timeout) {
 // Alive and not a zombie waiting for its (re)parent to reap it.
 inline bool ProcessAlive(pid_t pid) {
   if (pid <= 0 || kill(pid, 0) != 0) return false;
-  const std::string stat = ReadText("/proc/" + std::to_string(pid) + "/stat");
-  const size_t name_end = stat.rfind(')');
-  return name_end == std::string::npos || stat.compare(name_end + 2, 1, "Z") != 0;
+  const absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(pid);
+  return !stat.ok() || stat->state != 'Z';
 }
 
 // True when `pid` is a live cloison-monitor (so a recycled pid is never signalled).

@@ -299,8 +299,8 @@ TEST_F(MonitorRuncTest, CreateTimeoutKillsTheRuntimeAndItsHangingHook) {
   ASSERT_GT(hook_pid, 0);
   // Gone, or a zombie left to whoever reaps it now.
   EXPECT_TRUE(WaitFor([&] {
-    const std::string stat = ReadText("/proc/" + std::to_string(hook_pid) + "/stat");
-    return stat.empty() || stat.find(") Z") != std::string::npos;
+    const absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(hook_pid);
+    return !stat.ok() || stat->state == 'Z';
   }, seconds(10)));
   EXPECT_TRUE(container.WaitForMonitorExit());
 }

@@ -30,7 +30,8 @@ constexpr char kBridge[] = "cloisontest0";
 constexpr char kSubnetPrefix[] = "10.231.0.";
 constexpr int kHostPort = 38231;
 
-std::string Shell(const std::string& command) {
+// Runs `command` in a shell on the host; its stdout.
+std::string HostShell(const std::string& command) {
   std::string output;
   if (FILE* pipe = popen(command.c_str(), "r")) {
     char buffer[4096];
@@ -172,7 +173,7 @@ fi
     return ips;
   }
 
-  static std::string VethsOnBridge() { return Shell(std::string("ip -o link show master ") + kBridge + " 2>&1"); }
+  static std::string VethsOnBridge() { return HostShell(std::string("ip -o link show master ") + kBridge + " 2>&1"); }
 
   std::string RunPod(const std::string& name, std::string* ip, int host_port = 0) {
     v1::PodSandboxConfig config = PodConfig(name, log_dir_);
@@ -237,7 +238,7 @@ TEST_F(Network, TwoPodsGetDistinctIpsReachEachOtherAndTheHostPort) {
   v1::PodSandboxStatusResponse stopped;
   ASSERT_TRUE(client_->PodStatus(server, &stopped).ok());
   EXPECT_EQ(stopped.status().network().ip(), "");
-  EXPECT_THAT(Shell("iptables -t nat -S 2>&1"), ::testing::Not(HasSubstr(std::to_string(kHostPort))));
+  EXPECT_THAT(HostShell("iptables -t nat -S 2>&1"), ::testing::Not(HasSubstr(std::to_string(kHostPort))));
   ASSERT_TRUE(client_->StopPod(server).ok());  // DEL is idempotent
   ASSERT_TRUE(client_->RemovePod(server).ok());
 }
@@ -325,7 +326,7 @@ TEST_F(Network, BandwidthAnnotationsShapeTheHostVeth) {
   ASSERT_NE(veths, "");
   // "<index>: <name>@<peer>: ..." : the host side of the pod's veth.
   const std::string veth = veths.substr(veths.find(": ") + 2, veths.find('@') - veths.find(": ") - 2);
-  const std::string qdiscs = Shell("tc qdisc show dev " + veth + " 2>&1");
+  const std::string qdiscs = HostShell("tc qdisc show dev " + veth + " 2>&1");
   EXPECT_THAT(qdiscs, HasSubstr("tbf")) << qdiscs;
   EXPECT_THAT(qdiscs, HasSubstr("rate 2Mbit")) << qdiscs;
 
@@ -357,7 +358,7 @@ if [ "$CNI_COMMAND" = ADD ]; then exec sleep 7213; fi
   EXPECT_THAT(Reservations(), IsEmpty());
   std::error_code ec;
   EXPECT_TRUE(std::filesystem::is_empty(daemon_.dir().path() / "root/cni", ec));
-  EXPECT_EQ(Shell("pgrep -x -f 'sleep 7213'"), "");
+  EXPECT_EQ(HostShell("pgrep -x -f 'sleep 7213'"), "");
 }
 
 TEST_F(Network, VerboseStatusRunsCniCheck) {

@@ -1,13 +1,16 @@
 // A gtest fixture for tests that run pods: a local registry holding the busybox fixture image,
-// a running cloisond (main TOML given to the constructor) that has pulled it, a CriClient, and
+// a running cloisond (main TOML given to the constructor, or made by a function of files_, a
+// directory for what that TOML names: spec dirs, profiles) that has pulled it, a CriClient, and
 // the steps such tests repeat (run a pod, run a container in it, ExecSync, read a container's
 // CRI log). TearDown stops and removes every pod left (while cloisond runs) and expects no
-// mount left under cloisond's directory. A subclass overriding SetUp or TearDown calls this one's.
+// mount left under cloisond's directory. A subclass overriding SetUp or TearDown calls this one's
+// (one that writes files_ before calling SetUp has them in place when cloisond starts).
 #pragma once
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +29,7 @@ class PodFixture : public ::testing::Test {
   };
 
   explicit PodFixture(const std::string& config = "") : daemon_(config) {}
+  explicit PodFixture(const std::function<std::string(const TempDir& files)>& config) : daemon_(config(files_)) {}
 
   void SetUp() override {
     registry_ = LocalRegistry::Start();
@@ -60,8 +64,13 @@ class PodFixture : public ::testing::Test {
 
   // Creates and starts container `name` of image_ running `command` in `pod`; returns its id.
   std::string RunContainer(const TestPod& pod, const std::string& name, const std::vector<std::string>& command) {
+    return RunContainer(pod, ContainerConfig(name, image_, command));
+  }
+
+  // Creates and starts the container `config` in `pod`; returns its id.
+  std::string RunContainer(const TestPod& pod, const v1::ContainerConfig& config) {
     std::string id;
-    grpc::Status status = client_->Create(pod.id, ContainerConfig(name, image_, command), pod.config, &id);
+    grpc::Status status = client_->Create(pod.id, config, pod.config, &id);
     EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
     status = client_->Start(id);
     EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
@@ -76,9 +85,16 @@ class PodFixture : public ::testing::Test {
     return response;
   }
 
+  // ExecSync of busybox sh -c `script`, expected to succeed; its stdout then its stderr.
+  std::string Shell(const std::string& id, const std::string& script) {
+    const v1::ExecSyncResponse response = ExecSync(id, {"/bin/busybox", "sh", "-c", script});
+    return response.stdout() + response.stderr();
+  }
+
   // The CRI log of container `name` (ContainerConfig logs to <log_dir_>/<name>.log).
   std::string LogOf(const std::string& name) const { return CloisondProcess::ReadFile(log_dir_ + "/" + name + ".log"); }
 
+  TempDir files_;  // declared before daemon_: the configuration function may name its paths
   std::unique_ptr<LocalRegistry> registry_;
   std::string image_;
   CloisondProcess daemon_;

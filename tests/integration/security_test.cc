@@ -14,8 +14,7 @@
 #include <map>
 #include <thread>
 
-#include "cri_client.h"
-#include "local_registry.h"
+#include "pod_fixture.h"
 
 namespace cloison::testing {
 namespace {
@@ -25,32 +24,15 @@ using ::testing::HasSubstr;
 // The fixture image has only a few applet symlinks; everything else goes through busybox.
 const char* const kBusybox = "/bin/busybox";
 
-class Security : public ::testing::Test {
+class Security : public PodFixture {
  protected:
-  Security() : daemon_("seccomp_profile_root = \"" + (profiles_.path() / "seccomp").string() + "\"\n") {}
-
-  void SetUp() override {
-    registry_ = LocalRegistry::Start();
-    ASSERT_NE(registry_, nullptr);
-    registry_->Push("busybox", "library/busybox:1.0");
-    image_ = registry_->host() + "/library/busybox:1.0";
-    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
-    client_ = std::make_unique<CriClient>(daemon_);
-    ASSERT_TRUE(client_->Pull(image_).ok());
-    log_dir_ = (daemon_.dir().path() / "pod-logs").string();
-  }
-
-  void TearDown() override {
-    if (daemon_.pid() > 0) {
-      for (const v1::PodSandbox& pod : client_->ListPods()) {
-        EXPECT_TRUE(client_->StopPod(pod.id()).ok());
-        EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
-      }
-    }
-  }
+  Security()
+      : PodFixture([](const TempDir& files) {
+          return "seccomp_profile_root = \"" + (files.path() / "seccomp").string() + "\"\n";
+        }) {}
 
   std::string WriteProfile(const std::string& name, const std::string& text) {
-    return profiles_.Write("seccomp/" + name, text);
+    return files_.Write("seccomp/" + name, text);
   }
 
   // A container config running `command` (default: sleeping, for ExecSync).
@@ -61,51 +43,24 @@ class Security : public ::testing::Test {
 
   // Creates a pod and the container; the status of CreateContainer.
   grpc::Status Create(const v1::ContainerConfig& config, std::string* id) {
-    pod_config_ = PodConfig(config.metadata().name() + "-pod", log_dir_);
-    std::string pod_id;
-    grpc::Status status = client_->RunPod(pod_config_, &pod_id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    pod_id_ = pod_id;
-    return client_->Create(pod_id, config, pod_config_, id);
+    pod_ = RunPod(config.metadata().name() + "-pod");
+    return client_->Create(pod_.id, config, pod_.config, id);
   }
 
-  // Creates and starts the container; its id.
+  // Creates a pod and the container, starts it; its id.
   std::string Run(const v1::ContainerConfig& config) {
-    std::string id;
-    grpc::Status status = Create(config, &id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    status = client_->Start(id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return id;
+    pod_ = RunPod(config.metadata().name() + "-pod");
+    return RunContainer(pod_, config);
   }
 
-  v1::ExecSyncResponse Exec(const std::string& id, const std::vector<std::string>& cmd) {
-    v1::ExecSyncResponse response;
-    grpc::Status status = client_->Exec(id, cmd, 20, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return response;
-  }
-
-  std::string Shell(const std::string& id, const std::string& script) {
-    v1::ExecSyncResponse response = Exec(id, {kBusybox, "sh", "-c", script});
-    return response.stdout() + response.stderr();
-  }
-
-  TempDir profiles_;  // declared before daemon_: its path goes into the daemon's configuration
-  CloisondProcess daemon_;
-  std::unique_ptr<LocalRegistry> registry_;
-  std::string image_;
-  std::unique_ptr<CriClient> client_;
-  std::string log_dir_;
-  v1::PodSandboxConfig pod_config_;
-  std::string pod_id_;
+  TestPod pod_;  // the pod of the last Create or Run
 };
 
 TEST_F(Security, UnprivilegedCannotMountOrLoadModulesAndHasTheDefaultCapabilities) {
   const std::string id = Run(Config("plain"));
-  v1::ExecSyncResponse mount = Exec(id, {kBusybox, "mount", "-t", "tmpfs", "none", "/mnt"});
+  v1::ExecSyncResponse mount = ExecSync(id, {kBusybox, "mount", "-t", "tmpfs", "none", "/mnt"});
   EXPECT_NE(mount.exit_code(), 0) << mount.stdout();
-  v1::ExecSyncResponse insmod = Exec(id, {kBusybox, "insmod", "/bin/busybox"});
+  v1::ExecSyncResponse insmod = ExecSync(id, {kBusybox, "insmod", "/bin/busybox"});
   EXPECT_NE(insmod.exit_code(), 0);
   // CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE.
   EXPECT_THAT(Shell(id, "/bin/busybox grep CapEff /proc/self/status"), HasSubstr("CapEff:\t00000000000005fb"));
@@ -117,17 +72,17 @@ TEST_F(Security, RuntimeDefaultBlocksUnshare) {
   unconfined.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(
       v1::SecurityProfile::Unconfined);
   const std::string open_id = Run(unconfined);
-  v1::ExecSyncResponse allowed = Exec(open_id, {kBusybox, "unshare", "-U", kBusybox, "true"});
+  v1::ExecSyncResponse allowed = ExecSync(open_id, {kBusybox, "unshare", "-U", kBusybox, "true"});
   if (allowed.exit_code() != 0) GTEST_SKIP() << "this host refuses user namespaces: " << allowed.stderr();
 
   v1::ContainerConfig confined = Config("confined");
   confined.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(
       v1::SecurityProfile::RuntimeDefault);
   const std::string id = Run(confined);
-  v1::ExecSyncResponse denied = Exec(id, {kBusybox, "unshare", "-U", kBusybox, "true"});
+  v1::ExecSyncResponse denied = ExecSync(id, {kBusybox, "unshare", "-U", kBusybox, "true"});
   EXPECT_NE(denied.exit_code(), 0);
   EXPECT_THAT(denied.stderr(), HasSubstr("Operation not permitted"));
-  EXPECT_EQ(Exec(id, {kBusybox, "true"}).exit_code(), 0);  // ordinary work still runs
+  EXPECT_EQ(ExecSync(id, {kBusybox, "true"}).exit_code(), 0);  // ordinary work still runs
   EXPECT_THAT(Shell(id, "/bin/busybox grep Seccomp: /proc/self/status"), HasSubstr("Seccomp:\t2"));
 }
 
@@ -161,10 +116,10 @@ TEST_F(Security, LocalhostProfileIsApplied) {
   seccomp->set_profile_type(v1::SecurityProfile::Localhost);
   seccomp->set_localhost_ref(profile);
   const std::string id = Run(config);
-  v1::ExecSyncResponse mkdir = Exec(id, {kBusybox, "mkdir", "/tmp/x"});
+  v1::ExecSyncResponse mkdir = ExecSync(id, {kBusybox, "mkdir", "/tmp/x"});
   EXPECT_NE(mkdir.exit_code(), 0);
   EXPECT_THAT(mkdir.stderr(), HasSubstr("Operation not permitted"));
-  EXPECT_EQ(Exec(id, {kBusybox, "touch", "/tmp/y"}).exit_code(), 0);
+  EXPECT_EQ(ExecSync(id, {kBusybox, "touch", "/tmp/y"}).exit_code(), 0);
   EXPECT_THAT(daemon_.Log(), HasSubstr("not_a_real_syscall"));
 }
 
@@ -180,10 +135,10 @@ TEST_F(Security, BadProfilesAreRejected) {
   EXPECT_THAT(status.error_message(), HasSubstr("config.linux.security_context.seccomp.localhost_ref"));
   EXPECT_THAT(status.error_message(), HasSubstr("is not valid JSON"));
 
-  const std::string outside = profiles_.Write("elsewhere.json", R"({"defaultAction": "SCMP_ACT_ALLOW"})");
+  const std::string outside = files_.Write("elsewhere.json", R"({"defaultAction": "SCMP_ACT_ALLOW"})");
   seccomp->set_localhost_ref(outside);
   config.mutable_metadata()->set_name("outside");
-  status = client_->Create(pod_id_, config, pod_config_, &id);
+  status = client_->Create(pod_.id, config, pod_.config, &id);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("is not under the seccomp profile root"));
 
@@ -191,7 +146,7 @@ TEST_F(Security, BadProfilesAreRejected) {
       WriteProfile("action.json", R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "ALLOW"}]})");
   seccomp->set_localhost_ref(wrong_action);
   config.mutable_metadata()->set_name("action");
-  status = client_->Create(pod_id_, config, pod_config_, &id);
+  status = client_->Create(pod_.id, config, pod_.config, &id);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("syscalls[0].action \"ALLOW\" is not a seccomp action"));
 
@@ -199,7 +154,7 @@ TEST_F(Security, BadProfilesAreRejected) {
   apparmor.mutable_linux()->mutable_security_context()->mutable_apparmor()->set_profile_type(
       v1::SecurityProfile::Localhost);
   apparmor.mutable_linux()->mutable_security_context()->mutable_apparmor()->set_localhost_ref("k8s-x");
-  status = client_->Create(pod_id_, apparmor, pod_config_, &id);
+  status = client_->Create(pod_.id, apparmor, pod_.config, &id);
   if (!std::filesystem::exists("/sys/module/apparmor/parameters/enabled")) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
     EXPECT_THAT(status.error_message(), HasSubstr("AppArmor is not enabled on this host"));
@@ -215,7 +170,7 @@ TEST_F(Security, RunAsUserAndSupplementalGroups) {
   sc->add_supplemental_groups(4000);
   sc->add_supplemental_groups(5000);
   const std::string id = Run(config);
-  const std::string id_output = Exec(id, {kBusybox, "id"}).stdout();
+  const std::string id_output = ExecSync(id, {kBusybox, "id"}).stdout();
   EXPECT_THAT(id_output, HasSubstr("uid=1000"));
   EXPECT_THAT(id_output, HasSubstr("gid=3000"));
   EXPECT_THAT(id_output, HasSubstr("4000"));
@@ -226,7 +181,7 @@ TEST_F(Security, ReadonlyRootfsRefusesWrites) {
   v1::ContainerConfig config = Config("ro");
   config.mutable_linux()->mutable_security_context()->set_readonly_rootfs(true);
   const std::string id = Run(config);
-  v1::ExecSyncResponse touch = Exec(id, {kBusybox, "touch", "/file"});
+  v1::ExecSyncResponse touch = ExecSync(id, {kBusybox, "touch", "/file"});
   EXPECT_NE(touch.exit_code(), 0);
   EXPECT_THAT(touch.stderr(), HasSubstr("Read-only file system"));
 }
@@ -269,7 +224,7 @@ TEST_F(Security, CpuQuotaIsInTheCgroupAndUpdateChangesIt) {
 
 TEST_F(Security, StatsShowABusyContainersCpuRising) {
   const std::string id = Run(Config("busy", {kBusybox, "sh", "-c", "while :; do :; done"}));
-  ASSERT_EQ(Exec(id, {kBusybox, "dd", "if=/dev/zero", "of=/data", "bs=1M", "count=2"}).exit_code(), 0);
+  ASSERT_EQ(ExecSync(id, {kBusybox, "dd", "if=/dev/zero", "of=/data", "bs=1M", "count=2"}).exit_code(), 0);
   v1::ContainerStats first, second;
   ASSERT_TRUE(client_->Stats(id, &first).ok());
   std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -283,21 +238,21 @@ TEST_F(Security, StatsShowABusyContainersCpuRising) {
   EXPECT_GE(second.writable_layer().inodes_used().value(), 2u);
 
   v1::ContainerStatsFilter by_pod;
-  by_pod.set_pod_sandbox_id(pod_id_);
+  by_pod.set_pod_sandbox_id(pod_.id);
   EXPECT_EQ(client_->ListStats(by_pod).size(), 1u);
   v1::ContainerStatsFilter by_label;
   (*by_label.mutable_label_selector())["container"] = "other";
   EXPECT_TRUE(client_->ListStats(by_label).empty());
 
   v1::PodSandboxStats pod;
-  ASSERT_TRUE(client_->PodStats(pod_id_, &pod).ok());
-  EXPECT_EQ(pod.attributes().id(), pod_id_);
+  ASSERT_TRUE(client_->PodStats(pod_.id, &pod).ok());
+  EXPECT_EQ(pod.attributes().id(), pod_.id);
   ASSERT_EQ(pod.linux().containers_size(), 1);
   EXPECT_GE(pod.linux().cpu().usage_core_nano_seconds().value(), second.cpu().usage_core_nano_seconds().value());
   EXPECT_GE(pod.linux().process().process_count().value(), 1u);
   EXPECT_EQ(pod.linux().network().default_interface().name().empty(), !pod.linux().has_network());
   v1::PodSandboxStatsFilter pods;
-  pods.set_id(pod_id_);
+  pods.set_id(pod_.id);
   EXPECT_EQ(client_->ListPodStats(pods).size(), 1u);
 }
 
@@ -310,7 +265,7 @@ TEST_F(Security, NonRootUserStartsWithoutEffectiveCapabilities) {
   EXPECT_THAT(status, HasSubstr("CapPrm:\t0000000000000000"));
   EXPECT_THAT(status, HasSubstr("CapAmb:\t0000000000000000"));
   EXPECT_THAT(status, HasSubstr("CapBnd:\t00000000000005fb"));  // still bounds file capabilities
-  EXPECT_EQ(Exec(id, {kBusybox, "id", "-u"}).stdout(), "1000\n");
+  EXPECT_EQ(ExecSync(id, {kBusybox, "id", "-u"}).stdout(), "1000\n");
 }
 
 TEST_F(Security, MaskedAndReadonlyPathsAreTheCriListsOrTheDefaults) {
@@ -336,20 +291,20 @@ TEST_F(Security, EphemeralContainerSeesItsTargetsProcesses) {
   ns->set_pid(v1::NamespaceMode::TARGET);
   ns->set_target_id(target);
   std::string debug_id;
-  ASSERT_TRUE(client_->Create(pod_id_, debug, pod_config_, &debug_id).ok()) << daemon_.Log();
+  ASSERT_TRUE(client_->Create(pod_.id, debug, pod_.config, &debug_id).ok()) << daemon_.Log();
   ASSERT_TRUE(client_->Start(debug_id).ok()) << daemon_.Log();
-  EXPECT_THAT(Exec(debug_id, {kBusybox, "ps"}).stdout(), HasSubstr("sleep 4242"));
+  EXPECT_THAT(ExecSync(debug_id, {kBusybox, "ps"}).stdout(), HasSubstr("sleep 4242"));
 
   // A container of its own PID namespace does not.
   std::string other_id;
-  ASSERT_TRUE(client_->Create(pod_id_, Config("other"), pod_config_, &other_id).ok());
+  ASSERT_TRUE(client_->Create(pod_.id, Config("other"), pod_.config, &other_id).ok());
   ASSERT_TRUE(client_->Start(other_id).ok());
-  EXPECT_THAT(Exec(other_id, {kBusybox, "ps"}).stdout(), ::testing::Not(HasSubstr("sleep 4242")));
+  EXPECT_THAT(ExecSync(other_id, {kBusybox, "ps"}).stdout(), ::testing::Not(HasSubstr("sleep 4242")));
 
   ns->set_target_id("0123456789abcdef");
   debug.mutable_metadata()->set_name("debug-missing");
   std::string missing_id;
-  const grpc::Status missing = client_->Create(pod_id_, debug, pod_config_, &missing_id);
+  const grpc::Status missing = client_->Create(pod_.id, debug, pod_.config, &missing_id);
   EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND) << missing.error_message();
   EXPECT_THAT(missing.error_message(), HasSubstr("namespace_options.target_id"));
 }
@@ -361,7 +316,7 @@ TEST_F(Security, StrictSupplementalGroupsAndTheUserInContainerStatus) {
   sc->add_supplemental_groups(4000);
   sc->set_supplemental_groups_policy(v1::Strict);
   const std::string id = Run(config);
-  EXPECT_EQ(Exec(id, {kBusybox, "id", "-G"}).stdout(), "1000 4000\n");
+  EXPECT_EQ(ExecSync(id, {kBusybox, "id", "-G"}).stdout(), "1000 4000\n");
 
   v1::ContainerStatusResponse status;
   ASSERT_TRUE(client_->Status(id, &status).ok());
@@ -389,14 +344,14 @@ TEST_F(Security, PodCgroupLimitsFollowUpdatePodSandboxResources) {
     GTEST_SKIP() << "needs the cgroup v1 memory hierarchy";
   }
   const std::string parent = "/cloison-sec-" + std::to_string(getpid()) + "/pod-res";
-  pod_config_ = PodConfig("res", log_dir_);
-  pod_config_.mutable_linux()->set_cgroup_parent(parent);
-  pod_config_.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
-  pod_config_.mutable_linux()->mutable_overhead()->set_memory_limit_in_bytes(16 << 20);
-  pod_config_.mutable_linux()->mutable_resources()->set_cpu_quota(50000);
-  pod_config_.mutable_linux()->mutable_resources()->set_cpu_period(100000);
+  pod_.config = PodConfig("res", log_dir_);
+  pod_.config.mutable_linux()->set_cgroup_parent(parent);
+  pod_.config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
+  pod_.config.mutable_linux()->mutable_overhead()->set_memory_limit_in_bytes(16 << 20);
+  pod_.config.mutable_linux()->mutable_resources()->set_cpu_quota(50000);
+  pod_.config.mutable_linux()->mutable_resources()->set_cpu_period(100000);
   std::string pod_id;
-  ASSERT_TRUE(client_->RunPod(pod_config_, &pod_id).ok()) << daemon_.Log();
+  ASSERT_TRUE(client_->RunPod(pod_.config, &pod_id).ok()) << daemon_.Log();
   EXPECT_EQ(CgroupFile("/sys/fs/cgroup/memory" + parent + "/memory.limit_in_bytes"), std::to_string(80 << 20));
   EXPECT_EQ(CgroupFile("/sys/fs/cgroup/cpu" + parent + "/cpu.cfs_quota_us"), "50000");
 
@@ -424,13 +379,13 @@ TEST_F(Security, UpdatePodSandboxResourcesLiftsTheLimitsItLeavesUnset) {
   }
   const std::string top = "/cloison-sec-" + std::to_string(getpid());
   const std::string parent = top + "/pod-lift";
-  pod_config_ = PodConfig("lift", log_dir_);
-  pod_config_.mutable_linux()->set_cgroup_parent(parent);
-  pod_config_.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
-  pod_config_.mutable_linux()->mutable_resources()->set_cpu_quota(50000);
-  pod_config_.mutable_linux()->mutable_resources()->set_cpu_period(100000);
+  pod_.config = PodConfig("lift", log_dir_);
+  pod_.config.mutable_linux()->set_cgroup_parent(parent);
+  pod_.config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
+  pod_.config.mutable_linux()->mutable_resources()->set_cpu_quota(50000);
+  pod_.config.mutable_linux()->mutable_resources()->set_cpu_period(100000);
   std::string pod_id;
-  ASSERT_TRUE(client_->RunPod(pod_config_, &pod_id).ok()) << daemon_.Log();
+  ASSERT_TRUE(client_->RunPod(pod_.config, &pod_id).ok()) << daemon_.Log();
   const std::string memory_limit = "/sys/fs/cgroup/memory" + parent + "/memory.limit_in_bytes";
   ASSERT_EQ(CgroupFile(memory_limit), std::to_string(64 << 20));
 
@@ -469,7 +424,7 @@ TEST_F(Security, MetricsCarryTheContainersStats) {
   v1::ContainerStats after;
   ASSERT_TRUE(client_->Stats(id, &after).ok());
   const auto pod = std::find_if(pods.begin(), pods.end(),
-                                [&](const v1::PodSandboxMetrics& m) { return m.pod_sandbox_id() == pod_id_; });
+                                [&](const v1::PodSandboxMetrics& m) { return m.pod_sandbox_id() == pod_.id; });
   ASSERT_NE(pod, pods.end());
   ASSERT_EQ(pod->container_metrics_size(), 1);
   const v1::ContainerMetrics& container = pod->container_metrics(0);

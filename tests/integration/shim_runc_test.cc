@@ -26,6 +26,7 @@
 #include "cloison/shim/task_client.h"
 #include "cloison/shim/ttrpc_client.h"
 #include "cloison/util/command.h"
+#include "cloison/util/proc_stat.h"
 #include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
 
@@ -60,9 +61,8 @@ bool WaitFor(Predicate ready, milliseconds timeout) {
 
 bool ProcessAlive(pid_t pid) {
   if (pid <= 0 || kill(pid, 0) != 0) return false;
-  const std::string stat = ReadText("/proc/" + std::to_string(pid) + "/stat");
-  const size_t name_end = stat.rfind(')');
-  return name_end == std::string::npos || stat.compare(name_end + 2, 1, "Z") != 0;
+  const absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(pid);
+  return !stat.ok() || stat->state != 'Z';
 }
 
 // A FIFO opened for reading (non-blocking) before the shim opens it for writing.

@@ -80,12 +80,7 @@ class UserNamespaces : public PodFixture {
     v1::ContainerConfig config = ContainerConfig(name, image_, {kBusybox, "sleep", "1000"});
     *config.mutable_linux()->mutable_security_context()->mutable_namespace_options() =
         pod.linux().security_context().namespace_options();
-    std::string id;
-    grpc::Status status = client_->Create(pod_id, config, pod, &id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    status = client_->Start(id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return id;
+    return PodFixture::RunContainer(TestPod{pod_id, pod}, config);
   }
 
   std::string Shell(const std::string& id, const std::string& script) {

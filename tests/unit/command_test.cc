@@ -4,9 +4,9 @@
 #include <signal.h>
 
 #include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "cloison/util/proc_stat.h"
 #include "test_tmpdir.h"
 
 namespace cloison::util {
@@ -36,23 +36,10 @@ TEST(RunCommand, KillsAProgramPastItsTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
-// /proc/<pid>/stat fields after the command name: state, ppid, pgrp, ...
-std::vector<std::string> StatFieldsAfterName(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(in, line);
-  const size_t name_end = line.rfind(')');
-  if (name_end == std::string::npos) return {};
-  std::istringstream rest(line.substr(name_end + 1));
-  std::vector<std::string> fields;
-  for (std::string field; rest >> field;) fields.push_back(field);
-  return fields;
-}
-
 // Neither gone nor a zombie.
 bool Running(pid_t pid) {
-  const std::vector<std::string> fields = StatFieldsAfterName(pid);
-  return !fields.empty() && fields[0] != "Z" && fields[0] != "X";
+  const absl::StatusOr<ProcStat> stat = ReadProcStat(pid);
+  return stat.ok() && !stat->Exited();
 }
 
 TEST(RunCommand, RunsTheProgramInItsOwnProcessGroup) {
@@ -60,11 +47,10 @@ TEST(RunCommand, RunsTheProgramInItsOwnProcessGroup) {
       RunCommand({"sh", "-c", "read -r stat < /proc/$$/stat; echo \"$stat\""}, milliseconds(5000));
   ASSERT_TRUE(result.ok()) << result.status();
   const pid_t pid = std::stoi(result->stdout_text);
-  std::istringstream rest(result->stdout_text.substr(result->stdout_text.rfind(')') + 1));
-  std::string state, ppid, pgrp;
-  rest >> state >> ppid >> pgrp;
-  EXPECT_EQ(pgrp, std::to_string(pid)) << result->stdout_text;
-  EXPECT_EQ(ppid, std::to_string(getpid()));
+  absl::StatusOr<ProcStat> stat = ParseProcStat(result->stdout_text);
+  ASSERT_TRUE(stat.ok()) << result->stdout_text;
+  EXPECT_EQ(stat->pgrp, pid) << result->stdout_text;
+  EXPECT_EQ(stat->ppid, getpid());
 }
 
 TEST(RunCommand, TimeoutKillsWhatTheProgramForked) {
