@@ -7,6 +7,8 @@
 #include <memory>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "cloison/container/container_manager.h"
 #include "cloison/image/image_manager.h"
 #include "cloison/network/network_manager.h"
@@ -29,8 +31,8 @@
 namespace cloison::cloisond {
 namespace {
 
-// What shims of vm handlers publish. The monitor already sees a task's exit through Wait and
-// its OOM kills through the container's cgroup, so events are only logged.
+// What shims of vm handlers publish. The monitor sees a task's exit through Wait; OOM kills
+// inside a VM reach cloisond only as /tasks/oom (ShimEventSink).
 void LogShimEvent(const shim::ShimEvent& event) {
   if (event.topic == "/tasks/oom") {
     spdlog::info("shim event {} for container {} (namespace {})", event.topic, event.container_id, event.ns);
@@ -39,6 +41,26 @@ void LogShimEvent(const shim::ShimEvent& event) {
                   event.ns, event.exit_status);
   }
 }
+
+// Hands the shims' /tasks/oom events to the container manager while it exists: the events
+// endpoint starts before it (shims may publish during recovery) and stops after it.
+class ShimEventSink {
+ public:
+  void Attach(container::ContainerManager* containers) {
+    absl::MutexLock lock(&mu_);
+    containers_ = containers;
+  }
+  void operator()(const shim::ShimEvent& event) {
+    LogShimEvent(event);
+    if (event.topic != "/tasks/oom" || event.container_id.empty()) return;
+    absl::MutexLock lock(&mu_);
+    if (containers_ != nullptr) containers_->OnOom(event.container_id);
+  }
+
+ private:
+  absl::Mutex mu_;
+  container::ContainerManager* containers_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
 
 server::ConfigSnapshot MakeSnapshot(const config::Config& config) {
   auto shared = std::make_shared<const config::Config>(config);
@@ -53,8 +75,9 @@ void Notify(std::string_view state) {
   }
 }
 
-// Re-reads the configuration; applies the handler table and log level. Other keys need a
-// restart, which the log says when they changed.
+// Re-reads the configuration; applies the handler table, [cdi] and the log level (the caller
+// hands the new [cdi] to the container manager). Other keys need a restart, which the log says
+// when they changed.
 void Reload(const config::ConfigSources& sources, server::LiveConfig& live_config) {
   absl::StatusOr<config::Config> next = config::LoadConfig(sources);
   if (!next.ok()) {
@@ -67,15 +90,14 @@ void Reload(const config::ConfigSources& sources, server::LiveConfig& live_confi
   applied.default_runtime = next->default_runtime;
   applied.untrusted_workload_runtime = next->untrusted_workload_runtime;
   applied.log_level = next->log_level;
-  if (next->root != applied.root || next->state != applied.state || next->listen != applied.listen ||
-      next->cgroup_driver != applied.cgroup_driver || next->network != applied.network ||
-      next->streaming != applied.streaming || next->shutdown_timeout != applied.shutdown_timeout) {
-    spdlog::warn("SIGHUP: only runtimes, default_runtime, untrusted_workload_runtime and log_level are reloaded; "
-                 "restart cloisond to apply the other changes");
+  applied.cdi = next->cdi;
+  if (applied != *next) {
+    spdlog::warn("SIGHUP: only runtimes, default_runtime, untrusted_workload_runtime, log_level and cdi are "
+                 "reloaded; restart cloisond to apply the other changes");
   }
   util::SetLogLevel(applied.log_level);
   live_config.Set(MakeSnapshot(applied));
-  spdlog::info("SIGHUP: reloaded runtime handlers and log level ({})", applied.log_level);
+  spdlog::info("SIGHUP: reloaded runtime handlers, cdi and log level ({})", applied.log_level);
 }
 
 // Helper programs (cloison-pause, cloison-monitor) are installed beside cloisond.
@@ -131,7 +153,9 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
     spdlog::critical("cannot create {}: {}", shim_dir, s.message());
     return 1;
   }
-  shim::EventsServer shim_events(runtime::ShimEventsSocket(shim_dir), LogShimEvent);
+  ShimEventSink shim_event_sink;
+  shim::EventsServer shim_events(runtime::ShimEventsSocket(shim_dir),
+                                 [&](const shim::ShimEvent& event) { shim_event_sink(event); });
   if (absl::Status s = shim_events.Start(); !s.ok()) {
     spdlog::critical("cannot serve shim events on {}: {}", runtime::ShimEventsSocket(shim_dir), s.message());
     return 1;
@@ -150,6 +174,11 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
   container::ContainerManager containers({config.state, config.root, systemd_cgroup, capabilities, min_oom_score_adj,
                                           config.seccomp_profile_root, config.cdi.enabled, config.cdi.spec_dirs},
                                          runtimes, sandboxes, images);
+  shim_event_sink.Attach(&containers);
+  struct DetachSink {
+    ShimEventSink& sink;
+    ~DetachSink() { sink.Attach(nullptr); }
+  } detach_sink{shim_event_sink};
   sandboxes.SetContainerHooks([&](const std::string& pod) { return containers.StopAllInPod(pod); },
                               [&](const std::string& pod) { return containers.RemoveAllInPod(pod); });
   for (absl::Status s : {sandboxes.Recover(), containers.Recover()}) {
@@ -191,6 +220,7 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
       Notify("RELOADING=1");
       Reload(sources, live_config);
       runtimes.Reset(*live_config.Get().handlers, systemd_cgroup, shim_dir);
+      containers.SetCdi(live_config.Get().config->cdi);
       Notify("READY=1");
       continue;
     }

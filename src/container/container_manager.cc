@@ -5,9 +5,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cloison/oci/cgroups_path.h"
 #include "cloison/oci/image_config.h"
@@ -18,6 +22,7 @@
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/ids.h"
 #include "cloison/util/logging.h"
+#include "cloison/util/proc_stat.h"
 #include "cloison/util/signal_names.h"
 #include "cloison/util/unix_socket.h"
 
@@ -29,6 +34,8 @@ namespace fs = std::filesystem;
 
 constexpr std::chrono::seconds kKillGrace{30};
 constexpr absl::Duration kExitRecheck = absl::Milliseconds(200);
+// How long recovery waits for a monitor that was running the runtime when cloisond stopped.
+constexpr absl::Duration kStartSettle = absl::Seconds(10);
 
 absl::Status WithContext(const absl::Status& status, absl::string_view context) {
   if (status.ok()) return status;
@@ -45,10 +52,28 @@ bool MonitorAlive(int pid) {
   if (pid <= 0) return false;
   absl::StatusOr<std::string> cmdline = util::ReadFile(absl::StrCat("/proc/", pid, "/cmdline"));
   if (!cmdline.ok() || !absl::StrContains(*cmdline, "cloison-monitor")) return false;
-  absl::StatusOr<std::string> stat = util::ReadFile(absl::StrCat("/proc/", pid, "/stat"));
-  if (!stat.ok()) return false;
-  const size_t paren = stat->rfind(')');
-  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z';
+  absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(pid);
+  return stat.ok() && stat->state != 'Z';
+}
+
+// The pid in a pid file (monitor.pid, the runtime's pidfile), or 0.
+int ReadPidFile(const std::string& path) {
+  absl::StatusOr<std::string> text = util::ReadFile(path);
+  int pid = 0;
+  if (!text.ok() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &pid)) return 0;
+  return pid;
+}
+
+// The container's pid from the runtime's pidfile in `state_dir`, waiting up to kStartSettle while
+// its monitor still runs: a start cut short by a cloisond restart may still be making it. 0 when
+// the monitor ends (the runtime failed) or the time is up without one.
+int WaitForStartedPid(const std::string& state_dir, int monitor_pid) {
+  const absl::Time deadline = absl::Now() + kStartSettle;
+  while (true) {
+    if (const int pid = ReadPidFile(state_dir + "/pidfile"); pid > 0) return pid;
+    if (!MonitorAlive(monitor_pid) || absl::Now() >= deadline) return 0;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
 }
 
 // A created container whose runtime leaves the creation to StartContainer (runc's `run
@@ -77,7 +102,10 @@ ContainerManager::ContainerManager(ContainerManagerOptions options, runtime::Run
       sandboxes_(sandboxes),
       images_(images),
       rootfs_(options_.root_dir + "/storage"),
-      store_(options_.root_dir + "/containers") {}
+      store_(options_.root_dir + "/containers"),
+      cdi_{options_.cdi_enabled, options_.cdi_spec_dirs} {}
+
+std::string ContainerManager::OomMarker(const ContainerRecord& record) { return record.state_dir + "/oom"; }
 
 std::string ContainerManager::ExitFile(const std::string& id) const {
   return absl::StrCat(options_.state_dir, "/exits/", id);
@@ -93,6 +121,17 @@ std::shared_ptr<absl::Mutex> ContainerManager::OperationLock(const std::string& 
 absl::Status ContainerManager::Save(const ContainerRecord& record) {
   absl::MutexLock lock(&save_mu_);
   return store_.Save(record.id, ContainerRecordToJson(record));
+}
+
+absl::Status ContainerManager::SaveReleasing(const ContainerRecord& record) {
+  const std::string id = record.id;
+  const nlohmann::json json = ContainerRecordToJson(record);
+  // save_mu_, taken before mu_ is released, keeps this record's writes in the order of its changes.
+  save_mu_.Lock();
+  mu_.Unlock();
+  const absl::Status saved = store_.Save(id, json);
+  save_mu_.Unlock();
+  return saved;
 }
 
 runtime::CreateRequest ContainerManager::RequestFor(const ContainerRecord& record) const {
@@ -116,7 +155,8 @@ bool ContainerManager::ApplyExitFile(ContainerRecord& record) const {
   record.state = ContainerState::kExited;
   record.exit_code = exit->exit_code;
   record.finished_at_ns = exit->exited_at_ns > 0 ? exit->exited_at_ns : util::NowNanos();
-  record.reason = exit->oom_killed ? "OOMKilled" : (exit->exit_code == 0 ? "Completed" : "Error");
+  const bool oom_killed = exit->oom_killed || access(OomMarker(record).c_str(), F_OK) == 0;
+  record.reason = oom_killed ? "OOMKilled" : (exit->exit_code == 0 ? "Completed" : "Error");
   if (record.started_at_ns == 0) record.started_at_ns = record.finished_at_ns;
   return true;
 }
@@ -141,6 +181,32 @@ void ContainerManager::RefreshFromExitFile(const std::string& id) {
 }
 
 void ContainerManager::OnExit(const std::string& id) { RefreshFromExitFile(id); }
+
+void ContainerManager::OnOom(const std::string& id) {
+  std::string marker;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = records_.find(id);
+    if (it == records_.end()) return;
+    marker = OomMarker(it->second);
+  }
+  spdlog::info("container {}: its shim reports an OOM kill", id);
+  if (absl::Status s = util::ReplaceFile(marker, "", 0600); !s.ok()) spdlog::warn("container {}: {}", id, s);
+  mu_.Lock();
+  auto it = records_.find(id);
+  if (it == records_.end() || it->second.state != ContainerState::kExited || it->second.reason == "OOMKilled") {
+    mu_.Unlock();
+    return;
+  }
+  // The exit was recorded before the event came.
+  it->second.reason = "OOMKilled";
+  const nlohmann::json json = ContainerRecordToJson(it->second);
+  save_mu_.Lock();
+  mu_.Unlock();
+  const absl::Status saved = store_.Save(id, json);
+  save_mu_.Unlock();
+  if (!saved.ok()) spdlog::error("saving container {}: {}", id, saved);
+}
 
 bool ContainerManager::WaitForExit(const std::string& id, std::chrono::milliseconds timeout) {
   const absl::Time deadline = absl::Now() + absl::FromChrono(timeout);
@@ -173,7 +239,24 @@ absl::Status ContainerManager::Recover() {
       continue;
     }
     bool changed = ApplyExitFile(*record);
-    if (NotInRuntimeYet(*record) && access((record->state_dir + "/monitor.pid").c_str(), F_OK) == 0) {
+    bool start_cut_short = false;
+    if (!changed && record->state == ContainerState::kRunning && record->pid <= 0) {
+      // Start saved it running before the runtime reported the pids; they are in the state dir.
+      const std::string monitor_pid_file = record->state_dir + "/monitor.pid";
+      const int monitor_pid = ReadPidFile(monitor_pid_file);
+      if (MonitorAlive(monitor_pid)) {
+        record->monitor_pid = monitor_pid;
+        record->pid = WaitForStartedPid(record->state_dir, monitor_pid);
+        start_cut_short = record->pid <= 0;  // the runtime did not make it
+      } else {
+        // Cut short before its monitor started: the bundle is there, the monitor's pid file not
+        // (after a reboot the state dir is gone, or names a dead monitor).
+        start_cut_short = access(monitor_pid_file.c_str(), F_OK) != 0 &&
+                          access((record->state_dir + "/config.json").c_str(), F_OK) == 0;
+      }
+    }
+    if ((NotInRuntimeYet(*record) && access((record->state_dir + "/monitor.pid").c_str(), F_OK) == 0) ||
+        start_cut_short) {
       // StartContainer was under way: its container may run, without a record of it.
       spdlog::warn("container {}: StartContainer was interrupted; deleting what it started", id);
       if (absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler); handler.ok()) {
@@ -195,11 +278,11 @@ absl::Status ContainerManager::Recover() {
       changed = true;
     }
     if (changed) (void)Save(*record);
+    images_.Hold(record->image_id);
     absl::MutexLock lock(&mu_);
     records_[record->id] = *record;
   }
   for (const auto& [path, reason] : errors) spdlog::error("unreadable container record {}: {}", path, reason);
-  images_.SetInUseCheck([this](const std::string& image_id) { return ImageInUse(image_id); });
   return absl::OkStatus();
 }
 
@@ -230,11 +313,21 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   if (pod->state != sandbox::SandboxState::kReady) {
     return absl::FailedPreconditionError(absl::StrCat("pod sandbox ", pod->id, " is not ready"));
   }
-  absl::StatusOr<image::ImageRecord> image = images_.Find(config.image().image());
+  // The hold keeps RemoveImage off the image from here on; the container's record takes it over
+  // (RemoveContainer releases it), a failed call releases it.
+  absl::StatusOr<image::ImageRecord> image = images_.FindAndHold(config.image().image());
   if (!image.ok()) {
     return absl::NotFoundError(absl::StrCat("config.image.image: image \"", config.image().image(),
                                             "\" is not present; pull it first"));
   }
+  struct ImageHold {
+    image::ImageManager& images;
+    std::string id;
+    bool recorded = false;
+    ~ImageHold() {
+      if (!recorded) images.Release(id);
+    }
+  } image_hold{images_, image->id};
   absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(pod->runtime_handler);
   if (!handler.ok()) return handler.status();
 
@@ -338,8 +431,11 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   input.allowed_annotations = handler->info.config.allowed_annotations;
   input.seccomp_profile_root = options_.seccomp_profile_root;
   input.host_lsms = oci::DetectHostLsms();
-  input.cdi_enabled = options_.cdi_enabled;
-  input.cdi_spec_dirs = options_.cdi_spec_dirs;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    input.cdi_enabled = cdi_.enabled;
+    input.cdi_spec_dirs = cdi_.spec_dirs;
+  }
   absl::StatusOr<nlohmann::json> spec = oci::BuildContainerSpec(input);
   if (!spec.ok()) return fail(spec.status());
   const nlohmann::json& spec_user = (*spec)["process"]["user"];
@@ -364,6 +460,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
     absl::MutexLock lock(&mu_);
     records_[record.id] = record;
   }
+  image_hold.recorded = true;
   RefreshFromExitFile(record.id);
   spdlog::info("container {} ({}) created in pod {}", record.id, config.metadata().name(), pod->id);
   return record.id;
@@ -394,8 +491,18 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   }
   absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);
   if (!handler.ok()) return handler.status();
+  const int64_t started_at = util::NowNanos();
+  // A container that this call makes in the runtime (runc's `run --detach`) is recorded running,
+  // durably, while the runtime makes it: the fsyncs overlap the runtime's tens of milliseconds
+  // instead of following them, and a node crash from then on recovers it as exited, never as
+  // startable. Its pids stay in the state dir (monitor.pid, pidfile), where Recover reads them.
+  const bool made_by_start = NotInRuntimeYet(*record);
+  absl::Status running_saved;
+  std::jthread save_running;
+  if (made_by_start) save_running = std::jthread([&] { running_saved = SaveRunningBeforeStart(*id, started_at); });
   const absl::StatusOr<runtime::CreateResult> started = handler->runtime->Start(RequestFor(*record));
-  absl::MutexLock lock(&mu_);
+  if (save_running.joinable()) save_running.join();
+  mu_.Lock();
   ContainerRecord& current = records_.at(*id);
   if (!started.ok()) {
     current.state = ContainerState::kExited;
@@ -403,7 +510,7 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
     current.reason = "StartError";
     current.message = std::string(started.status().message());
     current.finished_at_ns = util::NowNanos();
-    (void)Save(current);
+    (void)SaveReleasing(current);
     return WithContext(started.status(), "starting the container");
   }
   if (started->pid > 0) {  // created by this start
@@ -412,10 +519,25 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   }
   if (current.state == ContainerState::kCreated) {
     current.state = ContainerState::kRunning;
-    current.started_at_ns = util::NowNanos();
+    current.started_at_ns = started_at;
   }
-  ApplyExitFile(current);
-  return Save(current);
+  // An exit recorded meanwhile is in the record to save; otherwise what is on disk is current.
+  if (ApplyExitFile(current) || !made_by_start || !running_saved.ok()) return SaveReleasing(current);
+  mu_.Unlock();
+  return absl::OkStatus();
+}
+
+absl::Status ContainerManager::SaveRunningBeforeStart(const std::string& id, int64_t started_at) {
+  mu_.Lock();
+  auto it = records_.find(id);
+  if (it == records_.end() || it->second.state != ContainerState::kCreated) {
+    mu_.Unlock();  // its exit came first, and is saved
+    return absl::OkStatus();
+  }
+  ContainerRecord running = it->second;
+  running.state = ContainerState::kRunning;
+  running.started_at_ns = started_at;
+  return SaveReleasing(running);
 }
 
 absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono::seconds timeout) {
@@ -443,7 +565,7 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
 }
 
 absl::Status ContainerManager::RecordStoppedBeforeStart(const std::string& id) {
-  absl::MutexLock lock(&mu_);
+  mu_.Lock();
   ContainerRecord& current = records_.at(id);
   // What a runtime-created container killed before its start reports: SIGKILL.
   current.state = ContainerState::kExited;
@@ -451,7 +573,7 @@ absl::Status ContainerManager::RecordStoppedBeforeStart(const std::string& id) {
   current.finished_at_ns = current.started_at_ns = util::NowNanos();
   current.reason = "Error";
   current.message = "stopped before it was started";
-  return Save(current);
+  return SaveReleasing(current);
 }
 
 absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
@@ -464,9 +586,12 @@ absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
   absl::StatusOr<ContainerRecord> record = Get(*id);
   if (!record.ok()) return absl::OkStatus();
   if (absl::Status s = Discard(*record); !s.ok()) return s;
-  absl::MutexLock lock(&mu_);
-  records_.erase(*id);
-  op_locks_.erase(*id);
+  {
+    absl::MutexLock lock(&mu_);
+    records_.erase(*id);
+    op_locks_.erase(*id);
+  }
+  images_.Release(record->image_id);
   spdlog::info("container {} removed", *id);
   return absl::OkStatus();
 }
@@ -602,13 +727,18 @@ absl::Status ContainerManager::UpdateResources(const std::string& id_or_prefix,
       (void)util::ReplaceFile(spec_path, spec.dump(), 0600);
     }
   }
-  absl::MutexLock lock(&mu_);
+  mu_.Lock();
   ContainerRecord& current = records_.at(*id);
   v1::LinuxContainerResources* stored = current.config.mutable_linux()->mutable_resources();
   const int64_t oom_score_adj = stored->oom_score_adj();
   *stored = resources;
   stored->set_oom_score_adj(oom_score_adj);
-  return Save(current);
+  return SaveReleasing(current);
+}
+
+void ContainerManager::SetCdi(const config::CdiConfig& cdi) {
+  absl::MutexLock lock(&mu_);
+  cdi_ = cdi;
 }
 
 absl::Status ContainerManager::StopAllInPod(const std::string& pod_id) {
@@ -623,14 +753,6 @@ absl::Status ContainerManager::RemoveAllInPod(const std::string& pod_id) {
     if (absl::Status s = Remove(id); !s.ok()) return s;
   }
   return absl::OkStatus();
-}
-
-bool ContainerManager::ImageInUse(const std::string& image_id) const {
-  absl::ReaderMutexLock lock(&mu_);
-  for (const auto& [id, record] : records_) {
-    if (record.image_id == image_id) return true;
-  }
-  return false;
 }
 
 }  // namespace cloison::container

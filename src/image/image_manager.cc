@@ -125,33 +125,39 @@ std::vector<ImageRecord> ImageManager::List() const {
 }
 
 absl::Status ImageManager::Remove(const std::string& image) {
-  // The in-use check calls into the container manager, so it runs with no lock held; the image
-  // is deleted only if `image` still names the one checked (a pull meanwhile may have moved
-  // the tag to another image, which is then checked in turn).
-  std::string checked_id;
-  for (;;) {
-    std::function<bool(const std::string&)> in_use;
-    std::string id;
-    {
-      absl::MutexLock gc_lock(&gc_mu_);
-      absl::MutexLock lock(&mu_);
-      const ImageRecord* found = FindLocked(image);
-      if (found == nullptr) return absl::NotFoundError(absl::StrCat("image \"", image, "\" not found"));
-      if (std::optional<std::string> tag = TagToDrop(image, *found, config_.search_registries)) {
-        ImageRecord untagged = *found;
-        EraseValue(untagged.repo_tags, *tag);
-        StoreUsageCache::Change change(usage_);
-        return store_.Save(untagged);
-      }
-      if (!in_use_ || found->id == checked_id) return DeleteLocked(found->id);
-      in_use = in_use_;
-      id = found->id;
-    }
-    if (in_use(id)) {
-      return absl::FailedPreconditionError(absl::StrCat("image ", id, " (", image, ") is in use by a container"));
-    }
-    checked_id = id;
+  absl::MutexLock gc_lock(&gc_mu_);
+  absl::MutexLock lock(&mu_);
+  const ImageRecord* found = FindLocked(image);
+  if (found == nullptr) return absl::NotFoundError(absl::StrCat("image \"", image, "\" not found"));
+  if (std::optional<std::string> tag = TagToDrop(image, *found, config_.search_registries)) {
+    ImageRecord untagged = *found;
+    EraseValue(untagged.repo_tags, *tag);
+    StoreUsageCache::Change change(usage_);
+    return store_.Save(untagged);
   }
+  if (holds_.contains(found->id)) {
+    return absl::FailedPreconditionError(absl::StrCat("image ", found->id, " (", image, ") is in use by a container"));
+  }
+  return DeleteLocked(found->id);
+}
+
+absl::StatusOr<ImageRecord> ImageManager::FindAndHold(const std::string& image) {
+  absl::MutexLock lock(&mu_);
+  const ImageRecord* found = FindLocked(image);
+  if (found == nullptr) return absl::NotFoundError(absl::StrCat("image \"", image, "\" not found"));
+  ++holds_[found->id];
+  return *found;
+}
+
+void ImageManager::Hold(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  ++holds_[id];
+}
+
+void ImageManager::Release(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  auto it = holds_.find(id);
+  if (it != holds_.end() && --it->second == 0) holds_.erase(it);
 }
 
 absl::Status ImageManager::DeleteLocked(std::string id) {
@@ -188,11 +194,6 @@ absl::Status ImageManager::CollectGarbage() {
 
 absl::StatusOr<std::string> ImageManager::ReadConfig(const ImageRecord& record) const {
   return content_.Read(record.id);
-}
-
-void ImageManager::SetInUseCheck(std::function<bool(const std::string& id)> in_use) {
-  absl::MutexLock lock(&mu_);
-  in_use_ = std::move(in_use);
 }
 
 }  // namespace cloison::image

@@ -1,7 +1,9 @@
 #include "cloison/monitor/shim_monitor.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -79,6 +81,29 @@ std::string SyncError(const absl::Status& status) {
          "\n";
 }
 
+// In a child forked from the (multi-threaded) monitor, so async-signal-safe calls only: copies
+// the shim's log FIFO `fifo` to `file` until every writer closed it (the shim exited).
+[[noreturn]] void DrainShimLogUntilEof(int fifo, int file) {
+  prctl(PR_SET_NAME, "cloison-shimlog");
+  if (dup2(fifo, STDIN_FILENO) < 0) _exit(1);
+  if (file >= 0) dup2(file, STDOUT_FILENO);
+  close_range(3, ~0U, 0);
+  char buffer[kChunk];
+  for (;;) {
+    pollfd readable{STDIN_FILENO, POLLIN, 0};
+    if (poll(&readable, 1, -1) < 0 && errno != EINTR) _exit(1);
+    ssize_t n = read(STDIN_FILENO, buffer, sizeof(buffer));
+    if (n == 0) _exit(0);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) _exit(1);
+    for (ssize_t done = 0; n > 0 && done < n;) {
+      const ssize_t written = write(STDOUT_FILENO, buffer + done, static_cast<size_t>(n - done));
+      if (written < 0 && errno == EINTR) continue;
+      if (written <= 0) break;
+      done += written;
+    }
+  }
+}
+
 // Creates the FIFO `path` (replacing a stale one) and opens it with `flags`.
 absl::StatusOr<util::UniqueFd> MakeFifo(const std::string& path, int flags) {
   unlink(path.c_str());
@@ -114,6 +139,7 @@ class ShimMonitor {
   int Finish();
   bool OomKilled(const ExitInfo& info) const;
   void RemoveSocketsAndFifos() const;
+  void KeepShimLogDrained();
 
   void OnSignal();
   void OnWaiterDone();
@@ -168,6 +194,7 @@ int ShimMonitor::Run() {
   if (!pid.ok()) {
     WriteAll(sync_fd_.get(), SyncError(pid.status()));
     RemoveSocketsAndFifos();
+    KeepShimLogDrained();
     return 1;
   }
   task_pid_ = *pid;
@@ -180,7 +207,9 @@ int ShimMonitor::Run() {
   WriteAll(sync_fd_.get(), absl::StrCat(R"({"pid":)", task_pid_, "}\n"));
   sync_fd_.reset();
   Serve();
-  return Finish();
+  const int status = Finish();
+  KeepShimLogDrained();
+  return status;
 }
 
 absl::Status ShimMonitor::Prepare() {
@@ -408,6 +437,27 @@ void ShimMonitor::RemoveSocketsAndFifos() const {
   for (const std::string& path : {ctl_path_, attach_path_, FifoPath("stdin"), FifoPath("stdout"), FifoPath("stderr")}) {
     unlink(path.c_str());
   }
+}
+
+// The pod's shim serves its other containers after this one: if this monitor's `start` made it,
+// the shim still holds this log FIFO once the monitor lets go of its own write end, and a child
+// of the monitor goes on draining it into shim.log until the shim exits (without a reader the
+// shim's log writes fail and its lines are lost).
+void ShimMonitor::KeepShimLogDrained() {
+  if (!shim_log_fifo_.valid()) return;
+  shim_log_hold_.reset();
+  char buffer[kChunk];
+  for (;;) {
+    const ssize_t n = read(shim_log_fifo_.get(), buffer, sizeof(buffer));
+    if (n > 0) {
+      WriteAll(shim_log_file_.get(), absl::string_view(buffer, static_cast<size_t>(n)));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) break;  // the shim still holds the FIFO
+    return;  // no writer: the shim is gone, or the pod's shim was started by another container
+  }
+  if (fork() == 0) DrainShimLogUntilEof(shim_log_fifo_.get(), shim_log_file_.get());
 }
 
 int ShimMonitor::Finish() {

@@ -1,16 +1,17 @@
 // CDI devices on the real runc through cloisond: a spec in the daemon's [cdi] spec_dirs gives a
 // container a device node (host /dev/zero at /dev/cloison-test-dev), an environment variable
 // and a bind mount, through CDI_devices and through a cdi.k8s.io/ annotation; an unknown device
-// fails CreateContainer.
+// fails CreateContainer; SIGHUP applies a changed [cdi] table.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <memory>
-#include <string>
-#include <vector>
+#include <signal.h>
 
-#include "cri_client.h"
-#include "local_registry.h"
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "pod_fixture.h"
 
 namespace cloison::testing {
 namespace {
@@ -19,9 +20,12 @@ using ::testing::HasSubstr;
 
 const char* const kBusybox = "/bin/busybox";
 
-class Cdi : public ::testing::Test {
+class Cdi : public PodFixture {
  protected:
-  Cdi() : daemon_("[cdi]\nenabled = true\nspec_dirs = [\"" + (files_.path() / "cdi").string() + "\"]\n") {}
+  Cdi()
+      : PodFixture([](const TempDir& files) {
+          return "[cdi]\nenabled = true\nspec_dirs = [\"" + (files.path() / "cdi").string() + "\"]\n";
+        }) {}
 
   void SetUp() override {
     const std::string shared = files_.Write("shared.txt", "shared-by-cdi\n");
@@ -49,54 +53,19 @@ class Cdi : public ::testing::Test {
                  "    - {path: /dev/cloison-test-null, hostPath: /dev/null}\n");
     files_.Write("cdi/broken.json", "{ this is not a spec");
 
-    registry_ = LocalRegistry::Start();
-    ASSERT_NE(registry_, nullptr);
-    registry_->Push("busybox", "library/busybox:1.0");
-    image_ = registry_->host() + "/library/busybox:1.0";
-    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
-    client_ = std::make_unique<CriClient>(daemon_);
-    ASSERT_TRUE(client_->Pull(image_).ok());
-    pod_config_ = PodConfig("cdi-pod", (daemon_.dir().path() / "pod-logs").string());
-    grpc::Status status = client_->RunPod(pod_config_, &pod_id_);
-    ASSERT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-  }
-
-  void TearDown() override {
-    if (daemon_.pid() > 0 && client_ != nullptr) {
-      for (const v1::PodSandbox& pod : client_->ListPods()) {
-        EXPECT_TRUE(client_->StopPod(pod.id()).ok());
-        EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
-      }
-    }
+    PodFixture::SetUp();
+    if (HasFatalFailure()) return;
+    pod_ = RunPod("cdi-pod");
+    ASSERT_FALSE(pod_.id.empty());
   }
 
   v1::ContainerConfig Config(const std::string& name) {
     return ContainerConfig(name, image_, {kBusybox, "sleep", "1000"});
   }
 
-  std::string Run(const v1::ContainerConfig& config) {
-    std::string id;
-    grpc::Status status = client_->Create(pod_id_, config, pod_config_, &id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    status = client_->Start(id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return id;
-  }
+  std::string Run(const v1::ContainerConfig& config) { return RunContainer(pod_, config); }
 
-  std::string Shell(const std::string& id, const std::string& script) {
-    v1::ExecSyncResponse response;
-    grpc::Status status = client_->Exec(id, {kBusybox, "sh", "-c", script}, 20, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return response.stdout() + response.stderr();
-  }
-
-  TempDir files_;  // declared before daemon_: its path goes into the daemon's configuration
-  CloisondProcess daemon_;
-  std::unique_ptr<LocalRegistry> registry_;
-  std::string image_;
-  std::unique_ptr<CriClient> client_;
-  v1::PodSandboxConfig pod_config_;
-  std::string pod_id_;
+  TestPod pod_;
 };
 
 TEST_F(Cdi, RequestedDeviceBringsItsNodeEnvAndMount) {
@@ -125,10 +94,32 @@ TEST_F(Cdi, UnknownDeviceFailsCreateContainer) {
   v1::ContainerConfig config = Config("unknown");
   config.add_cdi_devices()->set_name("cloison.test/dev=missing");
   std::string id;
-  grpc::Status status = client_->Create(pod_id_, config, pod_config_, &id);
+  grpc::Status status = client_->Create(pod_.id, config, pod_.config, &id);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr("cloison.test/dev=missing"));
   EXPECT_TRUE(client_->List().empty());
+}
+
+// SIGHUP applies a changed [cdi] table: the next CreateContainer reads the new spec_dirs.
+TEST_F(Cdi, SighupReloadsTheCdiTable) {
+  const std::string late_dir = (files_.path() / "late-cdi").string();
+  files_.Write("late-cdi/late.json", R"({"cdiVersion": "0.6.0", "kind": "cloison.test/late",
+      "devices": [{"name": "one", "containerEdits": {"env": ["CLOISON_CDI_LATE=one"]}}]})");
+  v1::ContainerConfig config = Config("late");
+  config.add_cdi_devices()->set_name("cloison.test/late=one");
+  std::string id;
+  const grpc::Status before = client_->Create(pod_.id, config, pod_.config, &id);
+  EXPECT_EQ(before.error_code(), grpc::StatusCode::NOT_FOUND) << before.error_message();
+
+  daemon_.dir().Write("conf.d/50-cdi.toml", "[cdi]\nspec_dirs = [\"" + late_dir + "\"]\n");
+  kill(daemon_.pid(), SIGHUP);
+  for (int i = 0; i < 200 && daemon_.Log().find("SIGHUP: reloaded") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_THAT(daemon_.Log(), HasSubstr("SIGHUP: reloaded"));
+  EXPECT_THAT(daemon_.Log(), ::testing::Not(HasSubstr("restart cloisond to apply")));
+  id = Run(config);
+  EXPECT_EQ(Shell(id, "echo $CLOISON_CDI_LATE"), "one\n");
 }
 
 }  // namespace

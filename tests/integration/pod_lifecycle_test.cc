@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <thread>
 
 #include "pod_fixture.h"
@@ -250,8 +251,49 @@ TEST_F(PodLifecycle, ImageInUseCannotBeRemoved) {
   auto [pod_id, id] = RunOne("inuse", {"sleep", "1000"});
   const grpc::Status status = client_->RemoveImage(image_);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  // Recovery: the container's record holds its image again after a restart.
+  kill(daemon_.pid(), SIGKILL);
+  ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
+  ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+  client_ = std::make_unique<CriClient>(daemon_);
+  EXPECT_EQ(client_->RemoveImage(image_).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   ASSERT_TRUE(client_->Remove(id).ok());
   EXPECT_TRUE(client_->RemoveImage(image_).ok());
+}
+
+// RemoveImage racing CreateContainer on the same image, round after round: either the
+// container is created (and runs) and the removal is refused, or the image goes and the
+// creation answers NOT_FOUND; never a container on a removed image.
+TEST_F(PodLifecycle, RemoveImageRacingCreateContainerIsAtomic) {
+  const TestPod pod = RunPod("imagerace");
+  int created_rounds = 0;
+  int removed_rounds = 0;
+  for (int round = 0; round < 40; ++round) {
+    ASSERT_TRUE(client_->Pull(image_).ok());
+    const std::string name = "racer-" + std::to_string(round);
+    std::string id;
+    grpc::Status created;
+    grpc::Status removed;
+    {
+      std::jthread creator([&] {
+        created = client_->Create(pod.id, ContainerConfig(name, image_, {"sleep", "1000"}), pod.config, &id);
+      });
+      removed = client_->RemoveImage(image_);
+    }
+    if (created.ok()) {
+      ++created_rounds;
+      EXPECT_EQ(removed.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+          << "round " << round << ": the image was removed under container " << id;
+      const grpc::Status started = client_->Start(id);
+      EXPECT_TRUE(started.ok()) << "round " << round << ": " << started.error_message();
+      ASSERT_TRUE(client_->Remove(id).ok());
+    } else {
+      ++removed_rounds;
+      EXPECT_EQ(created.error_code(), grpc::StatusCode::NOT_FOUND) << created.error_message();
+      EXPECT_TRUE(removed.ok()) << removed.error_message();
+    }
+  }
+  std::cout << created_rounds << " rounds created the container, " << removed_rounds << " removed the image\n";
 }
 
 TEST_F(PodLifecycle, ContainersSurviveADaemonCrash) {
@@ -263,7 +305,9 @@ TEST_F(PodLifecycle, ContainersSurviveADaemonCrash) {
   ASSERT_TRUE(client_->Start(quitter).ok());
   kill(daemon_.pid(), SIGKILL);
   ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
-  std::this_thread::sleep_for(std::chrono::seconds(3));  // the quitter exits while cloisond is down
+  // The quitter exits while cloisond is down: its monitor writes the exit file.
+  const std::filesystem::path quitter_exit = daemon_.dir().path() / "state/exits" / quitter;
+  ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(quitter_exit); }));
   ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
   client_ = std::make_unique<CriClient>(daemon_);
 
@@ -278,6 +322,43 @@ TEST_F(PodLifecycle, ContainersSurviveADaemonCrash) {
   // And exits after the restart are seen too.
   ASSERT_TRUE(client_->Stop(survivor, 0).ok());
   EXPECT_EQ(client_->StatusOf(survivor).exit_code(), 137);
+}
+
+// StartContainer saves the running record while runc makes the container, before its pids are
+// known: a crash anywhere in the call leaves it created (startable), running and managed (its
+// pids read back from the state dir), or exited with a StartError and deleted from runc.
+TEST_F(PodLifecycle, CrashDuringStartLeavesItCreatedRunningOrFailed) {
+  const TestPod pod = RunPod("startcrash");
+  for (const int delay_ms : {30, 60, 90}) {  // crashes at different points of the call
+    SCOPED_TRACE(delay_ms);
+    std::string id;
+    const std::string name = "startcrash-" + std::to_string(delay_ms);
+    ASSERT_TRUE(client_->Create(pod.id, ContainerConfig(name, image_, {"sleep", "1000"}), pod.config, &id).ok())
+        << daemon_.Log();
+    std::jthread starter([&] { (void)client_->Start(id); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(daemon_.pid(), SIGKILL);
+    ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
+    starter.join();
+    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+    client_ = std::make_unique<CriClient>(daemon_);
+    const v1::ContainerStatus status = client_->StatusOf(id);
+    if (status.state() == v1::CONTAINER_CREATED) {
+      ASSERT_TRUE(client_->Start(id).ok()) << daemon_.Log();
+    }
+    if (status.state() == v1::CONTAINER_EXITED) {
+      EXPECT_EQ(status.reason(), "StartError") << status.message();
+      // runc delete killed what the cut-short start made; its monitor then records the exit.
+      for (int i = 0; i < 250 && !ProcessesMatching("", "--id " + id).empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      EXPECT_THAT(ProcessesMatching("", "--id " + id), ::testing::IsEmpty());
+    } else {
+      EXPECT_EQ(ExecSync(id, {"echo", "managed"}).stdout(), "managed\n");
+      ASSERT_TRUE(client_->Stop(id, 0).ok()) << daemon_.Log();
+      EXPECT_EQ(client_->StatusOf(id).exit_code(), 137);
+    }
+  }
 }
 
 TEST_F(PodLifecycle, CrashDuringCreateLeaksNothing) {

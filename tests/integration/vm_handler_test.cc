@@ -1,15 +1,22 @@
 // Integration tests of a "vm" runtime handler through cloisond, driven with Debian's
 // containerd-shim-runc-v2 (the shim v2 protocol Kata's containerd-shim-kata-v2 speaks): pod
 // and container lifecycle, CRI logs, ExecSync, exits, stop, one shim per pod, cleanup of the
-// shim, its socket and the mounts, and recovery after cloisond is SIGKILLed. Skipped when the
-// shim is not installed.
+// shim, its socket and the mounts, recovery after cloisond is SIGKILLed, the shim's log drained
+// for the pod's life and OOM kills reported by the shim's event. Skipped when the shim is not
+// installed.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "pod_fixture.h"
 
@@ -20,8 +27,11 @@ using ::testing::HasSubstr;
 
 constexpr char kShim[] = "/usr/bin/containerd-shim-runc-v2";
 constexpr char kHandler[] = "runc-shim";
+// runc-shim-noinfra: pods without an infra container, whose first app container starts the shim.
 constexpr char kConfig[] =
-    "[runtimes.runc-shim]\nruntime_type = \"vm\"\nruntime_path = \"containerd-shim-runc-v2\"\n";
+    "[runtimes.runc-shim]\nruntime_type = \"vm\"\nruntime_path = \"containerd-shim-runc-v2\"\n"
+    "[runtimes.runc-shim-noinfra]\nruntime_type = \"vm\"\nruntime_path = \"containerd-shim-runc-v2\"\n"
+    "sandbox_mode = \"auto\"\n";
 
 // The serving shims of this test's cloisond (their -address lies under its state dir); the
 // `start` and `delete` invocations are short-lived and not counted.
@@ -34,6 +44,35 @@ std::vector<int> OurShims(const std::string& dir) {
     }
   }
   return shims;
+}
+
+// The processes holding `path` (or what was at `path` before it was removed) open for reading,
+// with their process names.
+std::vector<std::pair<int, std::string>> ReadersOf(const std::string& path) {
+  std::vector<std::pair<int, std::string>> readers;
+  std::error_code ec;
+  for (const auto& process : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string pid = process.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    for (const auto& fd : std::filesystem::directory_iterator(process.path() / "fd", ec)) {
+      const std::string target = std::filesystem::read_symlink(fd.path(), ec).string();
+      if (target != path && target != path + " (deleted)") continue;
+      const std::string info =
+          CloisondProcess::ReadFile((process.path() / "fdinfo" / fd.path().filename()).string());
+      const size_t flags = info.find("flags:");
+      if (flags == std::string::npos || (std::stoul(info.substr(flags + 6), nullptr, 8) & O_ACCMODE) != O_RDONLY) {
+        continue;
+      }
+      std::string name = CloisondProcess::ReadFile((process.path() / "comm").string());
+      if (!name.empty() && name.back() == '\n') name.pop_back();
+      readers.emplace_back(std::stoi(pid), name);
+    }
+  }
+  return readers;
+}
+
+bool HasReaderNamed(const std::vector<std::pair<int, std::string>>& readers, const std::string& name) {
+  return std::any_of(readers.begin(), readers.end(), [&](const auto& reader) { return reader.second == name; });
 }
 
 std::string SocketPath(const std::string& address) {
@@ -125,6 +164,63 @@ TEST_F(VmHandler, ContainersLogExecExitAndStopThroughTheShim) {
   // TearDown checks that the shim, its socket and the mounts are gone.
 }
 
+// The container whose `start` made the pod's shim (no infra container here) exits first: the
+// shim's log FIFO keeps a reader after that container's monitor is gone, while the pod's other
+// containers run, and none once the shim went with the pod.
+TEST_F(VmHandler, ShimLogStaysDrainedAfterTheFirstContainerExits) {
+  const TestPod pod = RunPod("vm-shimlog", "runc-shim-noinfra");
+  const std::string first = RunContainer(pod, "first", {"sh", "-c", "exit 0"});
+  EXPECT_EQ(client_->WaitExited(first).state(), v1::CONTAINER_EXITED);
+  const std::string second = RunContainer(pod, "second", {"sleep", "4646"});
+  const std::string fifo = (daemon_.dir().path() / "state/containers" / first / "log").string();
+  std::vector<std::pair<int, std::string>> readers = ReadersOf(fifo);
+  for (int i = 0; i < 200 && HasReaderNamed(readers, "cloison-monitor"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    readers = ReadersOf(fifo);
+  }
+  EXPECT_FALSE(HasReaderNamed(readers, "cloison-monitor")) << "the first container's monitor is still there";
+  EXPECT_FALSE(readers.empty()) << "nothing reads the shim's log any more";
+  EXPECT_EQ(client_->StatusOf(second).state(), v1::CONTAINER_RUNNING);
+  EXPECT_EQ(ExecSync(second, {"echo", "alive"}).stdout(), "alive\n");
+
+  ASSERT_TRUE(client_->Remove(first).ok());  // its state dir (and the FIFO's name) go; the shim stays
+  EXPECT_EQ(ExecSync(second, {"echo", "still"}).stdout(), "still\n");
+  ASSERT_TRUE(client_->StopPod(pod.id).ok());
+  ASSERT_TRUE(client_->RemovePod(pod.id).ok());
+  for (int i = 0; i < 200 && !ReadersOf(fifo).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_THAT(ReadersOf(fifo), ::testing::IsEmpty()) << "the log's reader outlived the shim";
+}
+
+// A memory-limited container OOM-killed under the shim: the shim's /tasks/oom event reaches
+// cloisond, which records the exit as OOMKilled (for Kata this event is the only witness: the
+// kill happens inside the VM).
+TEST_F(VmHandler, OomKillIsReportedByTheShimEvent) {
+  const TestPod pod = RunPod("vm-oom", kHandler);
+  v1::ContainerConfig config =
+      ContainerConfig("hog", image_, {"/bin/busybox", "dd", "if=/dev/zero", "of=/dev/null", "bs=100M", "count=1"});
+  config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(20 << 20);
+  config.mutable_linux()->mutable_resources()->set_memory_swap_limit_in_bytes(20 << 20);
+  std::string id;
+  grpc::Status status = client_->Create(pod.id, config, pod.config, &id);
+  ASSERT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+  const std::string address =
+      CloisondProcess::ReadFile((daemon_.dir().path() / "state/containers" / id / "shim-address").string());
+  if (!address.empty()) shim_sockets_.push_back(SocketPath(address));
+  status = client_->Start(id);
+  ASSERT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+  const v1::ContainerStatus exited = client_->WaitExited(id, std::chrono::seconds(30));
+  EXPECT_EQ(exited.state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(exited.exit_code(), 137);
+  EXPECT_EQ(exited.reason(), "OOMKilled") << daemon_.Log();
+  for (int i = 0; i < 100 && daemon_.Log().find(id + ": its shim reports an OOM kill") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_THAT(daemon_.Log(), HasSubstr(id + ": its shim reports an OOM kill"));
+  ASSERT_TRUE(client_->Remove(id).ok());
+  ASSERT_TRUE(client_->StopPod(pod.id).ok());
+  ASSERT_TRUE(client_->RemovePod(pod.id).ok());
+}
+
 TEST_F(VmHandler, ContainersSurviveADaemonCrash) {
   const TestPod pod = RunPod("vm-crash", kHandler);
   const std::string chatter =
@@ -134,8 +230,10 @@ TEST_F(VmHandler, ContainersSurviveADaemonCrash) {
   kill(daemon_.pid(), SIGKILL);
   ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
   const size_t logged_at_crash = LogOf("chatter").size();
-  std::this_thread::sleep_for(std::chrono::seconds(3));  // the quitter exits while cloisond is down
-  EXPECT_GT(LogOf("chatter").size(), logged_at_crash);  // the monitor kept draining the output
+  // The monitor keeps draining the output, and the quitter exits, while cloisond is down.
+  EXPECT_TRUE(WaitUntil([&] { return LogOf("chatter").size() > logged_at_crash; }));
+  const std::filesystem::path quitter_exit = daemon_.dir().path() / "state/exits" / quitter;
+  ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(quitter_exit); }));
   ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
   client_ = std::make_unique<CriClient>(daemon_);
 

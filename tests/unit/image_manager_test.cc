@@ -34,27 +34,33 @@ class ImageManagerTest : public ::testing::Test {
   std::unique_ptr<ImageManager> manager_;
 };
 
-// The in-use check may call back into the image manager: it runs with no lock held.
-TEST_F(ImageManagerTest, ImageInUseIsFailedPreconditionNamingIt) {
+TEST_F(ImageManagerTest, HeldImageIsFailedPreconditionNamingIt) {
   Start({"registry.test/app:1"});
-  int checks = 0;
-  manager_->SetInUseCheck([&](const std::string& id) {
-    ++checks;
-    EXPECT_EQ(id, kId);
-    EXPECT_EQ(manager_->List().size(), 1u);
-    return true;
-  });
+  absl::StatusOr<ImageRecord> held = manager_->FindAndHold("registry.test/app:1");
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_EQ(held->id, kId);
   const absl::Status status = manager_->Remove("registry.test/app:1");
   EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
   EXPECT_THAT(status.message(), HasSubstr(kId));
   EXPECT_THAT(status.message(), HasSubstr("registry.test/app:1"));
-  EXPECT_EQ(checks, 1);
   EXPECT_TRUE(manager_->Find(kId).ok());
+  manager_->Release(kId);
+  EXPECT_TRUE(manager_->Remove("registry.test/app:1").ok());
+  EXPECT_TRUE(absl::IsNotFound(manager_->FindAndHold("registry.test/app:1").status()));
 }
 
-TEST_F(ImageManagerTest, ImageNotInUseIsRemovedAndTheUsageFollows) {
+TEST_F(ImageManagerTest, EveryHoldMustBeReleased) {
   Start({"registry.test/app:1"});
-  manager_->SetInUseCheck([&](const std::string& id) { return !manager_->Find(id).ok(); });
+  manager_->Hold(kId);  // as recovery does for an existing container
+  ASSERT_TRUE(manager_->FindAndHold(kId).ok());
+  manager_->Release(kId);
+  EXPECT_TRUE(absl::IsFailedPrecondition(manager_->Remove(kId)));
+  manager_->Release(kId);
+  EXPECT_TRUE(manager_->Remove(kId).ok());
+}
+
+TEST_F(ImageManagerTest, ImageNotHeldIsRemovedAndTheUsageFollows) {
+  Start({"registry.test/app:1"});
   const StoreUsage before = manager_->Usage();
   EXPECT_EQ(manager_->Usage().inodes_used, before.inodes_used);
   ASSERT_TRUE(manager_->Remove(kId).ok());
@@ -63,20 +69,14 @@ TEST_F(ImageManagerTest, ImageNotInUseIsRemovedAndTheUsageFollows) {
   EXPECT_TRUE(absl::IsNotFound(manager_->Remove(kId)));
 }
 
-TEST_F(ImageManagerTest, RemovingOneOfSeveralTagsOnlyUntagsEvenInUse) {
+TEST_F(ImageManagerTest, RemovingOneOfSeveralTagsOnlyUntagsEvenHeld) {
   Start({"registry.test/app:1", "registry.test/app:2"});
-  int checks = 0;
-  manager_->SetInUseCheck([&](const std::string&) {
-    ++checks;
-    return true;
-  });
+  manager_->Hold(kId);
   ASSERT_TRUE(manager_->Remove("registry.test/app:1").ok());
   absl::StatusOr<ImageRecord> record = manager_->Find(kId);
   ASSERT_TRUE(record.ok());
   EXPECT_THAT(record->repo_tags, ::testing::ElementsAre("registry.test/app:2"));
-  EXPECT_EQ(checks, 0);
   EXPECT_TRUE(absl::IsFailedPrecondition(manager_->Remove("registry.test/app:2")));
-  EXPECT_EQ(checks, 1);
 }
 
 }  // namespace

@@ -34,8 +34,8 @@ struct ContainerManagerOptions {
   std::vector<std::string> available_capabilities;
   int64_t min_oom_score_adj = -1000;
   std::string seccomp_profile_root;  // Localhost seccomp profiles must be under it
-  bool cdi_enabled = false;                // [cdi] enabled
-  std::vector<std::string> cdi_spec_dirs;  // [cdi] spec_dirs
+  bool cdi_enabled = false;                // [cdi] enabled, until SetCdi
+  std::vector<std::string> cdi_spec_dirs;  // [cdi] spec_dirs, until SetCdi
 };
 
 class ContainerManager {
@@ -77,16 +77,30 @@ class ContainerManager {
 
   // The exit watcher's callback: records the exit of `id` if it is one of ours.
   void OnExit(const std::string& id);
+  // A shim's TaskOOM event (vm handlers, whose containers may run where the monitor cannot
+  // count OOM kills, as in a VM): if `id` is one of ours, its exit, recorded already or to
+  // come, is OOMKilled. Kept in a marker file in the container's state dir, so an exit
+  // recorded after a cloisond restart says so too.
+  void OnOom(const std::string& id);
+
+  // SIGHUP: the [cdi] table the next CreateContainer calls apply.
+  void SetCdi(const config::CdiConfig& cdi);
 
   absl::Status StopAllInPod(const std::string& pod_id);
   absl::Status RemoveAllInPod(const std::string& pod_id);
-  bool ImageInUse(const std::string& image_id) const;
 
  private:
   std::shared_ptr<absl::Mutex> OperationLock(const std::string& id);
   absl::StatusOr<std::string> ResolveId(const std::string& id) const;
   std::vector<std::string> IdsInPod(const std::string& pod_id) const;
   absl::Status Save(const ContainerRecord& record);
+  // Saves `record` (one of records_, changed under mu_) durably, releasing mu_ before the
+  // write: List and Status readers do not wait for its fsync. Returns once it is durable.
+  absl::Status SaveReleasing(const ContainerRecord& record) ABSL_UNLOCK_FUNCTION(mu_);
+  // Start, while the runtime makes the container: saves its record durably as running since
+  // `started_at` without pids (Recover reads those from the state dir), unless it is no longer
+  // created (an exit came first).
+  absl::Status SaveRunningBeforeStart(const std::string& id, int64_t started_at) ABSL_LOCKS_EXCLUDED(mu_);
   // Applies the exit file to `record` when one exists. Returns true if it changed.
   bool ApplyExitFile(ContainerRecord& record) const;
   // Re-reads the record's exit file under mu_ and persists a change.
@@ -100,6 +114,7 @@ class ContainerManager {
   // namespace of the running container `target_id` of pod `pod_id`, as /proc/<pid>/ns/pid.
   absl::StatusOr<std::string> TargetPidNamespace(const std::string& pod_id, const std::string& target_id) const;
   std::string ExitFile(const std::string& id) const;
+  static std::string OomMarker(const ContainerRecord& record);
   absl::Status Discard(ContainerRecord& record);
 
   ContainerManagerOptions options_;
@@ -113,6 +128,7 @@ class ContainerManager {
   std::map<std::string, ContainerRecord> records_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> reserved_names_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<absl::Mutex>> op_locks_ ABSL_GUARDED_BY(mu_);
+  config::CdiConfig cdi_ ABSL_GUARDED_BY(mu_);
   // Held around every write and deletion of a record file, taken after mu_ when both are held:
   // an exit is recorded in memory under mu_, and its file is written once mu_ is released
   // (StopContainer and the lists do not wait for that fsync) but still before any later

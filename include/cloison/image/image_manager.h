@@ -1,10 +1,12 @@
 // The image service's logic: pulls (short names through the search registries), lookups by
 // id, tag or digest, removal with garbage collection of blobs and layers no image needs, and
 // the store's filesystem usage (measured again only after the store changed). Persistent
-// under <root>/images. Thread-safe; it calls the installed in-use check with no lock held.
+// under <root>/images. Thread-safe. Containers hold the image they use (FindAndHold at
+// CreateContainer, Release at RemoveContainer): Remove refuses an image while it is held,
+// decided under the same lock as the lookup, so no container is ever made on a removed image.
 #pragma once
 
-#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,19 +43,22 @@ class ImageManager {
   std::vector<ImageRecord> List() const;
 
   // By id: the image goes. By tag: only the tag goes while the image has other tags; the
-  // image goes with its last one. FAILED_PRECONDITION, naming the image, while the in-use
-  // check says a container uses it.
+  // image goes with its last one. FAILED_PRECONDITION, naming the image, while it is held.
   absl::Status Remove(const std::string& image);
+
+  // Find, and one hold on the image found, in one step: from then on Remove refuses it until
+  // the hold is released. NOT_FOUND as Find.
+  absl::StatusOr<ImageRecord> FindAndHold(const std::string& image);
+  // One hold on image `id`, stored or not (recovery: the containers that exist already).
+  void Hold(const std::string& id);
+  // Releases one hold taken by FindAndHold or Hold.
+  void Release(const std::string& id);
 
   // The image config JSON (for verbose ImageStatus).
   absl::StatusOr<std::string> ReadConfig(const ImageRecord& record) const;
   std::string LayerDir(const std::string& digest) const { return layers_.LayerDir(digest); }
 
   StoreUsage Usage() const { return usage_.Get(); }
-
-  // Installed by the container manager: whether a container uses image `id`. Called with
-  // none of the image manager's locks held, so it may take the caller's own locks.
-  void SetInUseCheck(std::function<bool(const std::string& id)> in_use);
 
  private:
   const ImageRecord* FindLocked(const std::string& image) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
@@ -74,7 +79,7 @@ class ImageManager {
   mutable absl::Mutex gc_mu_;
   mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(gc_mu_);
   ImageStore store_ ABSL_GUARDED_BY(mu_);
-  std::function<bool(const std::string&)> in_use_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int> holds_ ABSL_GUARDED_BY(mu_);  // image id -> holds
   mutable StoreUsageCache usage_;
 };
 
