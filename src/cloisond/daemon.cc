@@ -172,7 +172,7 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
                                      capabilities, min_oom_score_adj, config.seccomp_profile_root},
                                     runtimes, network);
   container::ContainerManager containers({config.state, config.root, systemd_cgroup, capabilities, min_oom_score_adj,
-                                          config.seccomp_profile_root, config.cdi.enabled, config.cdi.spec_dirs},
+                                          config.seccomp_profile_root, config.cdi},
                                          runtimes, sandboxes, images);
   shim_event_sink.Attach(&containers);
   struct DetachSink {

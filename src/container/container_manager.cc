@@ -7,9 +7,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -22,6 +20,7 @@
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/ids.h"
 #include "cloison/util/logging.h"
+#include "cloison/util/pid_file.h"
 #include "cloison/util/proc_stat.h"
 #include "cloison/util/signal_names.h"
 #include "cloison/util/unix_socket.h"
@@ -53,15 +52,7 @@ bool MonitorAlive(int pid) {
   absl::StatusOr<std::string> cmdline = util::ReadFile(absl::StrCat("/proc/", pid, "/cmdline"));
   if (!cmdline.ok() || !absl::StrContains(*cmdline, "cloison-monitor")) return false;
   absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(pid);
-  return stat.ok() && stat->state != 'Z';
-}
-
-// The pid in a pid file (monitor.pid, the runtime's pidfile), or 0.
-int ReadPidFile(const std::string& path) {
-  absl::StatusOr<std::string> text = util::ReadFile(path);
-  int pid = 0;
-  if (!text.ok() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &pid)) return 0;
-  return pid;
+  return stat.ok() && !stat->Exited();
 }
 
 // The container's pid from the runtime's pidfile in `state_dir`, waiting up to kStartSettle while
@@ -70,7 +61,7 @@ int ReadPidFile(const std::string& path) {
 int WaitForStartedPid(const std::string& state_dir, int monitor_pid) {
   const absl::Time deadline = absl::Now() + kStartSettle;
   while (true) {
-    if (const int pid = ReadPidFile(state_dir + "/pidfile"); pid > 0) return pid;
+    if (const int pid = util::ReadPidFile(state_dir + "/pidfile"); pid > 0) return pid;
     if (!MonitorAlive(monitor_pid) || absl::Now() >= deadline) return 0;
     absl::SleepFor(absl::Milliseconds(20));
   }
@@ -103,7 +94,7 @@ ContainerManager::ContainerManager(ContainerManagerOptions options, runtime::Run
       images_(images),
       rootfs_(options_.root_dir + "/storage"),
       store_(options_.root_dir + "/containers"),
-      cdi_{options_.cdi_enabled, options_.cdi_spec_dirs} {}
+      cdi_(options_.cdi) {}
 
 std::string ContainerManager::OomMarker(const ContainerRecord& record) { return record.state_dir + "/oom"; }
 
@@ -168,14 +159,10 @@ void ContainerManager::RefreshFromExitFile(const std::string& id) {
     mu_.Unlock();
     return;
   }
-  const nlohmann::json json = ContainerRecordToJson(it->second);
   const int32_t exit_code = it->second.exit_code;
   const std::string reason = it->second.reason;
   // Until the write below lands, the exit file in the state dir still tells the exit.
-  save_mu_.Lock();
-  mu_.Unlock();
-  const absl::Status saved = store_.Save(id, json);
-  save_mu_.Unlock();
+  const absl::Status saved = SaveReleasing(it->second);
   if (!saved.ok()) spdlog::error("saving container {}: {}", id, saved);
   spdlog::info("container {} exited with code {} ({})", id, exit_code, reason);
 }
@@ -200,11 +187,7 @@ void ContainerManager::OnOom(const std::string& id) {
   }
   // The exit was recorded before the event came.
   it->second.reason = "OOMKilled";
-  const nlohmann::json json = ContainerRecordToJson(it->second);
-  save_mu_.Lock();
-  mu_.Unlock();
-  const absl::Status saved = store_.Save(id, json);
-  save_mu_.Unlock();
+  const absl::Status saved = SaveReleasing(it->second);
   if (!saved.ok()) spdlog::error("saving container {}: {}", id, saved);
 }
 
@@ -239,11 +222,11 @@ absl::Status ContainerManager::Recover() {
       continue;
     }
     bool changed = ApplyExitFile(*record);
+    const std::string monitor_pid_file = record->state_dir + "/monitor.pid";
     bool start_cut_short = false;
     if (!changed && record->state == ContainerState::kRunning && record->pid <= 0) {
       // Start saved it running before the runtime reported the pids; they are in the state dir.
-      const std::string monitor_pid_file = record->state_dir + "/monitor.pid";
-      const int monitor_pid = ReadPidFile(monitor_pid_file);
+      const int monitor_pid = util::ReadPidFile(monitor_pid_file);
       if (MonitorAlive(monitor_pid)) {
         record->monitor_pid = monitor_pid;
         record->pid = WaitForStartedPid(record->state_dir, monitor_pid);
@@ -255,7 +238,7 @@ absl::Status ContainerManager::Recover() {
                           access((record->state_dir + "/config.json").c_str(), F_OK) == 0;
       }
     }
-    if ((NotInRuntimeYet(*record) && access((record->state_dir + "/monitor.pid").c_str(), F_OK) == 0) ||
+    if ((NotInRuntimeYet(*record) && access(monitor_pid_file.c_str(), F_OK) == 0) ||
         start_cut_short) {
       // StartContainer was under way: its container may run, without a record of it.
       spdlog::warn("container {}: StartContainer was interrupted; deleting what it started", id);

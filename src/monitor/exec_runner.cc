@@ -14,11 +14,11 @@
 #include <cstring>
 #include <optional>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cloison/monitor/direct_exec.h"
 #include "cloison/monitor/process.h"
-#include "cloison/util/atomic_file.h"
+#include "cloison/util/pid_file.h"
+#include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
 
 namespace cloison::monitor {
@@ -76,12 +76,6 @@ absl::StatusOr<util::UniqueFd> OpenOutput(const std::string& path) {
   return fd;
 }
 
-pid_t ReadPid(const std::string& pid_file) {
-  absl::StatusOr<std::string> text = util::ReadFile(pid_file);
-  pid_t pid = 0;
-  return text.ok() && absl::SimpleAtoi(*text, &pid) && pid > 0 ? pid : 0;
-}
-
 // Runs `<runtime> kill --pid N <id> KILL` for the exec'd process inside the container, for
 // at most kKillLimit.
 void KillInsideContainer(const MonitorOptions& options, pid_t internal_pid) {
@@ -101,9 +95,9 @@ void KillInsideContainer(const MonitorOptions& options, pid_t internal_pid) {
 
 void KillExec(const MonitorOptions& options, const std::string& pid_file, pid_t runtime_pid) {
   if (options.kill_with_runtime) {
-    if (const pid_t internal = ReadPid(pid_file + ".internal"); internal > 0) KillInsideContainer(options, internal);
+    if (const pid_t internal = util::ReadPidFile(pid_file + ".internal"); internal > 0) KillInsideContainer(options, internal);
   }
-  if (const pid_t pid = ReadPid(pid_file); pid > 0) kill(pid, SIGKILL);
+  if (const pid_t pid = util::ReadPidFile(pid_file); pid > 0) kill(pid, SIGKILL);
   kill(runtime_pid, SIGKILL);
 }
 

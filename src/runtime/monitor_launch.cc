@@ -11,12 +11,12 @@
 #include <cstring>
 #include <filesystem>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cloison/runtime/monitor_client.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/command.h"
+#include "cloison/util/pid_file.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_socket.h"
 #include "nlohmann/json.hpp"
@@ -128,8 +128,7 @@ absl::StatusOr<CreateResult> LaunchContainerMonitor(const std::vector<std::strin
   }
   CreateResult result;
   result.pid = pid;
-  absl::StatusOr<std::string> monitor_pid = util::ReadFile(request.state_dir + "/monitor.pid");
-  if (monitor_pid.ok()) (void)absl::SimpleAtoi(absl::StripAsciiWhitespace(*monitor_pid), &result.monitor_pid);
+  result.monitor_pid = util::ReadPidFile(request.state_dir + "/monitor.pid");
   return result;
 }
 

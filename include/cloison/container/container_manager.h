@@ -34,8 +34,7 @@ struct ContainerManagerOptions {
   std::vector<std::string> available_capabilities;
   int64_t min_oom_score_adj = -1000;
   std::string seccomp_profile_root;  // Localhost seccomp profiles must be under it
-  bool cdi_enabled = false;                // [cdi] enabled, until SetCdi
-  std::vector<std::string> cdi_spec_dirs;  // [cdi] spec_dirs, until SetCdi
+  config::CdiConfig cdi;  // [cdi] at start-up; SetCdi replaces it
 };
 
 class ContainerManager {
