@@ -66,8 +66,7 @@ absl::StatusOr<OomCounter> OomCounter::ForProcess(pid_t pid, const std::string& 
 
 absl::StatusOr<OomCounter> OomCounter::ForCgroupsPath(const std::string& cgroups_path,
                                                       const std::string& cgroup_root) {
-  std::string path = util::CgroupRelativePath(cgroups_path);
-  if (!path.empty() && path.front() != '/') path.insert(path.begin(), '/');
+  const std::string path = util::CgroupRelativePath(cgroups_path);
   std::vector<std::string> candidates;
   AddV1Candidate(path, cgroup_root, candidates);
   AddV2Candidates(path, cgroup_root, candidates);

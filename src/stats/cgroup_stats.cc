@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "cloison/util/atomic_file.h"
 
 namespace cloison::stats {
@@ -100,8 +99,7 @@ CgroupSample ReadV2(const std::string& dir) {
 
 CgroupSample ReadCgroupSample(const std::vector<util::CgroupHierarchy>& hierarchies,
                               const std::string& cgroups_path) {
-  std::string rel = util::CgroupRelativePath(cgroups_path);
-  if (!rel.empty() && rel.front() != '/') rel.insert(rel.begin(), '/');
+  const std::string rel = util::CgroupRelativePath(cgroups_path);
   if (WithController(hierarchies, "memory") != nullptr) return ReadV1(hierarchies, rel);
   for (const util::CgroupHierarchy& h : hierarchies) {
     if (h.unified) return ReadV2(h.mount_point + rel);

@@ -78,7 +78,9 @@ absl::StatusOr<std::vector<CgroupHierarchy>> MountedCgroupHierarchies() {
 
 std::string CgroupRelativePath(const std::string& cgroups_path) {
   std::vector<std::string> parts = absl::StrSplit(cgroups_path, ':');
-  if (parts.size() != 3) return cgroups_path;
+  if (parts.size() != 3) {
+    return cgroups_path.empty() || cgroups_path.front() == '/' ? cgroups_path : absl::StrCat("/", cgroups_path);
+  }
   const std::string& slice = parts[0];
   std::string path;
   if (slice != "-.slice" && !slice.empty()) {

@@ -12,6 +12,7 @@ namespace {
 
 TEST(CgroupPath, SystemdFormIsExpanded) {
   EXPECT_EQ(util::CgroupRelativePath("/kubepods/pod1/cloison-x"), "/kubepods/pod1/cloison-x");
+  EXPECT_EQ(util::CgroupRelativePath("kubepods/pod1/cloison-x"), "/kubepods/pod1/cloison-x");
   EXPECT_EQ(util::CgroupRelativePath("kubepods-burstable-pod1.slice:cloison:x"),
             "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice/cloison-x.scope");
   EXPECT_EQ(util::CgroupRelativePath("system.slice:cloison:x"), "/system.slice/cloison-x.scope");

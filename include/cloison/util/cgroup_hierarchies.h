@@ -24,8 +24,9 @@ absl::StatusOr<std::vector<CgroupHierarchy>> ParseCgroupHierarchies(absl::string
 absl::StatusOr<std::vector<CgroupHierarchy>> MountedCgroupHierarchies();
 
 // The path, relative to a hierarchy's mount point, of the cgroup an OCI linux.cgroupsPath names:
-// a cgroupfs path is itself; runc's systemd form "<slice>:<prefix>:<name>" lies at <slice
-// expanded into its parents>/<prefix>-<name>.scope. "/kubepods/pod1/cloison-x" -> itself;
+// a cgroupfs path is itself (with a leading "/" when it lacks one); runc's systemd form
+// "<slice>:<prefix>:<name>" lies at <slice expanded into its parents>/<prefix>-<name>.scope.
+// "/kubepods/pod1/cloison-x" -> itself; "kubepods/x" -> "/kubepods/x";
 // "kubepods-pod1.slice:cloison:x" -> "/kubepods.slice/kubepods-pod1.slice/cloison-x.scope".
 std::string CgroupRelativePath(const std::string& cgroups_path);
 
