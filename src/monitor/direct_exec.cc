@@ -191,12 +191,13 @@ absl::StatusOr<DirectExecPlan> Plan(const MonitorOptions& options, int last_cap)
   }
 }
 
-}  // namespace
-
+// Whether /proc/self/exe is a memfd sealed as util/sealed_executable.h seals its copies.
 bool RunningFromSealedMemfd() {
   const util::UniqueFd self(open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
   return self.valid() && util::HasExecutableSeals(self.get());
 }
+
+}  // namespace
 
 absl::StatusOr<pid_t> StartDirectExec(const MonitorOptions& options, int stdout_fd, int stderr_fd) {
   if (!RunningFromSealedMemfd()) return absl::FailedPreconditionError("the monitor does not run from a sealed memfd");

@@ -92,15 +92,10 @@ std::string SyncError(const absl::Status& status) {
   for (;;) {
     pollfd readable{STDIN_FILENO, POLLIN, 0};
     if (poll(&readable, 1, -1) < 0 && errno != EINTR) _exit(1);
-    ssize_t n = read(STDIN_FILENO, buffer, sizeof(buffer));
+    const ssize_t n = read(STDIN_FILENO, buffer, sizeof(buffer));
     if (n == 0) _exit(0);
     if (n < 0 && errno != EAGAIN && errno != EINTR) _exit(1);
-    for (ssize_t done = 0; n > 0 && done < n;) {
-      const ssize_t written = write(STDOUT_FILENO, buffer + done, static_cast<size_t>(n - done));
-      if (written < 0 && errno == EINTR) continue;
-      if (written <= 0) break;
-      done += written;
-    }
+    if (n > 0) WriteAll(STDOUT_FILENO, absl::string_view(buffer, static_cast<size_t>(n)));
   }
 }
 

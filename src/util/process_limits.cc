@@ -48,6 +48,13 @@ std::vector<std::string> HeldCapabilities() {
   return names;
 }
 
+std::optional<int> CapabilityNumber(const std::string& name) {
+  for (size_t number = 0; number < std::size(kCapabilityNames); ++number) {
+    if (name == kCapabilityNames[number]) return static_cast<int>(number);
+  }
+  return std::nullopt;
+}
+
 int64_t MinimumOomScoreAdj() {
   std::ifstream file("/proc/self/oom_score_adj");
   int64_t value = 0;

@@ -29,7 +29,4 @@ namespace cloison::monitor {
 
 absl::StatusOr<pid_t> StartDirectExec(const MonitorOptions& options, int stdout_fd, int stderr_fd);
 
-// Whether /proc/self/exe is a memfd sealed as util/sealed_executable.h seals its copies.
-bool RunningFromSealedMemfd();
-
 }  // namespace cloison::monitor

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,9 @@ namespace cloison::util {
 
 // Names ("CAP_CHOWN", ...) of the capabilities in this process's effective set.
 std::vector<std::string> HeldCapabilities();
+
+// The number linux/capability.h gives capability `name` ("CAP_CHOWN" -> 0), if it knows it.
+std::optional<int> CapabilityNumber(const std::string& name);
 
 // This process's oom_score_adj; when it lacks CAP_SYS_RESOURCE, containers cannot go lower.
 int64_t MinimumOomScoreAdj();
