@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <string>
-#include <thread>
 
 #include "pod_fixture.h"
 
@@ -113,9 +112,7 @@ TEST_F(Cdi, SighupReloadsTheCdiTable) {
 
   daemon_.dir().Write("conf.d/50-cdi.toml", "[cdi]\nspec_dirs = [\"" + late_dir + "\"]\n");
   kill(daemon_.pid(), SIGHUP);
-  for (int i = 0; i < 200 && daemon_.Log().find("SIGHUP: reloaded") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitUntil([&] { return daemon_.Log().find("SIGHUP: reloaded") != std::string::npos; }, std::chrono::seconds(10));
   ASSERT_THAT(daemon_.Log(), HasSubstr("SIGHUP: reloaded"));
   EXPECT_THAT(daemon_.Log(), ::testing::Not(HasSubstr("restart cloisond to apply")));
   id = Run(config);

@@ -4,16 +4,15 @@
 #pragma once
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cloison/util/proc_stat.h"
 #include "cloisond_process.h"
+#include "wait_until.h"
 
 namespace cloison::testing {
 
@@ -54,18 +53,6 @@ inline std::vector<int> ProcessesMatching(const std::string& prefix, const std::
     if (cmdline.rfind(prefix, 0) == 0 && cmdline.find(needle) != std::string::npos) found.push_back(std::stoi(name));
   }
   return found;
-}
-
-// Polls `done` every 20 ms until it holds or `timeout` passes; whether it held. For what a test
-// waits on instead of sleeping a fixed time (a loaded machine is slow).
-template <typename Predicate>
-bool WaitUntil(Predicate done, std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
 }
 
 }  // namespace cloison::testing

@@ -27,6 +27,7 @@
 #include "cloison/util/proc_stat.h"
 #include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
+#include "wait_until.h"
 
 extern char** environ;
 
@@ -43,17 +44,6 @@ inline std::string ReadText(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// Polls `ready` every 20 ms until it holds or `timeout` passes.
-template <typename Predicate>
-bool WaitFor(Predicate ready, milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!ready()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return true;
 }
 
 // Alive and not a zombie waiting for its (re)parent to reap it.
@@ -192,13 +182,13 @@ class MonitoredContainer {
 
   // The exit file once it appears (null Json on timeout).
   Json WaitForExitFile(milliseconds timeout = seconds(30)) const {
-    if (!WaitFor([&] { return std::filesystem::exists(exit_file()); }, timeout)) return Json();
+    if (!WaitUntil([&] { return std::filesystem::exists(exit_file()); }, timeout)) return Json();
     return Json::parse(ReadText(exit_file()), nullptr, false);
   }
 
   bool WaitForMonitorExit(milliseconds timeout = seconds(10)) const {
     const pid_t pid = MonitorPid();
-    return WaitFor([&] { return !ProcessAlive(pid); }, timeout);
+    return WaitUntil([&] { return !ProcessAlive(pid); }, timeout);
   }
 
   absl::StatusOr<util::CommandResult> Runc(const std::vector<std::string>& args) const {

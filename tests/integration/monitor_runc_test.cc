@@ -184,7 +184,7 @@ TEST_F(MonitorRuncTest, ReopenStartsANewLogAfterRotation) {
   PacketClient attach;
   ASSERT_TRUE(attach.Connect(container.attach_socket()));
   ASSERT_TRUE(attach.Send("first\n"));
-  ASSERT_TRUE(WaitFor([&] { return ReadText(container.log_path()).find("first") != std::string::npos; }, seconds(10)));
+  ASSERT_TRUE(WaitUntil([&] { return ReadText(container.log_path()).find("first") != std::string::npos; }, seconds(10)));
   const std::string rotated = container.log_path() + ".20261128-182001";
   std::filesystem::rename(container.log_path(), rotated);
   PacketClient ctl;
@@ -252,7 +252,7 @@ TEST_F(MonitorRuncTest, RunModeStartsTheContainerInOneRuntimeCall) {
   EXPECT_EQ(ctl.Call({{"op", "state"}}), Json({{"ok", true}, {"pid", pid}, {"running", true}, {"started", true}}));
   EXPECT_EQ(ctl.Call({{"op", "start"}}),
             Json({{"ok", false}, {"message", "the container has already started"}}));
-  ASSERT_TRUE(WaitFor([&] { return ReadText(container.log_path()).find("ran") != std::string::npos; }, seconds(10)));
+  ASSERT_TRUE(WaitUntil([&] { return ReadText(container.log_path()).find("ran") != std::string::npos; }, seconds(10)));
   ASSERT_TRUE(container.Runc({"kill", container.id(), "KILL"}).ok());
   const Json exit = container.WaitForExitFile();
   ASSERT_TRUE(exit.is_object());
@@ -298,7 +298,7 @@ TEST_F(MonitorRuncTest, CreateTimeoutKillsTheRuntimeAndItsHangingHook) {
   const int hook_pid = std::atoi(ReadText(hook_pid_file).c_str());
   ASSERT_GT(hook_pid, 0);
   // Gone, or a zombie left to whoever reaps it now.
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(WaitUntil([&] {
     const absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(hook_pid);
     return !stat.ok() || stat->state == 'Z';
   }, seconds(10)));

@@ -349,9 +349,7 @@ TEST_F(PodLifecycle, CrashDuringStartLeavesItCreatedRunningOrFailed) {
     if (status.state() == v1::CONTAINER_EXITED) {
       EXPECT_EQ(status.reason(), "StartError") << status.message();
       // runc delete killed what the cut-short start made; its monitor then records the exit.
-      for (int i = 0; i < 250 && !ProcessesMatching("", "--id " + id).empty(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
+      WaitUntil([&] { return ProcessesMatching("", "--id " + id).empty(); }, std::chrono::seconds(5));
       EXPECT_THAT(ProcessesMatching("", "--id " + id), ::testing::IsEmpty());
     } else {
       EXPECT_EQ(ExecSync(id, {"echo", "managed"}).stdout(), "managed\n");

@@ -29,6 +29,7 @@
 #include "cloison/util/proc_stat.h"
 #include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
+#include "wait_until.h"
 
 namespace cloison::shim {
 namespace {
@@ -49,15 +50,7 @@ std::string ReadText(const std::filesystem::path& path) {
   return text.str();
 }
 
-template <typename Predicate>
-bool WaitFor(Predicate ready, milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!ready()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return true;
-}
+using cloison::testing::WaitUntil;
 
 bool ProcessAlive(pid_t pid) {
   if (pid <= 0 || kill(pid, 0) != 0) return false;
@@ -75,7 +68,7 @@ class FifoReader {
   const std::string& path() const { return path_; }
   // Reads until `text` has arrived or `timeout` passes; returns everything read so far.
   std::string ReadUntil(const std::string& text, milliseconds timeout) {
-    WaitFor([&] {
+    WaitUntil([&] {
       char buffer[4096];
       ssize_t n;
       while ((n = read(fd_.get(), buffer, sizeof(buffer))) > 0) data_.append(buffer, static_cast<size_t>(n));
@@ -342,12 +335,12 @@ TEST_F(ShimRuncTest, TaskLifecycleExecKillGroupingAndShutdown) {
   EXPECT_EQ(tasks.State(first, "").status().code(), absl::StatusCode::kNotFound);
 
   uint32_t event_status = 0;
-  EXPECT_TRUE(WaitFor([&] { return SawEvent("/tasks/exit", first, &event_status); }, kTimeout));
+  EXPECT_TRUE(WaitUntil([&] { return SawEvent("/tasks/exit", first, &event_status); }, kTimeout));
   EXPECT_EQ(event_status, 3u);
 
   status = tasks.Shutdown(first, false);
   ASSERT_TRUE(status.ok()) << status;
-  EXPECT_TRUE(WaitFor([&] { return !ProcessAlive(shim_pid); }, kTimeout)) << drains_[0]->text();
+  EXPECT_TRUE(WaitUntil([&] { return !ProcessAlive(shim_pid); }, kTimeout)) << drains_[0]->text();
   EXPECT_THAT(ShimsOfNamespace(), ::testing::IsEmpty());
   EXPECT_FALSE(std::filesystem::exists(std::string(absl::StripPrefix(address, "unix://"))));
   EXPECT_THAT(ReadText("/proc/self/mountinfo"), ::testing::Not(::testing::HasSubstr(dir_.path().string())));
@@ -368,13 +361,13 @@ TEST_F(ShimRuncTest, DeleteWithTheShimBinaryCleansUpAfterADeadShim) {
   ASSERT_TRUE(tasks.Start(id, "").ok());
 
   KillShimsOfNamespace();
-  EXPECT_TRUE(WaitFor([&] { return shared->closed(); }, kTimeout));
+  EXPECT_TRUE(WaitUntil([&] { return shared->closed(); }, kTimeout));
   EXPECT_EQ(tasks.State(id, "").status().code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(ProcessAlive(static_cast<pid_t>(*pid)));  // the container outlives its shim
 
   const absl::Status deleted = DeleteWithShimBinary(Options(id));
   ASSERT_TRUE(deleted.ok()) << deleted;
-  EXPECT_TRUE(WaitFor([&] { return !ProcessAlive(static_cast<pid_t>(*pid)); }, kTimeout));
+  EXPECT_TRUE(WaitUntil([&] { return !ProcessAlive(static_cast<pid_t>(*pid)); }, kTimeout));
   absl::StatusOr<util::CommandResult> state =
       util::RunCommand({kRunc, "--root", "/run/containerd/runc/" + ns_, "state", id}, kTimeout);
   ASSERT_TRUE(state.ok()) << state.status();

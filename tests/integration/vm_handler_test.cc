@@ -14,7 +14,6 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -173,11 +172,13 @@ TEST_F(VmHandler, ShimLogStaysDrainedAfterTheFirstContainerExits) {
   EXPECT_EQ(client_->WaitExited(first).state(), v1::CONTAINER_EXITED);
   const std::string second = RunContainer(pod, "second", {"sleep", "4646"});
   const std::string fifo = (daemon_.dir().path() / "state/containers" / first / "log").string();
-  std::vector<std::pair<int, std::string>> readers = ReadersOf(fifo);
-  for (int i = 0; i < 200 && HasReaderNamed(readers, "cloison-monitor"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    readers = ReadersOf(fifo);
-  }
+  std::vector<std::pair<int, std::string>> readers;
+  WaitUntil(
+      [&] {
+        readers = ReadersOf(fifo);
+        return !HasReaderNamed(readers, "cloison-monitor");
+      },
+      std::chrono::seconds(10));
   EXPECT_FALSE(HasReaderNamed(readers, "cloison-monitor")) << "the first container's monitor is still there";
   EXPECT_FALSE(readers.empty()) << "nothing reads the shim's log any more";
   EXPECT_EQ(client_->StatusOf(second).state(), v1::CONTAINER_RUNNING);
@@ -187,7 +188,7 @@ TEST_F(VmHandler, ShimLogStaysDrainedAfterTheFirstContainerExits) {
   EXPECT_EQ(ExecSync(second, {"echo", "still"}).stdout(), "still\n");
   ASSERT_TRUE(client_->StopPod(pod.id).ok());
   ASSERT_TRUE(client_->RemovePod(pod.id).ok());
-  for (int i = 0; i < 200 && !ReadersOf(fifo).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  WaitUntil([&] { return ReadersOf(fifo).empty(); }, std::chrono::seconds(10));
   EXPECT_THAT(ReadersOf(fifo), ::testing::IsEmpty()) << "the log's reader outlived the shim";
 }
 
@@ -212,9 +213,8 @@ TEST_F(VmHandler, OomKillIsReportedByTheShimEvent) {
   EXPECT_EQ(exited.state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(exited.exit_code(), 137);
   EXPECT_EQ(exited.reason(), "OOMKilled") << daemon_.Log();
-  for (int i = 0; i < 100 && daemon_.Log().find(id + ": its shim reports an OOM kill") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitUntil([&] { return daemon_.Log().find(id + ": its shim reports an OOM kill") != std::string::npos; },
+            std::chrono::seconds(5));
   EXPECT_THAT(daemon_.Log(), HasSubstr(id + ": its shim reports an OOM kill"));
   ASSERT_TRUE(client_->Remove(id).ok());
   ASSERT_TRUE(client_->StopPod(pod.id).ok());
