@@ -15,19 +15,14 @@
 # one of them is still loaded (a new abseil library missing from the list below, say).
 include(${CMAKE_CURRENT_LIST_DIR}/StaticHelperLink.cmake)
 
+# The monitor's abseil libraries (CLOISON_STATIC_ABSL_ARCHIVES) and the random ones gRPC uses.
 set(CLOISON_STATIC_DAEMON_ARCHIVES
   grpc++ grpc gpr upb address_sorting cares re2 protobuf seccomp yaml-cpp archive
-  absl_bad_optional_access absl_bad_variant_access absl_base absl_city absl_civil_time absl_cord
-  absl_cord_internal absl_cordz_functions absl_cordz_handle absl_cordz_info absl_debugging_internal
-  absl_demangle_internal absl_exponential_biased absl_graphcycles_internal absl_hash
-  absl_hashtablez_sampler absl_int128 absl_log_severity absl_low_level_hash absl_malloc_internal
+  ${CLOISON_STATIC_ABSL_ARCHIVES}
   absl_random_distributions absl_random_internal_platform absl_random_internal_pool_urbg
   absl_random_internal_randen absl_random_internal_randen_hwaes absl_random_internal_randen_hwaes_impl
   absl_random_internal_randen_slow absl_random_internal_seed_material absl_random_seed_gen_exception
-  absl_random_seed_sequences absl_raw_hash_set absl_raw_logging_internal absl_spinlock_wait
-  absl_stacktrace absl_status absl_statusor absl_str_format_internal absl_strerror absl_strings
-  absl_strings_internal absl_symbolize absl_synchronization absl_throw_delegate absl_time
-  absl_time_zone)
+  absl_random_seed_sequences)
 
 function(cloison_link_static_daemon_libs target)
   set(project_libs ${ARGN})

@@ -11,8 +11,8 @@
 # abseil and protobuf symbol; the shared libraries the imported targets still append after them
 # are then dropped by --as-needed. The list names the abseil libraries the monitor uses today;
 # one missing from it is simply linked shared (it works, it only costs its start-up).
-set(CLOISON_STATIC_HELPER_ARCHIVES
-  protobuf-lite
+# CLOISON_STATIC_ABSL_ARCHIVES serves cloisond's list too (cmake/StaticDaemonLink.cmake).
+set(CLOISON_STATIC_ABSL_ARCHIVES
   absl_base absl_bad_optional_access absl_bad_variant_access absl_city absl_civil_time absl_cord
   absl_cord_internal absl_cordz_functions absl_cordz_handle absl_cordz_info absl_debugging_internal
   absl_demangle_internal absl_exponential_biased absl_graphcycles_internal absl_hash
@@ -20,6 +20,7 @@ set(CLOISON_STATIC_HELPER_ARCHIVES
   absl_raw_hash_set absl_raw_logging_internal absl_spinlock_wait absl_stacktrace absl_status
   absl_statusor absl_str_format_internal absl_strerror absl_strings absl_strings_internal
   absl_symbolize absl_synchronization absl_throw_delegate absl_time absl_time_zone)
+set(CLOISON_STATIC_HELPER_ARCHIVES protobuf-lite ${CLOISON_STATIC_ABSL_ARCHIVES})
 
 # cloison_find_static_archives(OUT NAMES...): OUT = the paths of libNAME.a; fails if one is missing.
 function(cloison_find_static_archives out)
