@@ -5,22 +5,18 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "cloison/image/reference.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unix_socket.h"
 
 namespace cloison::image {
 namespace {
 
 namespace fs = std::filesystem;
-
-absl::Status Errno(absl::string_view what, const std::string& path) {
-  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
 
 }  // namespace
 
@@ -52,7 +48,7 @@ absl::StatusOr<std::unique_ptr<ContentStore::Writer>> ContentStore::NewWriter(co
   }
   std::string temp = absl::StrCat(dir_, "/ingest/", DigestHex(digest), "-XXXXXX");
   util::UniqueFd fd(mkostemp(temp.data(), O_CLOEXEC));
-  if (!fd.valid()) return Errno("create", temp);
+  if (!fd.valid()) return util::SystemCallError(absl::StrCat("create ", temp));
   return std::unique_ptr<Writer>(new Writer(*this, digest, expected_size, temp, std::move(fd)));
 }
 
@@ -72,7 +68,9 @@ absl::StatusOr<std::string> ContentStore::Read(const std::string& digest) const 
 
 absl::Status ContentStore::Delete(const std::string& digest) {
   if (!IsValidDigest(digest)) return absl::InvalidArgumentError("not a sha256 digest");
-  if (unlink(BlobPath(digest).c_str()) != 0 && errno != ENOENT) return Errno("unlink", BlobPath(digest));
+  if (unlink(BlobPath(digest).c_str()) != 0 && errno != ENOENT) {
+    return util::SystemCallError(absl::StrCat("unlink ", BlobPath(digest)));
+  }
   return absl::OkStatus();
 }
 
@@ -108,7 +106,7 @@ absl::Status ContentStore::Writer::Append(const char* data, size_t size) {
   while (done < size) {
     const ssize_t n = write(fd_.get(), data + done, size - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Errno("write", temp_path_);
+    if (n < 0) return util::SystemCallError(absl::StrCat("write ", temp_path_));
     done += static_cast<size_t>(n);
   }
   written_ += size;
@@ -117,7 +115,7 @@ absl::Status ContentStore::Writer::Append(const char* data, size_t size) {
 
 absl::Status ContentStore::Writer::Restart() {
   if (ftruncate(fd_.get(), 0) != 0 || lseek(fd_.get(), 0, SEEK_SET) != 0) {
-    return Errno("truncate", temp_path_);
+    return util::SystemCallError(absl::StrCat("truncate ", temp_path_));
   }
   hasher_ = Sha256();
   written_ = 0;
@@ -134,11 +132,11 @@ absl::Status ContentStore::Writer::Commit() {
     return absl::DataLossError(
         absl::StrCat("blob content does not match its digest: expected ", digest_, ", got ", actual));
   }
-  if (fchmod(fd_.get(), 0644) != 0) return Errno("chmod", temp_path_);
-  if (fsync(fd_.get()) != 0) return Errno("fsync", temp_path_);
+  if (fchmod(fd_.get(), 0644) != 0) return util::SystemCallError(absl::StrCat("chmod ", temp_path_));
+  if (fsync(fd_.get()) != 0) return util::SystemCallError(absl::StrCat("fsync ", temp_path_));
   fd_.reset();
   const std::string target = store_.BlobPath(digest_);
-  if (rename(temp_path_.c_str(), target.c_str()) != 0) return Errno("rename", target);
+  if (rename(temp_path_.c_str(), target.c_str()) != 0) return util::SystemCallError(absl::StrCat("rename ", target));
   committed_ = true;
   return util::SyncDirectory(store_.dir() + "/blobs/sha256");
 }

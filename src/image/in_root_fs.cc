@@ -23,11 +23,6 @@ using util::UniqueFd;
 // RESOLVE_IN_ROOT lookups fail with EAGAIN when a rename races with them; a few retries suffice.
 constexpr int kResolveRetries = 16;
 
-// "/<path>: <what>: <strerror(error)>", with the code errno maps to.
-absl::Status ErrnoError(int error, absl::string_view path, absl::string_view what) {
-  return absl::ErrnoToStatus(error, absl::StrCat("/", path, ": ", what));
-}
-
 // "<what> <name>: <strerror(error)>", for names relative to a directory descriptor.
 absl::Status ErrnoErrorAt(int error, absl::string_view what, absl::string_view name) {
   return absl::ErrnoToStatus(error, absl::StrCat(what, " ", name));
@@ -55,16 +50,20 @@ struct DirCloser {
 absl::Status MakeDirAt(int parent_fd, const std::string& name, const std::string& path) {
   if (mkdirat(parent_fd, name.c_str(), 0755) != 0) {
     if (errno == EEXIST) return absl::OkStatus();
-    return ErrnoError(errno, path, "creating parent directory");
+    return InRootError(errno, path, "creating parent directory");
   }
   UniqueFd dir(openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir.valid() || fchmod(dir.get(), 0755) != 0) {
-    return ErrnoError(errno, path, "setting mode of new parent directory");
+    return InRootError(errno, path, "setting mode of new parent directory");
   }
   return absl::OkStatus();
 }
 
 }  // namespace
+
+absl::Status InRootError(int error, absl::string_view clean_path, absl::string_view what) {
+  return absl::ErrnoToStatus(error, absl::StrCat("/", clean_path, ": ", what));
+}
 
 std::string CleanPath(absl::string_view path) {
   std::vector<absl::string_view> parts;
@@ -87,14 +86,14 @@ std::pair<std::string, std::string> SplitParent(const std::string& clean_path) {
 
 absl::StatusOr<UniqueFd> OpenDirInRoot(int root_fd, const std::string& clean_path) {
   UniqueFd dir(OpenInRoot(root_fd, clean_path, O_PATH | O_DIRECTORY));
-  if (!dir.valid()) return ErrnoError(errno, clean_path, "opening directory inside the layer root");
+  if (!dir.valid()) return InRootError(errno, clean_path, "opening directory inside the layer root");
   return dir;
 }
 
 absl::StatusOr<UniqueFd> MakeDirsInRoot(int root_fd, const std::string& clean_path) {
   UniqueFd dir(OpenInRoot(root_fd, clean_path, O_PATH | O_DIRECTORY));
   if (dir.valid()) return dir;
-  if (errno != ENOENT) return ErrnoError(errno, clean_path, "opening directory inside the layer root");
+  if (errno != ENOENT) return InRootError(errno, clean_path, "opening directory inside the layer root");
 
   absl::StatusOr<UniqueFd> current = OpenDirInRoot(root_fd, "");
   if (!current.ok()) return current.status();
@@ -112,7 +111,7 @@ absl::StatusOr<UniqueFd> MakeDirsInRoot(int root_fd, const std::string& clean_pa
             absl::StrCat("/", prefix, ": is a dangling symlink, cannot create a directory through it"));
       }
     }
-    if (!next.valid()) return ErrnoError(errno, prefix, "opening directory inside the layer root");
+    if (!next.valid()) return InRootError(errno, prefix, "opening directory inside the layer root");
     *current = std::move(next);
   }
   return current;

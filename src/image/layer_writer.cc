@@ -20,11 +20,6 @@ using util::UniqueFd;
 
 constexpr char kOpaqueXattr[] = "trusted.overlay.opaque";
 
-// "/<path>: <what>: <strerror(error)>", with the code errno maps to.
-absl::Status ErrnoError(int error, absl::string_view path, absl::string_view what) {
-  return absl::ErrnoToStatus(error, absl::StrCat("/", path, ": ", what));
-}
-
 // Prefixes a status from a helper that does not know the entry's path.
 absl::Status WithPath(const absl::Status& status, absl::string_view path, absl::string_view what) {
   return absl::Status(status.code(), absl::StrCat("/", path, ": ", what, ": ", status.message()));
@@ -49,18 +44,18 @@ absl::Status SetXattrAt(int parent_fd, const std::string& name, const std::strin
     return absl::OkStatus();
   }
   const int error = errno;  // read before StrCat allocates
-  return ErrnoError(error, path, absl::StrCat("setting xattr ", key));
+  return InRootError(error, path, absl::StrCat("setting xattr ", key));
 }
 
 // Owner, then mode (chown clears setuid/setgid), then xattrs (chown clears
 // security.capability). Symlinks have no mode of their own.
 absl::Status ApplyAttributes(int parent_fd, const std::string& name, const LayerEntry& entry) {
   if (fchownat(parent_fd, name.c_str(), entry.uid, entry.gid, AT_SYMLINK_NOFOLLOW) != 0) {
-    return ErrnoError(errno, entry.path, "changing owner");
+    return InRootError(errno, entry.path, "changing owner");
   }
   if (entry.type != LayerEntry::Type::kSymlink &&
       fchmodat(parent_fd, name.c_str(), entry.mode & 07777, AT_SYMLINK_NOFOLLOW) != 0) {
-    return ErrnoError(errno, entry.path, "changing mode");
+    return InRootError(errno, entry.path, "changing mode");
   }
   for (const auto& [key, value] : entry.xattrs) {
     if (absl::Status set = SetXattrAt(parent_fd, name, entry.path, key, value); !set.ok()) return set;
@@ -79,7 +74,7 @@ absl::Status ApplyTimes(int parent_fd, const std::string& name, const LayerEntry
   timespec times[2];
   EntryTimes(entry, times);
   if (utimensat(parent_fd, name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
-    return ErrnoError(errno, entry.path, "setting times");
+    return InRootError(errno, entry.path, "setting times");
   }
   return absl::OkStatus();
 }
@@ -90,7 +85,7 @@ absl::Status CreateNode(int parent_fd, const std::string& name, const LayerEntry
   switch (entry.type) {
     case LayerEntry::Type::kSymlink:
       if (symlinkat(entry.link_target.c_str(), parent_fd, name.c_str()) != 0) {
-        return ErrnoError(errno, entry.path, "creating symlink");
+        return InRootError(errno, entry.path, "creating symlink");
       }
       return absl::OkStatus();
     case LayerEntry::Type::kCharDevice:
@@ -107,7 +102,7 @@ absl::Status CreateNode(int parent_fd, const std::string& name, const LayerEntry
       return absl::InternalError(absl::StrCat("/", entry.path, ": not a node type"));
   }
   if (mknodat(parent_fd, name.c_str(), type | 0600, entry.rdev) != 0) {
-    return ErrnoError(errno, entry.path, "creating device node or fifo");
+    return InRootError(errno, entry.path, "creating device node or fifo");
   }
   return absl::OkStatus();
 }
@@ -119,7 +114,7 @@ absl::Status WriteAll(int fd, const DataBlock& block, const std::string& path) {
     const ssize_t n = pwrite(fd, block.data + done, block.size - done,
                              static_cast<off_t>(block.offset) + static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError(errno, path, "writing content");
+    if (n < 0) return InRootError(errno, path, "writing content");
     done += static_cast<size_t>(n);
   }
   return absl::OkStatus();
@@ -169,10 +164,10 @@ absl::Status LayerWriter::WriteDirectory(int parent_fd, const std::string& name,
   if (!is_dir) {
     if (absl::Status cleared = ClearName(parent_fd, name, entry.path); !cleared.ok()) return cleared;
     if (mkdirat(parent_fd, name.c_str(), 0700) != 0) {
-      return ErrnoError(errno, entry.path, "creating directory");
+      return InRootError(errno, entry.path, "creating directory");
     }
     if (fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      return ErrnoError(errno, entry.path, "inspecting new directory");
+      return InRootError(errno, entry.path, "inspecting new directory");
     }
   }
   if (absl::Status attributes = ApplyAttributes(parent_fd, name, entry); !attributes.ok()) {
@@ -189,7 +184,7 @@ absl::Status LayerWriter::WriteFile(int parent_fd, const std::string& name, cons
                                     DataSource content) {
   UniqueFd file(openat(parent_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                        0600));
-  if (!file.valid()) return ErrnoError(errno, entry.path, "creating file");
+  if (!file.valid()) return InRootError(errno, entry.path, "creating file");
   int64_t end = 0;
   for (;;) {
     absl::StatusOr<std::optional<DataBlock>> block = content();
@@ -203,7 +198,7 @@ absl::Status LayerWriter::WriteFile(int parent_fd, const std::string& name, cons
   }
   // Extends the file over a trailing hole.
   if (ftruncate(file.get(), static_cast<off_t>(std::max(end, entry.size))) != 0) {
-    return ErrnoError(errno, entry.path, "setting file length");
+    return InRootError(errno, entry.path, "setting file length");
   }
   return absl::OkStatus();
 }
@@ -219,7 +214,7 @@ absl::Status LayerWriter::WriteHardlink(int parent_fd, const std::string& name,
   struct stat target {};
   if (fstatat(target_parent->get(), target_name.c_str(), &target, AT_SYMLINK_NOFOLLOW) != 0) {
     const int error = errno;
-    return ErrnoError(error, entry.path, absl::StrCat("hard link target /", entry.link_target));
+    return InRootError(error, entry.path, absl::StrCat("hard link target /", entry.link_target));
   }
   if (S_ISDIR(target.st_mode)) {
     return absl::InvalidArgumentError(
@@ -234,7 +229,7 @@ absl::Status LayerWriter::WriteHardlink(int parent_fd, const std::string& name,
   // Without AT_SYMLINK_FOLLOW a symlink target is linked itself, never followed.
   if (linkat(target_parent->get(), target_name.c_str(), parent_fd, name.c_str(), 0) != 0) {
     const int error = errno;
-    return ErrnoError(error, entry.path, absl::StrCat("linking to /", entry.link_target));
+    return InRootError(error, entry.path, absl::StrCat("linking to /", entry.link_target));
   }
   return absl::OkStatus();
 }
@@ -245,7 +240,7 @@ absl::Status LayerWriter::WriteWhiteout(const std::string& path) {
   if (!parent.ok()) return WithPath(parent.status(), path, "creating parent directories");
   if (absl::Status cleared = ClearName(parent->get(), name, path); !cleared.ok()) return cleared;
   if (mknodat(parent->get(), name.c_str(), S_IFCHR, makedev(0, 0)) != 0) {
-    return ErrnoError(errno, path, "creating whiteout device");
+    return InRootError(errno, path, "creating whiteout device");
   }
   return absl::OkStatus();
 }
@@ -257,7 +252,7 @@ absl::Status LayerWriter::MarkOpaque(const std::string& dir_path) {
   const std::string proc_path = absl::StrCat("/proc/self/fd/", dir->get());
   if (setxattr(proc_path.c_str(), kOpaqueXattr, "y", 1, 0) != 0) {
     const int error = errno;
-    return ErrnoError(error, dir_path, absl::StrCat("setting ", kOpaqueXattr));
+    return InRootError(error, dir_path, absl::StrCat("setting ", kOpaqueXattr));
   }
   return absl::OkStatus();
 }
@@ -273,7 +268,7 @@ absl::Status LayerWriter::Finish() {
       continue;
     }
     if (utimensat(parent->get(), name.c_str(), record.times, AT_SYMLINK_NOFOLLOW) != 0) {
-      return ErrnoError(errno, record.path, "setting directory times");
+      return InRootError(errno, record.path, "setting directory times");
     }
   }
   dir_times_.clear();

@@ -25,6 +25,7 @@
 #include "cloison/monitor/direct_exec_plan.h"
 #include "cloison/monitor/process.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/json_file.h"
 #include "cloison/util/sealed_executable.h"
 #include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
@@ -102,9 +103,15 @@ void LoadSeccomp(const DirectExecPlan& plan, int error_fd) {
   if (const int rc = plan.seccomp->Load(); rc != 0) Fail(error_fd, "loading the seccomp filter", -rc);
 }
 
-// The exec'd process, from the clone in the container's namespaces to execve.
+// The exec'd process, from the clone in the container's namespaces to execve. argv and envp
+// are built first: once the seccomp filter is loaded, execve is the only call left to make.
 [[noreturn]] void BecomeCommand(const DirectExecPlan& plan, const MonitorOptions& options, int last_cap,
                                 const int stdio[3], int error_fd) {
+  std::vector<char*> argv, envp;
+  for (const std::string& arg : plan.args) argv.push_back(const_cast<char*>(arg.c_str()));
+  for (const std::string& entry : plan.env) envp.push_back(const_cast<char*>(entry.c_str()));
+  argv.push_back(nullptr);
+  envp.push_back(nullptr);
   ResetSignals();
   for (int target = 0; target < 3; ++target) {
     if (dup2(stdio[target], target) < 0) Fail(error_fd, "dup2", errno);
@@ -132,12 +139,6 @@ void LoadSeccomp(const DirectExecPlan& plan, int error_fd) {
   SetCapabilities(plan, error_fd);
   if (!plan.apparmor_profile.empty()) SetAppArmorProfile(plan.apparmor_profile, error_fd);
   if (plan.seccomp && plan.no_new_privileges) LoadSeccomp(plan, error_fd);
-
-  std::vector<char*> argv, envp;
-  for (const std::string& arg : plan.args) argv.push_back(const_cast<char*>(arg.c_str()));
-  for (const std::string& entry : plan.env) envp.push_back(const_cast<char*>(entry.c_str()));
-  argv.push_back(nullptr);
-  envp.push_back(nullptr);
   int error = ENOENT;
   for (const std::string& candidate : plan.candidates) {
     execve(candidate.c_str(), argv.data(), envp.data());
@@ -165,14 +166,6 @@ void LoadSeccomp(const DirectExecPlan& plan, int error_fd) {
   _exit(write(pid_fd, &pid, sizeof(pid)) == sizeof(pid) ? 0 : 1);
 }
 
-absl::StatusOr<nlohmann::json> ReadJson(const std::string& path) {
-  absl::StatusOr<std::string> text = util::ReadFile(path);
-  if (!text.ok()) return text.status();
-  nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
-  if (!doc.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, " is not a JSON object"));
-  return doc;
-}
-
 int LastCapability() {
   absl::StatusOr<std::string> text = util::ReadFile("/proc/sys/kernel/cap_last_cap");
   int last = 0;
@@ -180,9 +173,9 @@ int LastCapability() {
 }
 
 absl::StatusOr<DirectExecPlan> Plan(const MonitorOptions& options, int last_cap) {
-  absl::StatusOr<nlohmann::json> spec = ReadJson(options.bundle + "/config.json");
+  absl::StatusOr<nlohmann::json> spec = util::ReadJsonObjectFile(options.bundle + "/config.json");
   if (!spec.ok()) return spec.status();
-  absl::StatusOr<nlohmann::json> process = ReadJson(options.process_spec);
+  absl::StatusOr<nlohmann::json> process = util::ReadJsonObjectFile(options.process_spec);
   if (!process.ok()) return process.status();
   try {
     return PlanDirectExec(*spec, *process, last_cap);

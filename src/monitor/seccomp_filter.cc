@@ -8,13 +8,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <set>
 #include <string>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cloison/util/seccomp_names.h"
 #include "cloison/util/unique_fd.h"
 
 namespace cloison::monitor {
@@ -34,25 +32,18 @@ absl::Status Unsupported(const std::string& what) {
 }
 
 // The action `name` with `errno_ret` (the rule's, or the default's errnoRet; -1 when absent).
+// SCMP_ACT_NOTIFY needs a listener (listenerPath), which this path does not serve.
 absl::StatusOr<uint32_t> Action(const std::string& name, int64_t errno_ret) {
-  const uint32_t code = errno_ret >= 0 ? static_cast<uint32_t>(errno_ret) : EPERM;
-  if (name == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
-  if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(code);
-  if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(code);
-  if (name == "SCMP_ACT_KILL" || name == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
-  if (name == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
-  if (name == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
-  if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
-  return Unsupported(absl::StrCat("action ", name));
+  const auto it = util::SeccompActions().find(name);
+  if (it == util::SeccompActions().end() || name == "SCMP_ACT_NOTIFY") {
+    return Unsupported(absl::StrCat("action ", name));
+  }
+  return it->second(errno_ret >= 0 ? static_cast<uint32_t>(errno_ret) : EPERM);
 }
 
 absl::StatusOr<scmp_compare> Operator(const std::string& name) {
-  static const std::map<std::string, scmp_compare> kOperators = {
-      {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
-      {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
-      {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
-  const auto it = kOperators.find(name);
-  if (it == kOperators.end()) return Unsupported(absl::StrCat("operator ", name));
+  const auto it = util::SeccompOperators().find(name);
+  if (it == util::SeccompOperators().end()) return Unsupported(absl::StrCat("operator ", name));
   return it->second;
 }
 
@@ -66,10 +57,8 @@ absl::Status AddArchitectures(scmp_filter_ctx ctx, const json& section) {
   if (it == section.end() || it->is_null()) return absl::OkStatus();
   if (!it->is_array()) return absl::InvalidArgumentError("linux.seccomp.architectures is not an array");
   for (const json& entry : *it) {
-    const std::string name = entry.is_string() ? entry.get<std::string>() : "";
-    if (!absl::StartsWith(name, "SCMP_ARCH_")) return Unsupported(absl::StrCat("architecture ", entry.dump()));
-    const std::string lower = absl::AsciiStrToLower(name.substr(10));
-    const uint32_t arch = seccomp_arch_resolve_name(lower.c_str());
+    const std::string name = entry.is_string() ? entry.get<std::string>() : entry.dump();
+    const uint32_t arch = util::SeccompArchToken(name);
     if (arch == 0) return Unsupported(absl::StrCat("architecture ", name));
     const int rc = seccomp_arch_add(ctx, arch);
     if (rc != 0 && rc != -EEXIST) return Unsupported(absl::StrCat("adding architecture ", name, ": ", std::strerror(-rc)));

@@ -24,7 +24,7 @@
 #include "cloison/monitor/process.h"
 #include "cloison/shim/task_client.h"
 #include "cloison/shim/ttrpc_client.h"
-#include "cloison/util/atomic_file.h"
+#include "cloison/util/json_file.h"
 #include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
 
@@ -158,12 +158,10 @@ int ShimExec::Run() {
 }
 
 absl::Status ShimExec::Prepare() {
-  absl::StatusOr<std::string> process = util::ReadFile(options_.process_spec);
+  absl::StatusOr<nlohmann::json> process = util::ReadJsonObjectFile(options_.process_spec);
   if (!process.ok()) return process.status();
-  process_json_ = std::move(*process);
-  const nlohmann::json doc = nlohmann::json::parse(process_json_, nullptr, false);
-  if (!doc.is_object()) return absl::InvalidArgumentError(absl::StrCat(options_.process_spec, " is not a JSON object"));
-  terminal_ = doc.value("terminal", false);
+  process_json_ = process->dump();
+  terminal_ = process->value("terminal", false);
 
   sigset_t handled;
   sigemptyset(&handled);

@@ -9,22 +9,20 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/unix_address.h"
 
 namespace cloison::monitor {
 
 absl::StatusOr<util::UniqueFd> Listen(const std::string& path, int type) {
-  sockaddr_un addr{};
-  if (path.size() >= sizeof(addr.sun_path)) {
-    return absl::InvalidArgumentError(absl::StrCat("socket path too long (max ", sizeof(addr.sun_path) - 1,
+  const absl::StatusOr<util::UnixAddress> address = util::UnixSocketAddress(path);
+  if (!address.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("socket path too long (max ", sizeof(sockaddr_un::sun_path) - 1,
                                                    " bytes): ", path));
   }
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   util::UniqueFd fd(socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
   unlink(path.c_str());
-  if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      listen(fd.get(), 16) != 0) {
+  if (bind(fd.get(), address->get(), address->length) != 0 || listen(fd.get(), 16) != 0) {
     return absl::InternalError(absl::StrCat("listen on ", path, ": ", std::strerror(errno)));
   }
   return fd;

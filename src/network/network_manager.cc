@@ -14,6 +14,7 @@
 #include "cloison/network/pod_bandwidth.h"
 #include "cloison/network/pod_cidr.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/json_file.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/unix_socket.h"
 
@@ -34,15 +35,12 @@ struct CachedNetwork {
 
 // NOT_FOUND when there is no record.
 absl::StatusOr<CachedNetwork> ReadCache(const std::string& path) {
-  absl::StatusOr<std::string> text = util::ReadFile(path);
-  if (!text.ok()) return text.status();
-  nlohmann::json record = nlohmann::json::parse(*text, nullptr, false);
-  if (!record.is_object() || !record.contains("network")) {
-    return absl::DataLossError(absl::StrCat(path, ": not a CNI cache record"));
-  }
-  absl::StatusOr<NetworkConfigList> list = ParseNetworkConfig(record["network"].dump(), path);
+  absl::StatusOr<nlohmann::json> record = util::ReadJsonObjectFile(path);
+  if (!record.ok()) return record.status();
+  if (!record->contains("network")) return absl::DataLossError(absl::StrCat(path, ": not a CNI cache record"));
+  absl::StatusOr<NetworkConfigList> list = ParseNetworkConfig(record->at("network").dump(), path);
   if (!list.ok()) return list.status();
-  return CachedNetwork{std::move(record), *std::move(list)};
+  return CachedNetwork{*std::move(record), *std::move(list)};
 }
 
 }  // namespace

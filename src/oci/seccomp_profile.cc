@@ -7,7 +7,6 @@
 #include <set>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -15,6 +14,7 @@
 #include "cloison/oci/seccomp_default.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/logging.h"
+#include "cloison/util/seccomp_names.h"
 
 namespace cloison::oci {
 namespace {
@@ -23,26 +23,10 @@ using nlohmann::json;
 namespace v1 = ::runtime::v1;
 namespace fs = std::filesystem;
 
-const std::set<std::string>& Actions() {
-  static const std::set<std::string> kActions = {
-      "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
-      "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE",        "SCMP_ACT_ALLOW",       "SCMP_ACT_LOG",
-      "SCMP_ACT_NOTIFY"};
-  return kActions;
-}
-
-const std::set<std::string>& Operators() {
-  static const std::set<std::string> kOps = {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",
-                                             "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
-                                             "SCMP_CMP_MASKED_EQ"};
-  return kOps;
-}
-
-// "SCMP_ARCH_X86_64" -> libseccomp's token, 0 when unknown.
-uint32_t ArchToken(const std::string& name) {
-  if (!absl::StartsWith(name, "SCMP_ARCH_")) return 0;
-  const std::string short_name = absl::AsciiStrToLower(absl::StripPrefix(name, "SCMP_ARCH_"));
-  return seccomp_arch_resolve_name(short_name.c_str());
+// The names of a util/seccomp_names.h table, as a message lists them.
+template <typename Table>
+std::string NamesOf(const Table& table) {
+  return absl::StrJoin(table, ", ", [](std::string* out, const auto& entry) { out->append(entry.first); });
 }
 
 // The Go architecture name Docker profiles use in includes/excludes.arches.
@@ -123,9 +107,9 @@ class ProfileParser {
     }
     if (!object[key].is_string()) return Bad(prefix + key, "must be a string");
     const std::string action = object[key];
-    if (!Actions().contains(action)) {
+    if (!util::SeccompActions().contains(action)) {
       return Bad(prefix + key, absl::StrCat("\"", action, "\" is not a seccomp action (",
-                                            absl::StrJoin(Actions(), ", "), ")"));
+                                            NamesOf(util::SeccompActions()), ")"));
     }
     return action;
   }
@@ -165,7 +149,7 @@ class ProfileParser {
       }
     }
     for (const std::string& arch : arches) {
-      if (ArchToken(arch) == 0) {
+      if (util::SeccompArchToken(arch) == 0) {
         return Bad("architectures", absl::StrCat("\"", arch, "\" is not a seccomp architecture"));
       }
     }
@@ -235,8 +219,8 @@ class ProfileParser {
             return Bad(absl::StrCat(where, ".", key), "must be a non-negative integer");
           }
         }
-        if (!arg.contains("op") || !arg["op"].is_string() || !Operators().contains(arg["op"])) {
-          return Bad(where + ".op", absl::StrCat("must be one of ", absl::StrJoin(Operators(), ", ")));
+        if (!arg.contains("op") || !arg["op"].is_string() || !util::SeccompOperators().contains(arg["op"])) {
+          return Bad(where + ".op", absl::StrCat("must be one of ", NamesOf(util::SeccompOperators())));
         }
         args.push_back({{"index", arg["index"]},
                         {"value", arg.value("value", uint64_t{0})},
@@ -316,7 +300,7 @@ absl::StatusOr<json> ParseSeccompProfile(absl::string_view text,
 std::vector<std::string> DropUnknownSyscalls(json& profile) {
   std::vector<uint32_t> arches;
   for (const json& arch : profile.value("architectures", json::array())) {
-    if (uint32_t token = ArchToken(arch.get<std::string>()); token != 0) arches.push_back(token);
+    if (uint32_t token = util::SeccompArchToken(arch.get<std::string>()); token != 0) arches.push_back(token);
   }
   if (arches.empty()) arches.push_back(seccomp_arch_native());
   std::set<std::string> dropped;

@@ -2,27 +2,25 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "cloison/util/unique_fd.h"
+#include "cloison/util/unix_address.h"
 
 namespace cloison::runtime {
 
 absl::StatusOr<nlohmann::json> CallMonitor(const std::string& control_socket, const nlohmann::json& request,
                                            std::chrono::milliseconds timeout) {
-  sockaddr_un addr{};
-  if (control_socket.size() >= sizeof(addr.sun_path)) {
+  const absl::StatusOr<util::UnixAddress> address = util::UnixSocketAddress(control_socket);
+  if (!address.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("control socket path too long: ", control_socket));
   }
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, control_socket.c_str(), control_socket.size() + 1);
   util::UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
-  if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+  if (connect(fd.get(), address->get(), address->length) != 0) {
     return absl::UnavailableError(
         absl::StrCat("container monitor not reachable at ", control_socket, ": ", std::strerror(errno)));
   }

@@ -15,6 +15,7 @@
 #include "cloison/runtime/runsc_quirks.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/command.h"
+#include "cloison/util/json_file.h"
 #include "cloison/util/logging.h"
 #include "nlohmann/json.hpp"
 
@@ -42,15 +43,13 @@ absl::StatusOr<std::string> ReadCapped(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<ExitRecord> ReadExitFile(const std::string& path) {
-  absl::StatusOr<std::string> text = util::ReadFile(path);
-  if (!text.ok()) return text.status();
-  const nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
-  if (!doc.is_object()) return absl::DataLossError(absl::StrCat(path, " is not a JSON object"));
+  absl::StatusOr<nlohmann::json> doc = util::ReadJsonObjectFile(path);
+  if (!doc.ok()) return doc.status();
   ExitRecord record;
-  record.exit_code = doc.value("exit_code", -1);
-  record.signal = doc.value("signal", 0);
-  record.exited_at_ns = doc.value("exited_at", int64_t{0});
-  record.oom_killed = doc.value("oom_killed", false);
+  record.exit_code = doc->value("exit_code", -1);
+  record.signal = doc->value("signal", 0);
+  record.exited_at_ns = doc->value("exited_at", int64_t{0});
+  record.oom_killed = doc->value("oom_killed", false);
   return record;
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/mount_point.h"
 #include "cloison/sandbox/namespaced_sysctl.h"
 #include "cloison/util/unique_fd.h"
@@ -50,8 +51,6 @@ struct SysctlWrite {
   std::string path;
   std::string value;
 };
-
-std::string ErrnoText(int error) { return std::strerror(error); }
 
 // Waits for the parent's byte (or end of file when the parent goes away).
 void AwaitParent(int sock) {
@@ -153,7 +152,7 @@ class PinChild {
     while ((n = recv(sock_.get(), &report, sizeof(report), MSG_WAITALL)) < 0 && errno == EINTR) {
     }
     if (n < 0) {
-      return absl::InternalError(absl::StrCat("namespace child: recv: ", ErrnoText(errno)));
+      return util::SystemCallError("namespace child: recv");
     }
     if (n != static_cast<ssize_t>(sizeof(report))) {
       return absl::InternalError("namespace child exited without reporting");
@@ -168,7 +167,7 @@ class PinChild {
 
 absl::Status ReportToStatus(const ChildReport& report, const PinRequest& request,
                             const std::vector<SysctlWrite>& sysctls) {
-  const std::string reason = ErrnoText(report.error);
+  const std::string reason = std::strerror(report.error);
   switch (report.step) {
     case kReady:
       return absl::OkStatus();
@@ -204,15 +203,14 @@ absl::Status BindNamespace(const std::string& source, const std::string& target)
   UniqueFd fd(open(target.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
   if (!fd.valid()) {
     const int error = errno;
-    const std::string message = absl::StrCat("create ", target, ": ", ErrnoText(error));
-    return error == EEXIST ? absl::AlreadyExistsError(message) : absl::InternalError(message);
+    const absl::Status status = util::SystemCallError(absl::StrCat("create ", target), error);
+    return error == EEXIST ? absl::AlreadyExistsError(status.message()) : status;
   }
   fd.reset();
   if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-    const std::string message =
-        absl::StrCat("bind-mount ", source, " on ", target, ": ", ErrnoText(errno));
+    const absl::Status status = util::SystemCallError(absl::StrCat("bind-mount ", source, " on ", target));
     unlink(target.c_str());
-    return absl::InternalError(message);
+    return status;
   }
   return absl::OkStatus();
 }
@@ -239,11 +237,11 @@ absl::Status ValidateRequest(const PinRequest& request) {
 absl::Status WriteIdMap(pid_t pid, const char* file, const std::string& text) {
   const std::string path = absl::StrCat("/proc/", pid, "/", file);
   UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.valid()) return absl::InternalError(absl::StrCat("open ", path, ": ", ErrnoText(errno)));
+  if (!fd.valid()) return util::SystemCallError(absl::StrCat("open ", path));
   const ssize_t written = write(fd.get(), text.data(), text.size());
   if (written != static_cast<ssize_t>(text.size())) {
     return absl::InvalidArgumentError(absl::StrCat("write ", path, " (\"", text, "\"): ",
-                                                   written < 0 ? ErrnoText(errno) : "short write"));
+                                                   written < 0 ? std::strerror(errno) : "short write"));
   }
   return absl::OkStatus();
 }
@@ -271,12 +269,12 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
 
   int sockets[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) {
-    return absl::InternalError(absl::StrCat("socketpair: ", ErrnoText(errno)));
+    return util::SystemCallError("socketpair");
   }
   UniqueFd parent_end(sockets[0]);
   UniqueFd child_end(sockets[1]);
   const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", ErrnoText(errno)));
+  if (pid < 0) return util::SystemCallError("fork");
   if (pid == 0) {
     close(parent_end.release());
     RunChild(child_end.get(), request.user, flags, request.hostname, sysctls);
@@ -326,7 +324,7 @@ absl::Status UnpinNamespaces(const PinnedNamespaces& pinned) {
     if (path->empty()) continue;
     absl::Status status = util::DetachMounts(*path);
     if (status.ok() && unlink(path->c_str()) != 0 && errno != ENOENT) {
-      status = absl::InternalError(absl::StrCat("remove ", *path, ": ", ErrnoText(errno)));
+      status = util::SystemCallError(absl::StrCat("remove ", *path));
     }
     result.Update(status);
   }

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -22,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "cloison/util/cgroup_hierarchies.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 
 namespace cloison::sandbox {
@@ -51,14 +51,11 @@ struct PodLimits {
   std::map<std::string, uint64_t> hugepages;  // page size ("2MB") -> bytes
 };
 
-std::string ErrnoText(int error) { return std::strerror(error); }
-
 absl::Status WriteCgroupFile(const std::string& path, absl::string_view value) {
   util::UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.valid()) return absl::InternalError(absl::StrCat("open ", path, ": ", ErrnoText(errno)));
+  if (!fd.valid()) return util::SystemCallError(absl::StrCat("open ", path));
   if (write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size())) {
-    return absl::InternalError(
-        absl::StrCat("write \"", value, "\" to ", path, ": ", ErrnoText(errno)));
+    return util::SystemCallError(absl::StrCat("write \"", value, "\" to ", path));
   }
   return absl::OkStatus();
 }
@@ -272,7 +269,7 @@ absl::StatusOr<bool> CreateIn(const CgroupHierarchy& hierarchy,
     absl::StrAppend(&dir, "/", component);
     made = mkdir(dir.c_str(), 0755) == 0;
     if (!made && errno != EEXIST) {
-      return absl::InternalError(absl::StrCat("mkdir ", dir, ": ", ErrnoText(errno)));
+      return util::SystemCallError(absl::StrCat("mkdir ", dir));
     }
     if (!made) continue;
     created.push_back(dir);
@@ -292,7 +289,7 @@ absl::Status RemoveRetrying(const std::string& dir) {
   for (int attempt = 0;; ++attempt) {
     if (rmdir(dir.c_str()) == 0 || errno == ENOENT) return absl::OkStatus();
     if (errno != EBUSY) {
-      return absl::InternalError(absl::StrCat("rmdir ", dir, ": ", ErrnoText(errno)));
+      return util::SystemCallError(absl::StrCat("rmdir ", dir));
     }
     if (attempt == kBusyRetries) {
       return absl::FailedPreconditionError(
@@ -396,7 +393,7 @@ absl::Status RemovePodCgroup(const PodCgroup& cgroup) {
       result.Update(RemoveTree(dir));
     } else if (rmdir(dir.c_str()) != 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY) {
       // An ancestor still in use by another pod (EBUSY) stays.
-      result.Update(absl::InternalError(absl::StrCat("rmdir ", dir, ": ", ErrnoText(errno))));
+      result.Update(util::SystemCallError(absl::StrCat("rmdir ", dir)));
     }
   }
   return result;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "cloison/runtime/socket_dir.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/json_file.h"
 #include "nlohmann/json.hpp"
 
 namespace cloison::server {
@@ -24,9 +25,9 @@ absl::StatusOr<container::ContainerRecord> StreamBackend::Running(const std::str
 absl::StatusOr<streaming::ExecPlan> StreamBackend::PrepareExec(const streaming::ExecRequest& request) {
   absl::StatusOr<container::ContainerRecord> record = Running(request.container_id);
   if (!record.ok()) return record.status();
-  absl::StatusOr<std::string> spec = util::ReadFile(record->state_dir + "/config.json");
+  absl::StatusOr<nlohmann::json> spec = util::ReadJsonObjectFile(record->state_dir + "/config.json");
   if (!spec.ok()) return spec.status();
-  nlohmann::json process = nlohmann::json::parse(*spec, nullptr, false).value("process", nlohmann::json::object());
+  nlohmann::json process = spec->value("process", nlohmann::json::object());
   process["args"] = request.cmd;
   process["terminal"] = request.tty;
   absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);

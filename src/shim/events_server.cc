@@ -4,7 +4,6 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -18,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cloison/shim/ttrpc_frame.h"
 #include "cloison/util/unique_fd.h"
+#include "cloison/util/unix_address.h"
 #include "cloison/util/unix_socket.h"
 #include "containerd/events/task.pb.h"
 #include "containerd/services/ttrpc/events/v1/events.pb.h"
@@ -166,16 +166,14 @@ EventsServer::~EventsServer() {
 
 absl::Status EventsServer::Start() {
   if (impl_->listen_fd.valid()) return absl::FailedPreconditionError("events server already started");
-  sockaddr_un addr{};
-  if (impl_->path.empty() || impl_->path.size() >= sizeof(addr.sun_path)) {
+  const absl::StatusOr<util::UnixAddress> address = util::UnixSocketAddress(impl_->path);
+  if (!address.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("events socket path \"", impl_->path, "\" is not usable"));
   }
   if (absl::Status s = util::PrepareListenPath(impl_->path); !s.ok()) return s;
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, impl_->path.c_str(), impl_->path.size() + 1);
   util::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
-  if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+  if (bind(fd.get(), address->get(), address->length) != 0) {
     return absl::InternalError(absl::StrCat("bind ", impl_->path, ": ", std::strerror(errno)));
   }
   if (chmod(impl_->path.c_str(), 0600) != 0 || listen(fd.get(), 64) != 0) {

@@ -1,7 +1,6 @@
 #include "cloison/shim/ttrpc_client.h"
 
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <cerrno>
 #include <cstring>
@@ -14,6 +13,7 @@
 #include "absl/time/time.h"
 #include "cloison/shim/ttrpc_frame.h"
 #include "cloison/util/unique_fd.h"
+#include "cloison/util/unix_address.h"
 #include "ttrpc/request.pb.h"
 
 namespace cloison::shim {
@@ -25,15 +25,10 @@ absl::string_view SocketPath(absl::string_view address) {
 }
 
 // One connect() attempt; the errno on failure.
-int TryConnect(const std::string& path, util::UniqueFd& out) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.data(), path.size());
-  if (path[0] == '@') addr.sun_path[0] = '\0';
-  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (path[0] == '@' ? 0 : 1));
+int TryConnect(const util::UnixAddress& address, util::UniqueFd& out) {
   util::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return errno;
-  if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), length) != 0) return errno;
+  if (connect(fd.get(), address.get(), address.length) != 0) return errno;
   out = std::move(fd);
   return 0;
 }
@@ -164,14 +159,14 @@ class UnixTtrpcClient final : public TtrpcClient {
 
 absl::StatusOr<std::unique_ptr<TtrpcClient>> TtrpcClient::Connect(absl::string_view address,
                                                                   std::chrono::milliseconds timeout) {
-  const std::string path(SocketPath(address));
-  if (path.empty() || path.size() >= sizeof(sockaddr_un::sun_path)) {
+  const absl::StatusOr<util::UnixAddress> socket_address = util::UnixSocketAddress(SocketPath(address));
+  if (!socket_address.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("ttrpc address \"", address, "\" is not a usable unix socket path"));
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     util::UniqueFd fd;
-    const int error = TryConnect(path, fd);
+    const int error = TryConnect(*socket_address, fd);
     if (error == 0) return std::unique_ptr<TtrpcClient>(new UnixTtrpcClient(std::move(fd)));
     const bool retryable = error == ENOENT || error == ECONNREFUSED || error == EAGAIN;
     if (!retryable || std::chrono::steady_clock::now() >= deadline) {

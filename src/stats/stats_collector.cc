@@ -5,8 +5,8 @@
 #include "cloison/stats/cgroup_stats.h"
 #include "cloison/stats/dir_usage.h"
 #include "cloison/stats/net_dev.h"
-#include "cloison/util/atomic_file.h"
 #include "cloison/util/ids.h"
+#include "cloison/util/json_file.h"
 #include "cloison/util/logging.h"
 #include "nlohmann/json.hpp"
 
@@ -16,11 +16,9 @@ namespace {
 namespace v1 = ::runtime::v1;
 
 std::string CgroupsPathOf(const std::string& spec_path) {
-  absl::StatusOr<std::string> text = util::ReadFile(spec_path);
-  if (!text.ok()) return "";
-  const nlohmann::json spec = nlohmann::json::parse(*text, nullptr, false);
-  if (!spec.is_object() || !spec.contains("linux") || !spec["linux"].is_object()) return "";
-  return spec["linux"].value("cgroupsPath", "");
+  const absl::StatusOr<nlohmann::json> spec = util::ReadJsonObjectFile(spec_path);
+  if (!spec.ok() || !spec->contains("linux") || !spec->at("linux").is_object()) return "";
+  return spec->at("linux").value("cgroupsPath", "");
 }
 
 void Add(std::optional<uint64_t>& total, const std::optional<uint64_t>& value) {

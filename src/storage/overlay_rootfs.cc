@@ -6,12 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cloison/storage/idmapped_mount.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/mount_point.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_socket.h"
@@ -23,10 +23,6 @@ namespace fs = std::filesystem;
 
 // The kernel takes at most one page of mount options.
 constexpr size_t kMaxMountData = 4095;
-
-absl::Status Errno(absl::string_view what, const std::string& path) {
-  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
 
 }  // namespace
 
@@ -50,7 +46,7 @@ absl::StatusOr<std::vector<std::string>> OverlayRootfs::MapLayers(const std::str
                                                                   const RootfsIdMap& idmap) {
   if (absl::Status s = UnmountLayers(base); !s.ok()) return s;  // what a failed attempt left
   util::UniqueFd userns(open(idmap.userns_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!userns.valid()) return Errno("opening the pod user namespace", idmap.userns_path);
+  if (!userns.valid()) return util::SystemCallError(absl::StrCat("opening the pod user namespace ", idmap.userns_path));
   std::vector<std::string> mapped;
   for (size_t i = 0; i < lower.size(); ++i) {
     const std::string target = absl::StrCat(base, "/lower/", i);
@@ -65,7 +61,7 @@ absl::StatusOr<std::vector<std::string>> OverlayRootfs::MapLayers(const std::str
   for (const char* sub : {"upper", "work"}) {
     const std::string path = absl::StrCat(base, "/", sub);
     if (chown(path.c_str(), idmap.root_uid, idmap.root_gid) != 0) {
-      const absl::Status s = Errno("chown", path);
+      const absl::Status s = util::SystemCallError(absl::StrCat("chown ", path));
       (void)UnmountLayers(base);
       return s;
     }
@@ -108,7 +104,7 @@ absl::StatusOr<std::string> OverlayRootfs::Mount(const std::string& container_id
                                                       " bytes of mount options)"));
   }
   if (mount("overlay", merged.c_str(), "overlay", 0, options.c_str()) != 0) {
-    const absl::Status s = Errno("mounting overlay rootfs at", merged);
+    const absl::Status s = util::SystemCallError(absl::StrCat("mounting overlay rootfs at ", merged));
     (void)UnmountLayers(base);
     return s;
   }

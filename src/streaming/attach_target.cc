@@ -1,7 +1,6 @@
 #include "attach_target.h"
 
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,6 +10,7 @@
 #include "cloison/runtime/monitor_client.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/unique_fd.h"
+#include "cloison/util/unix_address.h"
 
 namespace cloison::streaming {
 namespace {
@@ -26,12 +26,10 @@ absl::StatusOr<std::shared_ptr<AttachTarget>> AttachTarget::Connect(asio::io_con
                                                                      const std::string& socket_dir, bool stdout,
                                                                      bool stderr) {
   const std::string path = socket_dir + "/attach";
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) return absl::InternalError(absl::StrCat(path, " is too long"));
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const absl::StatusOr<util::UnixAddress> address = util::UnixSocketAddress(path);
+  if (!address.ok()) return absl::InternalError(absl::StrCat(path, " is too long"));
   util::UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-  if (!fd.valid() || connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+  if (!fd.valid() || connect(fd.get(), address->get(), address->length) != 0) {
     return absl::UnavailableError(absl::StrCat("cannot attach to the container (", path, "): ", std::strerror(errno)));
   }
   std::shared_ptr<AttachTarget> target(new AttachTarget(io));

@@ -10,7 +10,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/numbers.h"
@@ -19,6 +18,7 @@
 #include "boost/asio/read.hpp"
 #include "boost/asio/write.hpp"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 
 extern char** environ;
@@ -32,17 +32,13 @@ namespace asio = boost::asio;
 // this long at most.
 constexpr auto kDrainAfterExit = std::chrono::seconds(1);
 
-absl::Status Errno(absl::string_view what) {
-  return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
-}
-
 struct Pipe {
   util::UniqueFd read, write;
 };
 
 absl::StatusOr<Pipe> MakePipe() {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return Errno("pipe");
+  if (pipe2(fds, O_CLOEXEC) != 0) return util::SystemCallError("pipe");
   return Pipe{util::UniqueFd(fds[0]), util::UniqueFd(fds[1])};
 }
 
@@ -52,12 +48,12 @@ struct Pty {
 
 absl::StatusOr<Pty> MakePty() {
   util::UniqueFd master(posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!master.valid()) return Errno("posix_openpt");
-  if (grantpt(master.get()) != 0 || unlockpt(master.get()) != 0) return Errno("unlockpt");
+  if (!master.valid()) return util::SystemCallError("posix_openpt");
+  if (grantpt(master.get()) != 0 || unlockpt(master.get()) != 0) return util::SystemCallError("unlockpt");
   char name[128];
-  if (ptsname_r(master.get(), name, sizeof(name)) != 0) return Errno("ptsname");
+  if (ptsname_r(master.get(), name, sizeof(name)) != 0) return util::SystemCallError("ptsname");
   util::UniqueFd slave(open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!slave.valid()) return Errno(absl::StrCat("open ", name));
+  if (!slave.valid()) return util::SystemCallError(absl::StrCat("open ", name));
   winsize size{};
   size.ws_row = 24;
   size.ws_col = 80;
@@ -72,7 +68,7 @@ absl::StatusOr<pid_t> ForkExec(const std::vector<std::string>& argv, int in, int
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   const pid_t pid = fork();
-  if (pid < 0) return Errno("fork");
+  if (pid < 0) return util::SystemCallError("fork");
   if (pid == 0) {
     sigset_t none;
     sigemptyset(&none);
@@ -102,7 +98,7 @@ absl::StatusOr<std::shared_ptr<ExecTarget>> ExecTarget::Spawn(asio::io_context& 
   target->plan_ = std::move(plan);
   target->tty_ = stdio.tty;
   util::UniqueFd null_fd(open("/dev/null", O_RDWR | O_CLOEXEC));
-  if (!null_fd.valid()) return Errno("open /dev/null");
+  if (!null_fd.valid()) return util::SystemCallError("open /dev/null");
   absl::StatusOr<pid_t> pid;
   if (stdio.tty) {
     absl::StatusOr<Pty> pty = MakePty();
@@ -134,7 +130,7 @@ absl::StatusOr<std::shared_ptr<ExecTarget>> ExecTarget::Spawn(asio::io_context& 
   if (pidfd < 0) {
     kill(*pid, SIGKILL);
     waitpid(*pid, nullptr, 0);
-    return Errno("pidfd_open");
+    return util::SystemCallError("pidfd_open");
   }
   target->pidfd_.assign(pidfd);
   return target;

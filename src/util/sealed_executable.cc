@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cloison/util/errno_status.h"
 
 namespace cloison::util {
 namespace {
@@ -25,7 +26,7 @@ constexpr unsigned kMfdExec = 0x0010U;
 constexpr int kLowestCopyFd = 10;
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
-  return absl::InternalError(absl::StrCat(what, " (sealed copy of ", path, "): ", std::strerror(errno)));
+  return SystemCallError(absl::StrCat(what, " (sealed copy of ", path, ")"));
 }
 
 FileIdentity IdentityOf(const struct stat& st) {

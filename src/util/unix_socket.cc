@@ -2,7 +2,6 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloison/util/unique_fd.h"
+#include "cloison/util/unix_address.h"
 
 namespace cloison::util {
 
@@ -35,13 +35,11 @@ absl::Status MakeDirs(const std::string& dir, unsigned mode) {
 }
 
 bool SocketAnswers(const std::string& path) {
-  sockaddr_un addr{};
-  if (path.size() >= sizeof(addr.sun_path)) return false;
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const absl::StatusOr<UnixAddress> address = UnixSocketAddress(path);
+  if (!address.ok()) return false;
   UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return false;
-  return connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  return connect(fd.get(), address->get(), address->length) == 0;
 }
 
 absl::Status PrepareListenPath(const std::string& path) {

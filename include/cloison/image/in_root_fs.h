@@ -33,6 +33,10 @@ absl::StatusOr<util::UniqueFd> MakeDirsInRoot(int root_fd, const std::string& cl
 // Names in the directory open as `dir_fd` (an O_RDONLY descriptor), without "." and "..".
 absl::StatusOr<std::vector<std::string>> ListDir(int dir_fd);
 
+// "/<clean_path>: <what>: <strerror(error)>", with the code errno maps to (NOT_FOUND,
+// PERMISSION_DENIED...): how a failed operation on an entry inside the root reads.
+absl::Status InRootError(int error, absl::string_view clean_path, absl::string_view what);
+
 // Removes `name` in directory `parent_fd` without following symlinks: a directory with all
 // it contains, anything else by unlinking it. A missing entry is not an error.
 absl::Status RemoveAllAt(int parent_fd, const std::string& name);

@@ -10,7 +10,15 @@
 // UNIMPLEMENTED for what this monitor does not do and the runtime does (SCMP_ACT_NOTIFY,
 // listenerPath, unknown actions, operators, flags or architectures): the caller then leaves
 // the exec to the runtime. INVALID_ARGUMENT for a malformed section.
-// The compiled program is kept as BPF, so that loading it allocates nothing.
+// The program is exported to BPF here, in the monitor, before the direct exec forks: whatever
+// fails (libseccomp, a program longer than the kernel takes) fails while the exec can still go
+// through the runtime instead, and Load() in the exec'd process is one seccomp(2) call, without
+// libseccomp. That Load() allocates nothing is not what makes the fork safe: the --exec monitor
+// is single-threaded, so no other thread can hold a lock (malloc's) across its fork, and its
+// children do allocate (direct_exec.cc builds strings, argv and envp). What matters there is
+// what runs once the filter is in place, as it then judges the exec'd process's own system
+// calls: after Load() nothing (with no_new_privs, it comes last) but execve, where libseccomp's
+// seccomp_load would still free the program it generated around that call.
 #pragma once
 
 #include <linux/filter.h>

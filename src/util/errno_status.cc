@@ -1,0 +1,13 @@
+#include "cloison/util/errno_status.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace cloison::util {
+
+absl::Status SystemCallError(absl::string_view what, int error) {
+  return absl::InternalError(absl::StrCat(what, ": ", std::strerror(error)));
+}
+
+}  // namespace cloison::util

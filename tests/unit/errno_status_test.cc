@@ -1,0 +1,25 @@
+// util::SystemCallError: INTERNAL, the operation then strerror of the given errno (or of errno).
+#include "cloison/util/errno_status.h"
+
+#include <fcntl.h>
+
+#include "gtest/gtest.h"
+
+namespace cloison::util {
+namespace {
+
+TEST(ErrnoStatusTest, NamesTheOperationAndTheError) {
+  const absl::Status status = SystemCallError("mkdir /run/x", ENOSPC);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(status.message(), "mkdir /run/x: No space left on device");
+}
+
+TEST(ErrnoStatusTest, TakesErrnoOfTheFailedCall) {
+  ASSERT_LT(open("/nonexistent-cloison-test/file", O_RDONLY | O_CLOEXEC), 0);
+  const absl::Status status = SystemCallError("open");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);  // not NOT_FOUND: the caller is not to blame
+  EXPECT_EQ(status.message(), "open: No such file or directory");
+}
+
+}  // namespace
+}  // namespace cloison::util
