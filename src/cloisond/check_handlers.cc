@@ -101,6 +101,7 @@ absl::StatusOr<std::string> RunThrowawayInVm(const runtime::HandlerInfo& handler
   request.id = id;
   request.bundle = bundle;
   request.state_dir = bundle + "/state";
+  request.pod_state_dir = bundle;
   request.socket_dir = runtime::MonitorSocketDir(scratch, id);
   request.exit_file = bundle + "/exit";
   request.log_path = bundle + "/container.log";

@@ -75,8 +75,8 @@ void Notify(std::string_view state) {
   }
 }
 
-// Re-reads the configuration; applies the handler table, [cdi] and the log level (the caller
-// hands the new [cdi] to the container manager). Other keys need a restart, which the log says
+// Re-reads the configuration; applies the handler table, [cdi] (CreateContainer reads it from
+// the live configuration) and the log level. Other keys need a restart, which the log says
 // when they changed.
 void Reload(const config::ConfigSources& sources, server::LiveConfig& live_config) {
   absl::StatusOr<config::Config> next = config::LoadConfig(sources);
@@ -172,7 +172,7 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
                                      capabilities, min_oom_score_adj, config.seccomp_profile_root},
                                     runtimes, network);
   container::ContainerManager containers({config.state, config.root, systemd_cgroup, capabilities, min_oom_score_adj,
-                                          config.seccomp_profile_root, config.cdi},
+                                          config.seccomp_profile_root},
                                          runtimes, sandboxes, images);
   shim_event_sink.Attach(&containers);
   struct DetachSink {
@@ -220,7 +220,6 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
       Notify("RELOADING=1");
       Reload(sources, live_config);
       runtimes.Reset(*live_config.Get().handlers, systemd_cgroup, shim_dir);
-      containers.SetCdi(live_config.Get().config->cdi);
       Notify("READY=1");
       continue;
     }

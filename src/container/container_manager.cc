@@ -15,10 +15,13 @@
 #include "cloison/oci/image_config.h"
 #include "cloison/oci/resources.h"
 #include "cloison/oci/spec_builder.h"
+#include "cloison/runtime/monitor_launch.h"
 #include "cloison/runtime/runsc_quirks.h"
 #include "cloison/runtime/socket_dir.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/ids.h"
+#include "cloison/util/json_file.h"
+#include "cloison/util/liveness_lock.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/pid_file.h"
 #include "cloison/util/proc_stat.h"
@@ -33,8 +36,10 @@ namespace fs = std::filesystem;
 
 constexpr std::chrono::seconds kKillGrace{30};
 constexpr absl::Duration kExitRecheck = absl::Milliseconds(200);
-// How long recovery waits for a monitor that was running the runtime when cloisond stopped.
+// How long one Recover pass waits, in all, for the monitors that were running the runtime of
+// an interrupted StartContainer; those still at it then are looked at every kStartRecheck.
 constexpr absl::Duration kStartSettle = absl::Seconds(10);
+constexpr absl::Duration kStartRecheck = absl::Milliseconds(100);
 
 absl::Status WithContext(const absl::Status& status, absl::string_view context) {
   if (status.ok()) return status;
@@ -55,14 +60,45 @@ bool MonitorAlive(int pid) {
   return stat.ok() && !stat->Exited();
 }
 
-// The container's pid from the runtime's pidfile in `state_dir`, waiting up to kStartSettle while
-// its monitor still runs: a start cut short by a cloisond restart may still be making it. 0 when
-// the monitor ends (the runtime failed) or the time is up without one.
-int WaitForStartedPid(const std::string& state_dir, int monitor_pid) {
-  const absl::Time deadline = absl::Now() + kStartSettle;
+// A container's monitor lives: by its liveness lock, or, in a state dir from before the lock,
+// by its pid.
+bool MonitorLives(const std::string& state_dir, int monitor_pid) {
+  absl::StatusOr<util::LockState> lock = util::ProbeLivenessLock(runtime::MonitorLockPath(state_dir));
+  if (lock.ok() && *lock != util::LockState::kAbsent) return *lock == util::LockState::kHeld;
+  return MonitorAlive(monitor_pid);
+}
+
+// What became of a StartContainer cut short by cloisond's end, as its state dir tells.
+struct StartSettling {
+  enum Outcome {
+    kMade,      // the runtime's pidfile is there: the container was made
+    kFailed,    // no monitor lives for it, and none made it
+    kUnderWay,  // its monitor still runs the runtime
+  };
+  Outcome outcome = kFailed;
+  int pid = 0;  // kMade: the container's and its monitor's
+  int monitor_pid = 0;
+};
+
+// Waits, until `deadline`, for the monitor of an interrupted start to make the container or to
+// end (a monitor whose liveness lock is free, or without the lock whose pid file names no live
+// monitor, will never make it).
+StartSettling SettleStart(const std::string& state_dir, absl::Time deadline) {
   while (true) {
-    if (const int pid = util::ReadPidFile(state_dir + "/pidfile"); pid > 0) return pid;
-    if (!MonitorAlive(monitor_pid) || absl::Now() >= deadline) return 0;
+    StartSettling settling;
+    settling.monitor_pid = util::ReadPidFile(state_dir + "/monitor.pid");
+    // Its liveness before the pidfile: a monitor seen gone had written the pidfile, if ever, before.
+    const bool lives = MonitorLives(state_dir, settling.monitor_pid);
+    settling.pid = util::ReadPidFile(state_dir + "/pidfile");
+    if (settling.pid > 0) {
+      settling.outcome = StartSettling::kMade;
+      return settling;
+    }
+    if (!lives) return settling;
+    if (absl::Now() >= deadline) {
+      settling.outcome = StartSettling::kUnderWay;
+      return settling;
+    }
     absl::SleepFor(absl::Milliseconds(20));
   }
 }
@@ -93,8 +129,7 @@ ContainerManager::ContainerManager(ContainerManagerOptions options, runtime::Run
       sandboxes_(sandboxes),
       images_(images),
       rootfs_(options_.root_dir + "/storage"),
-      store_(options_.root_dir + "/containers"),
-      cdi_(options_.cdi) {}
+      store_(options_.root_dir + "/containers") {}
 
 std::string ContainerManager::OomMarker(const ContainerRecord& record) { return record.state_dir + "/oom"; }
 
@@ -209,6 +244,8 @@ bool ContainerManager::WaitForExit(const std::string& id, std::chrono::milliseco
 
 absl::Status ContainerManager::Recover() {
   if (absl::Status s = store_.Start(); !s.ok()) return s;
+  // One wait for all the interrupted starts, not one per container.
+  const absl::Time settle_deadline = absl::Now() + kStartSettle;
   std::map<std::string, std::string> errors;
   for (const auto& [id, json] : store_.LoadAll(&errors)) {
     absl::StatusOr<ContainerRecord> record = ContainerRecordFromJson(json);
@@ -221,52 +258,116 @@ absl::Status ContainerManager::Recover() {
       (void)Discard(*record);
       continue;
     }
-    bool changed = ApplyExitFile(*record);
-    const std::string monitor_pid_file = record->state_dir + "/monitor.pid";
-    bool start_cut_short = false;
-    if (!changed && record->state == ContainerState::kRunning && record->pid <= 0) {
-      // Start saved it running before the runtime reported the pids; they are in the state dir.
-      const int monitor_pid = util::ReadPidFile(monitor_pid_file);
-      if (MonitorAlive(monitor_pid)) {
-        record->monitor_pid = monitor_pid;
-        record->pid = WaitForStartedPid(record->state_dir, monitor_pid);
-        start_cut_short = record->pid <= 0;  // the runtime did not make it
-      } else {
-        // Cut short before its monitor started: the bundle is there, the monitor's pid file not
-        // (after a reboot the state dir is gone, or names a dead monitor).
-        start_cut_short = access(monitor_pid_file.c_str(), F_OK) != 0 &&
-                          access((record->state_dir + "/config.json").c_str(), F_OK) == 0;
-      }
-    }
-    if ((NotInRuntimeYet(*record) && access(monitor_pid_file.c_str(), F_OK) == 0) ||
-        start_cut_short) {
-      // StartContainer was under way: its container may run, without a record of it.
-      spdlog::warn("container {}: StartContainer was interrupted; deleting what it started", id);
-      if (absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler); handler.ok()) {
-        (void)handler->runtime->Delete(record->id);
-      }
-      record->state = ContainerState::kExited;
-      record->exit_code = 128;
-      record->finished_at_ns = util::NowNanos();
-      record->reason = "StartError";
-      record->message = "StartContainer was interrupted by a cloisond restart";
-      changed = true;
-    } else if (!changed && record->state != ContainerState::kExited && !NotInRuntimeYet(*record) &&
-               !MonitorAlive(record->monitor_pid)) {
-      record->state = ContainerState::kExited;
-      record->exit_code = 255;
-      record->finished_at_ns = util::NowNanos();
-      record->reason = "Error";
-      record->message = "the container's monitor is gone (node reboot?); its exit status is unknown";
-      changed = true;
-    }
-    if (changed) (void)Save(*record);
+    const Reconciled reconciled = Reconcile(*record, settle_deadline);
+    if (reconciled == Reconciled::kChanged) (void)Save(*record);
     images_.Hold(record->image_id);
     absl::MutexLock lock(&mu_);
     records_[record->id] = *record;
+    if (reconciled == Reconciled::kUnderWay) {
+      spdlog::warn("container {}: the StartContainer a cloisond restart interrupted is still under way", id);
+      starts_under_way_.insert(record->id);
+    }
   }
   for (const auto& [path, reason] : errors) spdlog::error("unreadable container record {}: {}", path, reason);
+  absl::MutexLock lock(&mu_);
+  if (!starts_under_way_.empty()) {
+    start_settler_ = std::jthread([this](std::stop_token stop) { SettleStartsUnderWay(stop); });
+  }
   return absl::OkStatus();
+}
+
+ContainerManager::Reconciled ContainerManager::Reconcile(ContainerRecord& record, absl::Time deadline) {
+  if (ApplyExitFile(record)) return Reconciled::kChanged;
+  const std::string monitor_pid_file = record.state_dir + "/monitor.pid";
+  const bool start_under_way =
+      record.pid <= 0 &&
+      (record.state == ContainerState::kRunning ||
+       (record.state == ContainerState::kCreated &&
+        (access(runtime::MonitorLockPath(record.state_dir).c_str(), F_OK) == 0 ||
+         access(monitor_pid_file.c_str(), F_OK) == 0)));
+  bool changed = false;
+  if (start_under_way) {
+    // Start saved it running (or was about to) before the runtime reported the pids; they are in
+    // the state dir once its monitor has made the container.
+    const StartSettling settling = SettleStart(record.state_dir, deadline);
+    if (settling.outcome == StartSettling::kUnderWay) return Reconciled::kUnderWay;
+    bool cut_short = true;
+    if (settling.outcome == StartSettling::kMade && record.state == ContainerState::kRunning) {
+      record.pid = settling.pid;
+      record.monitor_pid = settling.monitor_pid;
+      changed = true;
+      if (ApplyExitFile(record)) return Reconciled::kChanged;
+      cut_short = false;
+    } else if (settling.outcome == StartSettling::kFailed && record.state == ContainerState::kRunning) {
+      // After a reboot the state dir is gone with the bundle: the container is only gone, below.
+      cut_short = access((record.state_dir + "/config.json").c_str(), F_OK) == 0;
+    }
+    if (cut_short) {
+      RecordStartCutShort(record);
+      return Reconciled::kChanged;
+    }
+  }
+  if (record.state != ContainerState::kExited && !NotInRuntimeYet(record) &&
+      !MonitorLives(record.state_dir, record.monitor_pid)) {
+    record.state = ContainerState::kExited;
+    record.exit_code = 255;
+    record.finished_at_ns = util::NowNanos();
+    record.reason = "Error";
+    record.message = "the container's monitor is gone (node reboot?); its exit status is unknown";
+    changed = true;
+  }
+  return changed ? Reconciled::kChanged : Reconciled::kUnchanged;
+}
+
+void ContainerManager::RecordStartCutShort(ContainerRecord& record) {
+  // StartContainer was under way: its container may run, without a record of it.
+  spdlog::warn("container {}: StartContainer was interrupted; deleting what it started", record.id);
+  if (absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record.handler); handler.ok()) {
+    (void)handler->runtime->Delete(record.id);
+  }
+  record.state = ContainerState::kExited;
+  record.exit_code = 128;
+  record.finished_at_ns = util::NowNanos();
+  record.reason = "StartError";
+  record.message = "StartContainer was interrupted by a cloisond restart";
+}
+
+void ContainerManager::SettleStartsUnderWay(const std::stop_token& stop) {
+  while (!stop.stop_requested()) {
+    absl::SleepFor(kStartRecheck);
+    std::set<std::string> ids;
+    {
+      absl::MutexLock lock(&mu_);
+      if (starts_under_way_.empty()) return;
+      ids = starts_under_way_;
+    }
+    for (const std::string& id : ids) {
+      std::shared_ptr<absl::Mutex> op = OperationLock(id);
+      absl::MutexLock op_lock(op.get());
+      absl::StatusOr<ContainerRecord> record = Get(id);
+      const Reconciled reconciled = record.ok() ? Reconcile(*record, absl::Now()) : Reconciled::kUnchanged;
+      if (reconciled == Reconciled::kUnderWay) continue;
+      mu_.Lock();
+      starts_under_way_.erase(id);
+      auto it = records_.find(id);
+      if (reconciled != Reconciled::kChanged || it == records_.end()) {
+        mu_.Unlock();
+        continue;
+      }
+      ContainerRecord& current = it->second;
+      current = *record;
+      spdlog::info("container {}: the interrupted StartContainer settled ({})", id,
+                   current.reason.empty() ? "running" : current.reason);
+      (void)SaveReleasing(current);
+    }
+  }
+}
+
+absl::Status ContainerManager::RefuseWhileStartUnderWay(const std::string& id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (!starts_under_way_.contains(id)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "container ", id, ": the StartContainer a cloisond restart interrupted is still under way"));
 }
 
 absl::Status ContainerManager::Discard(ContainerRecord& record) {
@@ -287,7 +388,8 @@ absl::Status ContainerManager::Discard(ContainerRecord& record) {
 }
 
 absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, const v1::ContainerConfig& config,
-                                                     const v1::PodSandboxConfig& /*sandbox_config*/) {
+                                                     const v1::PodSandboxConfig& /*sandbox_config*/,
+                                                     const config::CdiConfig& cdi) {
   if (pod_id.empty()) return absl::InvalidArgumentError("pod_sandbox_id is empty");
   if (config.metadata().name().empty()) return absl::InvalidArgumentError("config.metadata.name is empty");
   if (config.image().image().empty()) return absl::InvalidArgumentError("config.image.image is empty");
@@ -414,11 +516,8 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   input.allowed_annotations = handler->info.config.allowed_annotations;
   input.seccomp_profile_root = options_.seccomp_profile_root;
   input.host_lsms = oci::DetectHostLsms();
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    input.cdi_enabled = cdi_.enabled;
-    input.cdi_spec_dirs = cdi_.spec_dirs;
-  }
+  input.cdi_enabled = cdi.enabled;
+  input.cdi_spec_dirs = cdi.spec_dirs;
   absl::StatusOr<nlohmann::json> spec = oci::BuildContainerSpec(input);
   if (!spec.ok()) return fail(spec.status());
   const nlohmann::json& spec_user = (*spec)["process"]["user"];
@@ -433,7 +532,9 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
       return fail(s);
     }
   }
-  absl::StatusOr<runtime::CreateResult> created = handler->runtime->Create(RequestFor(record));
+  runtime::CreateRequest request = RequestFor(record);
+  request.pod_state_dir = pod->dir;
+  absl::StatusOr<runtime::CreateResult> created = handler->runtime->Create(request);
   if (!created.ok()) return fail(WithContext(created.status(), "creating the container"));
   record.pid = created->pid;
   record.monitor_pid = created->monitor_pid;
@@ -467,6 +568,7 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   if (!id.ok()) return id.status();
   std::shared_ptr<absl::Mutex> op = OperationLock(*id);
   absl::MutexLock op_lock(op.get());
+  if (absl::Status s = RefuseWhileStartUnderWay(*id); !s.ok()) return s;
   absl::StatusOr<ContainerRecord> record = Get(*id);
   if (!record.ok()) return record.status();
   if (record->state != ContainerState::kCreated) {
@@ -528,6 +630,7 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
   if (!id.ok()) return id.status();
   std::shared_ptr<absl::Mutex> op = OperationLock(*id);
   absl::MutexLock op_lock(op.get());
+  if (absl::Status s = RefuseWhileStartUnderWay(*id); !s.ok()) return s;
   RefreshFromExitFile(*id);
   absl::StatusOr<ContainerRecord> record = Get(*id);
   if (!record.ok()) return record.status();
@@ -651,9 +754,9 @@ absl::StatusOr<runtime::ExecResult> ContainerManager::ExecSync(const std::string
   if (record->state != ContainerState::kRunning) {
     return absl::FailedPreconditionError(absl::StrCat("container ", record->id, " is not running"));
   }
-  absl::StatusOr<std::string> spec_text = util::ReadFile(record->state_dir + "/config.json");
-  if (!spec_text.ok()) return spec_text.status();
-  nlohmann::json process = nlohmann::json::parse(*spec_text, nullptr, false).value("process", nlohmann::json::object());
+  absl::StatusOr<nlohmann::json> spec = util::ReadJsonObjectFile(record->state_dir + "/config.json");
+  if (!spec.ok()) return spec.status();
+  nlohmann::json process = spec->value("process", nlohmann::json::object());
   process["args"] = cmd;
   process["terminal"] = false;
   absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);
@@ -700,15 +803,12 @@ absl::Status ContainerManager::UpdateResources(const std::string& id_or_prefix,
     }
   }
   const std::string spec_path = record->state_dir + "/config.json";
-  if (absl::StatusOr<std::string> text = util::ReadFile(spec_path); text.ok()) {
-    nlohmann::json spec = nlohmann::json::parse(*text, nullptr, false);
-    if (spec.is_object()) {
-      nlohmann::json& current = spec["linux"]["resources"];
-      if (!current.is_object()) current = nlohmann::json::object();
-      for (const char* key : {"cpu", "memory", "hugepageLimits", "unified"}) current.erase(key);
-      current.update(limits);
-      (void)util::ReplaceFile(spec_path, spec.dump(), 0600);
-    }
+  if (absl::StatusOr<nlohmann::json> spec = util::ReadJsonObjectFile(spec_path); spec.ok()) {
+    nlohmann::json& current = (*spec)["linux"]["resources"];
+    if (!current.is_object()) current = nlohmann::json::object();
+    for (const char* key : {"cpu", "memory", "hugepageLimits", "unified"}) current.erase(key);
+    current.update(limits);
+    (void)util::ReplaceFile(spec_path, spec->dump(), 0600);
   }
   mu_.Lock();
   ContainerRecord& current = records_.at(*id);
@@ -717,11 +817,6 @@ absl::Status ContainerManager::UpdateResources(const std::string& id_or_prefix,
   *stored = resources;
   stored->set_oom_score_adj(oom_score_adj);
   return SaveReleasing(current);
-}
-
-void ContainerManager::SetCdi(const config::CdiConfig& cdi) {
-  absl::MutexLock lock(&mu_);
-  cdi_ = cdi;
 }
 
 absl::Status ContainerManager::StopAllInPod(const std::string& pod_id) {

@@ -10,7 +10,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -22,16 +21,17 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cloison/monitor/attach_hub.h"
-#include "cloison/monitor/cri_log_writer.h"
 #include "cloison/monitor/ctl_protocol.h"
 #include "cloison/monitor/ctl_server.h"
 #include "cloison/monitor/daemonize.h"
 #include "cloison/monitor/exit_file.h"
 #include "cloison/monitor/oom_counter.h"
+#include "cloison/monitor/output_relay.h"
 #include "cloison/monitor/poll_set.h"
 #include "cloison/monitor/process.h"
 #include "cloison/monitor/sockets.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/json_file.h"
 #include "cloison/util/unix_socket.h"
 #include "nlohmann/json.hpp"
 
@@ -40,13 +40,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr char kStreamIds[2] = {2, 3};  // attach packet stream ids: stdout, stderr
-constexpr size_t kChunk = 8192;          // container output per read and per attach packet
 constexpr size_t kMaxMessage = 64 * 1024;
-// After the container exited, output is read until EOF, until nothing arrived for kDrainIdle,
-// or for at most kDrainLimit (processes outside the container may hold its stdio open).
-constexpr auto kDrainIdle = std::chrono::milliseconds(250);
-constexpr auto kDrainLimit = std::chrono::seconds(5);
 
 timespec RealtimeNow() {
   timespec now{};
@@ -85,6 +79,7 @@ class ContainerMonitor {
         attach_path_(options.socket_dir + "/attach"),
         console_path_(options.socket_dir + "/console.sock"),
         attach_(options.stdin_once, options.tty),
+        output_(attach_),
         ctl_([this](uint64_t client_id, absl::string_view packet) { HandleCtl(client_id, packet); }) {}
 
   int Run();
@@ -105,7 +100,6 @@ class ContainerMonitor {
 
   void OnSignal();
   void OnChildExit(pid_t pid, int status);
-  void OnOutput(int stream);
   void HandleCtl(uint64_t client_id, absl::string_view packet);
   void Reply(uint64_t client_id, const std::string& reply) { ctl_.Reply(client_id, reply); }
   absl::Status StartContainer(uint64_t client_id);
@@ -122,16 +116,15 @@ class ContainerMonitor {
 
   util::UniqueFd sync_fd_;
   util::UniqueFd signal_fd_;
-  std::optional<CriLogWriter> log_;
   util::UniqueFd console_listen_;
 
   AttachHub attach_;
+  // The monitor's ends of the container's output (in tty mode stream 0 is the pty master, and
+  // the attach hub writes stdin to a duplicate of it).
+  OutputRelay output_;
   CtlServer ctl_;
 
-  // The monitor's ends of the container's output (in tty mode output_[0] is the pty master, and
-  // the attach hub writes stdin to a duplicate of it), and the container's ends of its stdio,
-  // kept for `start` with stdio_at_start.
-  util::UniqueFd output_[2];
+  // The container's ends of its stdio, kept for `start` with stdio_at_start.
   util::UniqueFd container_stdin_;
   util::UniqueFd container_stdout_;
   util::UniqueFd container_stderr_;
@@ -152,8 +145,6 @@ class ContainerMonitor {
   std::string wait_text_;
 
   std::optional<ExitInfo> exit_;
-  Clock::time_point exit_time_;
-  Clock::time_point last_output_;
 };
 
 int ContainerMonitor::Run() {
@@ -186,9 +177,7 @@ absl::Status ContainerMonitor::Prepare() {
   signal_fd_.reset(signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC));
   if (!signal_fd_.valid()) return absl::InternalError(absl::StrCat("signalfd: ", std::strerror(errno)));
 
-  absl::StatusOr<CriLogWriter> log = CriLogWriter::Open(options_.log_path);
-  if (!log.ok()) return log.status();
-  log_ = std::move(*log);
+  if (absl::Status opened = output_.OpenLog(options_.log_path); !opened.ok()) return opened;
 
   if (absl::Status made = util::MakeDirs(options_.socket_dir, 0700); !made.ok()) return made;
   absl::StatusOr<util::UniqueFd> ctl = Listen(ctl_path_, SOCK_SEQPACKET);
@@ -208,7 +197,7 @@ absl::Status ContainerMonitor::Prepare() {
     absl::StatusOr<Pipe> pipe = MakePipe();
     if (!pipe.ok()) return pipe.status();
     if (absl::Status s = SetNonBlocking(pipe->read.get()); !s.ok()) return s;
-    output_[stream] = std::move(pipe->read);
+    output_.SetOutput(stream, std::move(pipe->read));
     (stream == 0 ? container_stdout_ : container_stderr_) = std::move(pipe->write);
   }
   if (options_.stdin_open) {
@@ -259,8 +248,8 @@ absl::StatusOr<pid_t> ContainerMonitor::Create() {
       (void)SetNonBlocking(capture->read.get());
       ReadAvailable(capture->read.get(), output, kMaxMessage);
     } else {
-      ReadAvailable(output_[1].get(), output, kMaxMessage);
-      ReadAvailable(output_[0].get(), output, kMaxMessage);
+      ReadAvailable(output_.output(1), output, kMaxMessage);
+      ReadAvailable(output_.output(0), output, kMaxMessage);
     }
     std::string message(absl::StripAsciiWhitespace(output));
     if (message.empty()) message = absl::StrCat("runtime ", verb, " failed (", DescribeWaitStatus(status), ")");
@@ -320,7 +309,7 @@ absl::StatusOr<int> ContainerMonitor::WaitForRuntime(pid_t pid, absl::string_vie
 void ContainerMonitor::AdoptConsole(util::UniqueFd master) {
   (void)SetNonBlocking(master.get());
   if (options_.stdin_open) attach_.SetStdin(util::UniqueFd(fcntl(master.get(), F_DUPFD_CLOEXEC, 3)));
-  output_[0] = std::move(master);
+  output_.SetOutput(0, std::move(master));
   console_listen_.reset();
   unlink(console_path_.c_str());
 }
@@ -345,9 +334,7 @@ void ContainerMonitor::Watch(PollSet& poll) {
       if (master.ok()) AdoptConsole(std::move(*master));
     });
   }
-  for (int stream = 0; stream < 2; ++stream) {
-    if (output_[stream].valid()) poll.Add(output_[stream].get(), POLLIN, [this, stream](short) { OnOutput(stream); });
-  }
+  output_.Watch(poll);
   // The runtime's start and wait output is read as it comes, but their exit, not EOF, ends
   // them: runsc's start leaves a gofer holding its stdout.
   for (auto* capture : {&start_output_, &wait_output_}) {
@@ -360,18 +347,11 @@ void ContainerMonitor::Watch(PollSet& poll) {
   }
 }
 
-bool ContainerMonitor::Done() const {
-  if (!exit_ || start_pid_ > 0) return false;
-  if (!output_[0].valid() && !output_[1].valid()) return true;
-  const Clock::time_point now = Clock::now();
-  return now - exit_time_ >= kDrainLimit || now - last_output_ >= kDrainIdle;
-}
+bool ContainerMonitor::Done() const { return exit_ && start_pid_ <= 0 && output_.Drained(); }
 
 int ContainerMonitor::PollTimeoutMs() const {
   if (!exit_ || start_pid_ > 0) return -1;  // a child's exit wakes the loop
-  const Clock::time_point until = std::min(exit_time_ + kDrainLimit, last_output_ + kDrainIdle);
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
-  return static_cast<int>(std::max<int64_t>(left.count(), 0));
+  return output_.DrainTimeoutMs();
 }
 
 void ContainerMonitor::OnSignal() {
@@ -399,24 +379,7 @@ void ContainerMonitor::SetExited(ExitInfo info) {
   const timespec now = RealtimeNow();
   info.exited_at_ns = static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
   exit_ = info;
-  exit_time_ = last_output_ = Clock::now();
-}
-
-void ContainerMonitor::OnOutput(int stream) {
-  char packet[1 + kChunk];
-  const ssize_t n = read(output_[stream].get(), packet + 1, kChunk);
-  const LogStream log_stream = stream == 0 ? LogStream::kStdout : LogStream::kStderr;
-  if (n > 0) {
-    log_->Write(log_stream, absl::string_view(packet + 1, static_cast<size_t>(n)), RealtimeNow()).IgnoreError();
-    packet[0] = kStreamIds[stream];
-    attach_.Broadcast(absl::string_view(packet, static_cast<size_t>(n) + 1));
-    last_output_ = Clock::now();
-    return;
-  }
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  // EOF, or EIO from a pty master whose slave side is closed.
-  output_[stream].reset();
-  log_->Flush(log_stream, RealtimeNow()).IgnoreError();
+  output_.StartDrain();
 }
 
 void ContainerMonitor::HandleCtl(uint64_t client_id, absl::string_view packet) {
@@ -428,7 +391,7 @@ void ContainerMonitor::HandleCtl(uint64_t client_id, absl::string_view packet) {
       if (absl::Status started = StartContainer(client_id); !started.ok()) Reply(client_id, CtlReply(started));
       return;
     case CtlRequest::Op::kReopen:
-      return Reply(client_id, CtlReply(log_->Reopen()));
+      return Reply(client_id, CtlReply(output_.ReopenLog()));
     case CtlRequest::Op::kResize:
       return Reply(client_id, CtlReply(Resize(request->width, request->height)));
     case CtlRequest::Op::kState:
@@ -437,11 +400,11 @@ void ContainerMonitor::HandleCtl(uint64_t client_id, absl::string_view packet) {
 }
 
 absl::Status ContainerMonitor::Resize(unsigned short width, unsigned short height) {
-  if (!options_.tty || !output_[0].valid()) return absl::FailedPreconditionError("the container has no terminal");
+  if (!options_.tty || output_.output(0) < 0) return absl::FailedPreconditionError("the container has no terminal");
   winsize size{};
   size.ws_col = width;
   size.ws_row = height;
-  if (ioctl(output_[0].get(), TIOCSWINSZ, &size) != 0) {
+  if (ioctl(output_.output(0), TIOCSWINSZ, &size) != 0) {
     return absl::InternalError(absl::StrCat("TIOCSWINSZ: ", std::strerror(errno)));
   }
   return absl::OkStatus();
@@ -522,11 +485,10 @@ void ContainerMonitor::FinishRuntimeWait() {
 // names the container), every kill counted there is the container's: the baseline is 0.
 void ContainerMonitor::OpenOomCounter() {
   if (options_.run) {
-    absl::StatusOr<std::string> spec = util::ReadFile(options_.bundle + "/config.json");
-    const nlohmann::json config = nlohmann::json::parse(spec.ok() ? *spec : std::string(), nullptr, false);
+    const absl::StatusOr<nlohmann::json> config = util::ReadJsonObjectFile(options_.bundle + "/config.json");
     const nlohmann::json::json_pointer cgroups_path("/linux/cgroupsPath");
-    if (config.is_object() && config.contains(cgroups_path) && config.at(cgroups_path).is_string()) {
-      absl::StatusOr<OomCounter> counter = OomCounter::ForCgroupsPath(config.at(cgroups_path).get<std::string>());
+    if (config.ok() && config->contains(cgroups_path) && config->at(cgroups_path).is_string()) {
+      absl::StatusOr<OomCounter> counter = OomCounter::ForCgroupsPath(config->at(cgroups_path).get<std::string>());
       if (counter.ok()) {
         oom_before_ = 0;
         oom_ = std::move(*counter);
@@ -554,9 +516,7 @@ void ContainerMonitor::RemoveSockets() const {
 }
 
 int ContainerMonitor::Finish() {
-  const timespec now = RealtimeNow();
-  log_->Flush(LogStream::kStdout, now).IgnoreError();
-  log_->Flush(LogStream::kStderr, now).IgnoreError();
+  output_.FlushLog();
   ExitInfo info = *exit_;
   info.oom_killed = OomKilled();
   const absl::Status written = WriteExitFile(options_.exit_file, info);

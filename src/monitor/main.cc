@@ -2,9 +2,12 @@
 // runtime or a shim v2), the runner of one ExecSync call (--exec), or the relay of one
 // interactive exec through a shim v2 (--shim-exec). The command line is
 // described in include/cloison/monitor/options.h.
+#include <fcntl.h>
 #include <sys/prctl.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -38,6 +41,11 @@ int main(int argc, char** argv) {
   if (!options.ok()) {
     std::fprintf(stderr, "cloison-monitor: %s\n", std::string(options.status().message()).c_str());
     return 2;
+  }
+  // Held, inherited, until this monitor (its daemonized self) exits; no exec'd program keeps it.
+  if (options->lock_fd >= 0 && fcntl(options->lock_fd, F_SETFD, FD_CLOEXEC) != 0) {
+    std::fprintf(stderr, "cloison-monitor: lock fd %d: %s\n", options->lock_fd, std::strerror(errno));
+    return 1;
   }
   if (options->shim_exec) {
     MakePathsAbsolute(*options);

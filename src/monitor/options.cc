@@ -32,6 +32,7 @@ std::map<std::string, Target> FlagTable(MonitorOptions& o) {
       {"--run", &o.run},
       {"--create-timeout", &o.create_timeout_seconds},
       {"--sync-fd", &o.sync_fd},
+      {"--lock-fd", &o.lock_fd},
       {"--process-spec", &o.process_spec},
       {"--stdout-file", &o.stdout_file},
       {"--stderr-file", &o.stderr_file},
@@ -44,6 +45,7 @@ std::map<std::string, Target> FlagTable(MonitorOptions& o) {
       {"--shim-ttrpc-address", &o.shim_ttrpc_address},
       {"--shim-config-path", &o.shim_config_path},
       {"--state-dir", &o.state_dir},
+      {"--shim-log", &o.shim_log},
   };
 }
 
@@ -112,6 +114,7 @@ absl::StatusOr<MonitorOptions> ParseOptions(const std::vector<std::string>& args
                       {"--shim-namespace", &options.shim_namespace},
                       {"--shim-address", &options.shim_address},
                       {"--state-dir", &options.state_dir},
+                      {"--shim-log", &options.shim_log},
                       {"--log-path", &options.log_path},
                       {"--exit-file", &options.exit_file},
                       {"--socket-dir", &options.socket_dir}});

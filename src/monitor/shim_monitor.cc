@@ -10,7 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -24,12 +23,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloison/monitor/attach_hub.h"
-#include "cloison/monitor/cri_log_writer.h"
 #include "cloison/monitor/ctl_protocol.h"
 #include "cloison/monitor/ctl_server.h"
 #include "cloison/monitor/daemonize.h"
 #include "cloison/monitor/exit_file.h"
 #include "cloison/monitor/oom_counter.h"
+#include "cloison/monitor/output_relay.h"
 #include "cloison/monitor/poll_set.h"
 #include "cloison/monitor/process.h"
 #include "cloison/monitor/sockets.h"
@@ -43,14 +42,7 @@
 namespace cloison::monitor {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-constexpr char kStreamIds[2] = {2, 3};  // attach packet stream ids: stdout, stderr
-constexpr size_t kChunk = 8192;
-// As in the OCI mode: after the exit, output is read until EOF, kDrainIdle without any, or
-// kDrainLimit in all.
-constexpr auto kDrainIdle = std::chrono::milliseconds(250);
-constexpr auto kDrainLimit = std::chrono::seconds(5);
+constexpr size_t kChunk = 8192;  // shim log bytes per read
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 constexpr auto kCallTimeout = std::chrono::seconds(60);
 
@@ -58,12 +50,6 @@ int64_t RealtimeNs() {
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
   return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
-
-timespec RealtimeNow() {
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
-  return now;
 }
 
 void WriteAll(int fd, absl::string_view data) {
@@ -115,6 +101,7 @@ class ShimMonitor {
         ctl_path_(options.socket_dir + "/ctl"),
         attach_path_(options.socket_dir + "/attach"),
         attach_(options.stdin_once, options.tty),
+        output_(attach_),
         ctl_([this](uint64_t client_id, absl::string_view packet) { HandleCtl(client_id, packet); }) {}
   ~ShimMonitor() {
     if (waiter_.joinable()) waiter_.join();
@@ -138,7 +125,6 @@ class ShimMonitor {
 
   void OnSignal();
   void OnWaiterDone();
-  void OnOutput(int stream);
   void OnShimLog();
   void HandleCtl(uint64_t client_id, absl::string_view packet);
   void Reply(uint64_t client_id, const std::string& reply) { ctl_.Reply(client_id, reply); }
@@ -152,8 +138,9 @@ class ShimMonitor {
 
   util::UniqueFd sync_fd_;
   util::UniqueFd signal_fd_;
-  std::optional<CriLogWriter> log_;
   AttachHub attach_;
+  // The monitor's read ends of the stdout and stderr FIFOs (stdout carries the pty with tty).
+  OutputRelay output_;
   CtlServer ctl_;
 
   util::UniqueFd shim_log_fifo_;
@@ -163,8 +150,6 @@ class ShimMonitor {
   util::UniqueFd shim_log_file_;
   std::unique_ptr<shim::TaskClient> task_;
 
-  // The monitor's read ends of the stdout and stderr FIFOs (stdout carries the pty with tty).
-  util::UniqueFd output_[2];
   uint32_t task_pid_ = 0;
   bool started_ = false;
   std::optional<OomCounter> oom_;
@@ -177,8 +162,6 @@ class ShimMonitor {
   std::optional<absl::StatusOr<shim::TaskExit>> waited_;
 
   std::optional<ExitInfo> exit_;
-  Clock::time_point exit_time_;
-  Clock::time_point last_output_;
 };
 
 int ShimMonitor::Run() {
@@ -219,9 +202,7 @@ absl::Status ShimMonitor::Prepare() {
   if (!wake.ok()) return wake.status();
   wake_ = std::move(*wake);
 
-  absl::StatusOr<CriLogWriter> log = CriLogWriter::Open(options_.log_path);
-  if (!log.ok()) return log.status();
-  log_ = std::move(*log);
+  if (absl::Status opened = output_.OpenLog(options_.log_path); !opened.ok()) return opened;
 
   for (const std::string* dir : {&options_.socket_dir, &options_.state_dir}) {
     if (absl::Status made = util::MakeDirs(*dir, 0700); !made.ok()) return made;
@@ -236,7 +217,7 @@ absl::Status ShimMonitor::Prepare() {
   for (int stream = 0; stream < (options_.tty ? 1 : 2); ++stream) {
     absl::StatusOr<util::UniqueFd> fifo = MakeFifo(FifoPath(stream == 0 ? "stdout" : "stderr"), O_RDONLY);
     if (!fifo.ok()) return fifo.status();
-    output_[stream] = std::move(*fifo);
+    output_.SetOutput(stream, std::move(*fifo));
   }
   if (options_.stdin_open) {
     // O_RDWR: opening the write end alone would block until the shim opens the read end.
@@ -252,9 +233,10 @@ absl::Status ShimMonitor::StartShim() {
   if (!log_fifo.ok()) return log_fifo.status();
   shim_log_fifo_ = std::move(*log_fifo);
   shim_log_hold_.reset(open((options_.bundle + "/log").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-  const std::string log_file = options_.state_dir + "/shim.log";
-  shim_log_file_.reset(open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-  if (!shim_log_file_.valid()) return absl::InternalError(absl::StrCat("open ", log_file, ": ", std::strerror(errno)));
+  shim_log_file_.reset(open(options_.shim_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!shim_log_file_.valid()) {
+    return absl::InternalError(absl::StrCat("open ", options_.shim_log, ": ", std::strerror(errno)));
+  }
 
   // Kata reads its configuration path from KATA_CONF_FILE when the task options carry none.
   if (!options_.shim_config_path.empty()) setenv("KATA_CONF_FILE", options_.shim_config_path.c_str(), 1);
@@ -316,24 +298,12 @@ void ShimMonitor::Watch(PollSet& poll) {
   ctl_.Watch(poll);
   attach_.Watch(poll);
   if (shim_log_fifo_.valid()) poll.Add(shim_log_fifo_.get(), POLLIN, [this](short) { OnShimLog(); });
-  for (int stream = 0; stream < 2; ++stream) {
-    if (output_[stream].valid()) poll.Add(output_[stream].get(), POLLIN, [this, stream](short) { OnOutput(stream); });
-  }
+  output_.Watch(poll);
 }
 
-bool ShimMonitor::Done() const {
-  if (!exit_) return false;
-  if (!output_[0].valid() && !output_[1].valid()) return true;
-  const Clock::time_point now = Clock::now();
-  return now - exit_time_ >= kDrainLimit || now - last_output_ >= kDrainIdle;
-}
+bool ShimMonitor::Done() const { return exit_ && output_.Drained(); }
 
-int ShimMonitor::PollTimeoutMs() const {
-  if (!exit_) return -1;
-  const Clock::time_point until = std::min(exit_time_ + kDrainLimit, last_output_ + kDrainIdle);
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
-  return static_cast<int>(std::max<int64_t>(left.count(), 0));
-}
+int ShimMonitor::PollTimeoutMs() const { return exit_ ? output_.DrainTimeoutMs() : -1; }
 
 void ShimMonitor::OnSignal() {
   signalfd_siginfo info;
@@ -362,23 +332,7 @@ void ShimMonitor::OnWaiterDone() {
                                 waited ? waited->status().message() : "no answer");
   }
   exit_ = info;
-  exit_time_ = last_output_ = Clock::now();
-}
-
-void ShimMonitor::OnOutput(int stream) {
-  char packet[1 + kChunk];
-  const ssize_t n = read(output_[stream].get(), packet + 1, kChunk);
-  const LogStream log_stream = stream == 0 ? LogStream::kStdout : LogStream::kStderr;
-  if (n > 0) {
-    log_->Write(log_stream, absl::string_view(packet + 1, static_cast<size_t>(n)), RealtimeNow()).IgnoreError();
-    packet[0] = kStreamIds[stream];
-    attach_.Broadcast(absl::string_view(packet, static_cast<size_t>(n) + 1));
-    last_output_ = Clock::now();
-    return;
-  }
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  output_[stream].reset();  // EOF: the shim closed its end
-  log_->Flush(log_stream, RealtimeNow()).IgnoreError();
+  output_.StartDrain();
 }
 
 void ShimMonitor::OnShimLog() {
@@ -396,7 +350,7 @@ void ShimMonitor::HandleCtl(uint64_t client_id, absl::string_view packet) {
     case CtlRequest::Op::kStart:
       return Reply(client_id, CtlReply(StartTask()));
     case CtlRequest::Op::kReopen:
-      return Reply(client_id, CtlReply(log_->Reopen()));
+      return Reply(client_id, CtlReply(output_.ReopenLog()));
     case CtlRequest::Op::kResize:
       return Reply(client_id, CtlReply(Resize(request->width, request->height)));
     case CtlRequest::Op::kState:
@@ -436,8 +390,8 @@ void ShimMonitor::RemoveSocketsAndFifos() const {
 
 // The pod's shim serves its other containers after this one: if this monitor's `start` made it,
 // the shim still holds this log FIFO once the monitor lets go of its own write end, and a child
-// of the monitor goes on draining it into shim.log until the shim exits (without a reader the
-// shim's log writes fail and its lines are lost).
+// of the monitor goes on draining it into the pod's shim.log until the shim exits (without a
+// reader the shim's log writes fail and its lines are lost).
 void ShimMonitor::KeepShimLogDrained() {
   if (!shim_log_fifo_.valid()) return;
   shim_log_hold_.reset();
@@ -456,9 +410,7 @@ void ShimMonitor::KeepShimLogDrained() {
 }
 
 int ShimMonitor::Finish() {
-  const timespec now = RealtimeNow();
-  log_->Flush(LogStream::kStdout, now).IgnoreError();
-  log_->Flush(LogStream::kStderr, now).IgnoreError();
+  output_.FlushLog();
   ExitInfo info = *exit_;
   info.oom_killed = info.message.empty() && OomKilled(info);
   const absl::Status written = WriteExitFile(options_.exit_file, info);

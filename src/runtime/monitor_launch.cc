@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +15,8 @@
 #include "cloison/runtime/monitor_client.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/command.h"
+#include "cloison/util/errno_status.h"
+#include "cloison/util/liveness_lock.h"
 #include "cloison/util/pid_file.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_socket.h"
@@ -31,20 +32,34 @@ namespace {
 constexpr std::chrono::seconds kCreateTimeout = kRuntimeCreateTimeout + std::chrono::seconds(15);
 constexpr std::chrono::seconds kStartTimeout{60};
 
-// Starts the monitor from `monitor` with `sync_fd` as its fd 3 and everything else on /dev/null
-// (its own diagnostics go to `log_file`). Returns the pid of the process spawned (which forks
-// the long-lived monitor and exits).
+// The fds the monitor gets: the sync pipe's write end (--sync-fd) and its liveness lock
+// (--lock-fd).
+constexpr int kSyncFd = 3;
+constexpr int kLockFd = 4;
+
+// Starts the monitor from `monitor` with `sync_fd` as its fd 3, `lock_fd` as its fd 4 and
+// everything else on /dev/null (its own diagnostics go to `log_file`). Returns the pid of the
+// process spawned (which forks the long-lived monitor and exits).
 absl::StatusOr<pid_t> SpawnMonitor(const util::SealedCopy& monitor, const std::vector<std::string>& argv, int sync_fd,
-                                   const std::string& log_file) {
+                                   int lock_fd, const std::string& log_file) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 2, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&actions, sync_fd, 3);
+  posix_spawn_file_actions_adddup2(&actions, sync_fd, kSyncFd);
+  posix_spawn_file_actions_adddup2(&actions, lock_fd, kLockFd);
   absl::StatusOr<pid_t> pid = util::SpawnWithDefaultSignals(monitor.ExecPath(), argv, actions, environ);
   posix_spawn_file_actions_destroy(&actions);
   return pid;
+}
+
+// `fd` moved above the monitor's fixed fds (close-on-exec), so that no dup2 onto one of them
+// clobbers another still to be handed over, and each dup2 makes a descriptor the monitor keeps.
+absl::StatusOr<util::UniqueFd> AboveFixedFds(util::UniqueFd fd) {
+  util::UniqueFd above(fcntl(fd.get(), F_DUPFD_CLOEXEC, kLockFd + 1));
+  if (!above.valid()) return util::SystemCallError("fcntl(F_DUPFD_CLOEXEC)");
+  return above;
 }
 
 // Reads the sync pipe until EOF or the deadline.
@@ -56,14 +71,14 @@ absl::StatusOr<std::string> ReadSyncPipe(int fd, std::chrono::seconds timeout) {
     if (left.count() <= 0) return absl::DeadlineExceededError("the container monitor did not report within the create timeout");
     pollfd pfd{fd, POLLIN, 0};
     if (poll(&pfd, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
-      return absl::InternalError(absl::StrCat("poll: ", std::strerror(errno)));
+      return util::SystemCallError("poll");
     }
     char buffer[4096];
     const ssize_t n = read(fd, buffer, sizeof(buffer));
     if (n == 0) return data;
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
-      return absl::InternalError(absl::StrCat("reading the monitor's sync pipe: ", std::strerror(errno)));
+      return util::SystemCallError("reading the monitor's sync pipe");
     }
     data.append(buffer, static_cast<size_t>(n));
   }
@@ -85,11 +100,14 @@ absl::StatusOr<std::shared_ptr<const util::SealedCopy>> SealedMonitor(const std:
   return copy;
 }
 
+std::string MonitorLockPath(const std::string& state_dir) { return state_dir + "/monitor.lock"; }
+
 std::vector<std::string> MonitorContainerFlags(const CreateRequest& request) {
   std::vector<std::string> flags = {"--id", request.id, "--bundle", request.bundle,
                                     "--log-path", request.log_path.empty() ? "/dev/null" : request.log_path,
                                     "--exit-file", request.exit_file, "--socket-dir", request.socket_dir,
-                                    "--pid-file", request.state_dir + "/monitor.pid", "--sync-fd", "3"};
+                                    "--pid-file", request.state_dir + "/monitor.pid",
+                                    "--sync-fd", std::to_string(kSyncFd), "--lock-fd", std::to_string(kLockFd)};
   if (request.tty) flags.push_back("--tty");
   if (request.stdin) flags.push_back("--stdin");
   if (request.stdin_once) flags.push_back("--stdin-once");
@@ -103,11 +121,19 @@ absl::StatusOr<CreateResult> LaunchContainerMonitor(const std::vector<std::strin
   }
   absl::StatusOr<std::shared_ptr<const util::SealedCopy>> monitor = SealedMonitor(argv[0]);
   if (!monitor.ok()) return monitor.status();
+  absl::StatusOr<util::UniqueFd> taken = util::TakeLivenessLock(MonitorLockPath(request.state_dir));
+  if (!taken.ok()) return taken.status();
+  absl::StatusOr<util::UniqueFd> lock = AboveFixedFds(std::move(*taken));
+  if (!lock.ok()) return lock.status();
   int sync[2];
-  if (pipe2(sync, O_CLOEXEC) != 0) return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
-  util::UniqueFd sync_read(sync[0]), sync_write(sync[1]);
-  absl::StatusOr<pid_t> spawned = SpawnMonitor(**monitor, argv, sync_write.get(), request.state_dir + "/monitor.log");
-  sync_write.reset();
+  if (pipe2(sync, O_CLOEXEC) != 0) return util::SystemCallError("pipe");
+  util::UniqueFd sync_read(sync[0]);
+  absl::StatusOr<util::UniqueFd> sync_write = AboveFixedFds(util::UniqueFd(sync[1]));
+  if (!sync_write.ok()) return sync_write.status();
+  absl::StatusOr<pid_t> spawned =
+      SpawnMonitor(**monitor, argv, sync_write->get(), lock->get(), request.state_dir + "/monitor.log");
+  sync_write->reset();
+  lock->reset();  // the monitor holds it now, and keeps it until it (and its daemonized self) exits
   if (!spawned.ok()) return spawned.status();
   int wait_status = 0;
   while (waitpid(*spawned, &wait_status, 0) < 0 && errno == EINTR) {

@@ -20,6 +20,7 @@
 #include "cloison/shim/shim_launcher.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/ids.h"
+#include "cloison/util/json_file.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_socket.h"
@@ -91,6 +92,7 @@ void CollectOutput(util::UniqueFd (&fds)[2], std::string (&out)[2], const std::a
 
 std::string ShimAddress(const std::string& shim_dir) { return shim_dir + "/cloison.sock"; }
 std::string ShimEventsSocket(const std::string& shim_dir) { return shim_dir + "/events.sock"; }
+std::string ShimLogPath(const std::string& pod_state_dir) { return pod_state_dir + "/shim.log"; }
 
 VmRuntimeOptions VmOptionsForHandler(const HandlerInfo& handler, const std::string& shim_dir) {
   VmRuntimeOptions options;
@@ -106,6 +108,7 @@ VmRuntimeOptions VmOptionsForHandler(const HandlerInfo& handler, const std::stri
 VmRuntime::VmRuntime(VmRuntimeOptions options) : options_(std::move(options)) {}
 
 absl::StatusOr<CreateResult> VmRuntime::Create(const CreateRequest& request) {
+  if (request.pod_state_dir.empty()) return absl::InvalidArgumentError("a vm container needs its pod's state dir");
   if (absl::Status s = util::MakeDirs(options_.tasks_dir, 0700); !s.ok()) return s;
   const std::string record = nlohmann::json{{"state_dir", request.state_dir}, {"bundle", request.bundle}}.dump();
   if (absl::Status s = util::ReplaceFile(options_.tasks_dir + "/" + request.id, record); !s.ok()) return s;
@@ -114,7 +117,7 @@ absl::StatusOr<CreateResult> VmRuntime::Create(const CreateRequest& request) {
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv.insert(argv.end(), {"--shim", options_.shim_path, "--shim-namespace", options_.ns, "--shim-address",
                            options_.shim_address, "--shim-ttrpc-address", options_.ttrpc_address, "--state-dir",
-                           request.state_dir});
+                           request.state_dir, "--shim-log", ShimLogPath(request.pod_state_dir)});
   if (!options_.config_path.empty()) argv.insert(argv.end(), {"--shim-config-path", options_.config_path});
   return LaunchContainerMonitor(argv, request, absl::StrCat(options_.shim_path, " create"));
 }
@@ -127,11 +130,9 @@ absl::StatusOr<CreateResult> VmRuntime::Start(const CreateRequest& request) {
 absl::Status VmRuntime::ReopenLog(const CreateRequest& request) { return ReopenLogThroughMonitor(request); }
 
 absl::StatusOr<VmRuntime::TaskPlace> VmRuntime::FindTask(const std::string& id) const {
-  absl::StatusOr<std::string> text = util::ReadFile(options_.tasks_dir + "/" + id);
-  if (!text.ok()) return text.status();
-  const nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
-  if (!doc.is_object()) return absl::DataLossError(absl::StrCat(options_.tasks_dir, "/", id, " is not a JSON object"));
-  return TaskPlace{doc.value("state_dir", ""), doc.value("bundle", "")};
+  absl::StatusOr<nlohmann::json> doc = util::ReadJsonObjectFile(options_.tasks_dir + "/" + id);
+  if (!doc.ok()) return doc.status();
+  return TaskPlace{doc->value("state_dir", ""), doc->value("bundle", "")};
 }
 
 absl::StatusOr<shim::TaskClient> VmRuntime::TaskService(const std::string& state_dir) {

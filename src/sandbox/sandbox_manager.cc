@@ -291,6 +291,7 @@ absl::Status SandboxManager::StartInfraContainer(SandboxRecord& record, const ru
   request.id = record.infra_container_id;
   request.bundle = infra_dir;
   request.state_dir = infra_dir;
+  request.pod_state_dir = record.dir;
   request.socket_dir = runtime::MonitorSocketDir(options_.state_dir, record.infra_container_id);
   request.exit_file = ExitFile(record.infra_container_id);
   absl::StatusOr<runtime::CreateResult> created = handler.runtime->Create(request);

@@ -12,8 +12,9 @@ namespace v1 = ::runtime::v1;
 
 grpc::Status RuntimeService::CreateContainer(grpc::ServerContext*, const v1::CreateContainerRequest* request,
                                              v1::CreateContainerResponse* response) {
-  absl::StatusOr<std::string> id =
-      containers_.Create(request->pod_sandbox_id(), request->config(), request->sandbox_config());
+  const ConfigSnapshot snapshot = live_config_.Get();
+  absl::StatusOr<std::string> id = containers_.Create(request->pod_sandbox_id(), request->config(),
+                                                      request->sandbox_config(), snapshot.config->cdi);
   if (!id.ok()) return ToGrpcStatus(id.status());
   response->set_container_id(*id);
   return grpc::Status::OK;

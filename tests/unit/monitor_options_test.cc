@@ -17,7 +17,7 @@ TEST(ParseOptions, ContainerMode) {
       {"--id", "c1", "--bundle", "/b", "--runtime", "/usr/sbin/runc", "--runtime-arg", "--root=/run/x",
        "--runtime-arg", "--systemd-cgroup", "--log-path", "/l", "--exit-file=/e", "--socket-dir", "/s",
        "--pid-file", "/p", "--tty", "--stdin", "--stdin-once", "--stdio-at-start", "--wait-with-runtime",
-       "--sync-fd", "5"});
+       "--sync-fd", "5", "--lock-fd", "6"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_FALSE(options->exec);
   EXPECT_EQ(options->id, "c1");
@@ -28,6 +28,7 @@ TEST(ParseOptions, ContainerMode) {
   EXPECT_TRUE(options->tty && options->stdin_open && options->stdin_once);
   EXPECT_TRUE(options->stdio_at_start && options->wait_with_runtime);
   EXPECT_EQ(options->sync_fd, 5);
+  EXPECT_EQ(options->lock_fd, 6);
   EXPECT_THAT(RuntimeCommand(*options, {"start", "c1"}),
               ElementsAre("/usr/sbin/runc", "--root=/run/x", "--systemd-cgroup", "start", "c1"));
 }
@@ -38,6 +39,7 @@ TEST(ParseOptions, Defaults) {
        "--socket-dir", "/s"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->sync_fd, 3);
+  EXPECT_EQ(options->lock_fd, -1);  // none
   EXPECT_FALSE(options->tty || options->stdin_open || options->stdio_at_start || options->run);
   EXPECT_EQ(options->create_timeout_seconds, 0);  // no limit
 }
@@ -103,7 +105,8 @@ TEST(ParseOptions, ShimMode) {
   absl::StatusOr<MonitorOptions> options = ParseOptions(
       {"--id", "c1", "--bundle", "/b", "--shim", "containerd-shim-runc-v2", "--shim-address", "/run/x/cloison.sock",
        "--shim-ttrpc-address=/run/x/events.sock", "--shim-config-path", "/etc/kata/configuration.toml",
-       "--state-dir", "/st", "--log-path", "/l", "--exit-file", "/e", "--socket-dir", "/s", "--stdin", "--tty"});
+       "--state-dir", "/st", "--shim-log", "/pod/shim.log", "--log-path", "/l", "--exit-file", "/e", "--socket-dir",
+       "/s", "--stdin", "--tty"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_FALSE(options->exec);
   EXPECT_EQ(options->shim, "containerd-shim-runc-v2");
@@ -113,11 +116,12 @@ TEST(ParseOptions, ShimMode) {
   EXPECT_EQ(options->shim_ttrpc_address, "/run/x/events.sock");
   EXPECT_EQ(options->shim_config_path, "/etc/kata/configuration.toml");
   EXPECT_EQ(options->state_dir, "/st");
+  EXPECT_EQ(options->shim_log, "/pod/shim.log");
   EXPECT_TRUE(options->stdin_open && options->tty);
 
   options = ParseOptions({"--id", "c1", "--bundle", "/b", "--shim", "s", "--shim-namespace", "k8s.io",
-                          "--shim-address", "/a", "--state-dir", "/st", "--log-path", "/l", "--exit-file", "/e",
-                          "--socket-dir", "/s"});
+                          "--shim-address", "/a", "--state-dir", "/st", "--shim-log", "/sl", "--log-path", "/l",
+                          "--exit-file", "/e", "--socket-dir", "/s"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->shim_namespace, "k8s.io");
   EXPECT_TRUE(options->shim_ttrpc_address.empty());
@@ -133,6 +137,7 @@ TEST(ParseOptions, ShimModeErrors) {
   };
   EXPECT_THAT(with({"--state-dir", "/st"}), HasSubstr("--shim-address is required"));
   EXPECT_THAT(with({"--shim-address", "/a"}), HasSubstr("--state-dir is required"));
+  EXPECT_THAT(with({"--shim-address", "/a", "--state-dir", "/st"}), HasSubstr("--shim-log is required"));
   EXPECT_THAT(with({"--shim-address", "/a", "--state-dir", "/st", "--runtime", "runc"}),
               HasSubstr("--shim and --runtime exclude each other"));
   EXPECT_THAT(with({"--shim-address", "/a", "--state-dir", "/st", "--shim-namespace", ""}),

@@ -2,8 +2,9 @@
 // reopening. A container gets an overlay rootfs over its image's layers, an OCI spec built
 // from its CRI config, its pod and its image, and is run by its pod's handler through
 // cloison-monitor. Records persist under <root>/containers; Recover() reconciles them with
-// the monitors' exit files and liveness, and removes what an interrupted CreateContainer
-// left. Calls on one container are serialized; Get/List never wait for a slow call.
+// the monitors' exit files and liveness (their liveness locks), settles the StartContainer
+// calls a restart interrupted, and removes what an interrupted CreateContainer left. Calls
+// on one container are serialized; Get/List never wait for a slow call.
 #pragma once
 
 #include <chrono>
@@ -11,12 +12,15 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "cloison/config/config.h"
 #include "cloison/container/container_record.h"
 #include "cloison/cri/api.h"
 #include "cloison/image/image_manager.h"
@@ -34,7 +38,6 @@ struct ContainerManagerOptions {
   std::vector<std::string> available_capabilities;
   int64_t min_oom_score_adj = -1000;
   std::string seccomp_profile_root;  // Localhost seccomp profiles must be under it
-  config::CdiConfig cdi;  // [cdi] at start-up; SetCdi replaces it
 };
 
 class ContainerManager {
@@ -45,8 +48,11 @@ class ContainerManager {
   absl::Status Recover();
 
   // The pod's config recorded at RunPodSandbox is used; kubelet's copy in the request is not.
+  // `cdi` is the [cdi] table of the configuration the call is served under (SIGHUP may change
+  // it between calls).
   absl::StatusOr<std::string> Create(const std::string& pod_id, const ::runtime::v1::ContainerConfig& config,
-                                     const ::runtime::v1::PodSandboxConfig& sandbox_config);
+                                     const ::runtime::v1::PodSandboxConfig& sandbox_config,
+                                     const config::CdiConfig& cdi);
   absl::Status Start(const std::string& id);
   // Sends the stop signal, then SIGKILL after `timeout`. Idempotent for stopped containers.
   absl::Status Stop(const std::string& id, std::chrono::seconds timeout);
@@ -82,9 +88,6 @@ class ContainerManager {
   // recorded after a cloisond restart says so too.
   void OnOom(const std::string& id);
 
-  // SIGHUP: the [cdi] table the next CreateContainer calls apply.
-  void SetCdi(const config::CdiConfig& cdi);
-
   absl::Status StopAllInPod(const std::string& pod_id);
   absl::Status RemoveAllInPod(const std::string& pod_id);
 
@@ -116,6 +119,22 @@ class ContainerManager {
   static std::string OomMarker(const ContainerRecord& record);
   absl::Status Discard(ContainerRecord& record);
 
+  // Recover: brings `record` up to date with its exit file and its monitor. A StartContainer
+  // that cloisond's end interrupted (its monitor's liveness lock or pid file is in the state
+  // dir) is waited for until `deadline`: running with the pids its runtime made, or exited
+  // with a StartError once the runtime's Delete removed what it may have made, which is done
+  // only once no monitor lives for it. kUnderWay (record untouched) when its monitor still
+  // runs the runtime at `deadline`; a container whose monitor is gone is exited with an
+  // unknown status.
+  enum class Reconciled { kUnchanged, kChanged, kUnderWay };
+  Reconciled Reconcile(ContainerRecord& record, absl::Time deadline);
+  // Deletes what an interrupted StartContainer may have made and records its StartError.
+  void RecordStartCutShort(ContainerRecord& record);
+  // After Recover, on start_settler_: reconciles the starts still under way as they settle
+  // (their Start and Stop are refused meanwhile).
+  void SettleStartsUnderWay(const std::stop_token& stop);
+  absl::Status RefuseWhileStartUnderWay(const std::string& id) const;
+
   ContainerManagerOptions options_;
   runtime::RuntimeSet& runtimes_;
   sandbox::SandboxManager& sandboxes_;
@@ -127,12 +146,14 @@ class ContainerManager {
   std::map<std::string, ContainerRecord> records_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> reserved_names_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<absl::Mutex>> op_locks_ ABSL_GUARDED_BY(mu_);
-  config::CdiConfig cdi_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> starts_under_way_ ABSL_GUARDED_BY(mu_);
   // Held around every write and deletion of a record file, taken after mu_ when both are held:
   // an exit is recorded in memory under mu_, and its file is written once mu_ is released
   // (StopContainer and the lists do not wait for that fsync) but still before any later
   // change of the same record reaches the store.
   absl::Mutex save_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  // Last: stopped and joined first on destruction.
+  std::jthread start_settler_;
 };
 
 }  // namespace cloison::container

@@ -37,6 +37,10 @@ struct MonitorOptions {
   // runtime and what it started (its process group: hooks) are killed and the failure reported.
   int create_timeout_seconds = 0;
   int sync_fd = 3;
+  // The liveness lock cloisond took for this container (<state_dir>/monitor.lock, held while
+  // this monitor lives: include/cloison/util/liveness_lock.h); -1 = none. The monitor makes it
+  // close-on-exec at once, so that neither the runtime nor the container inherit it.
+  int lock_fd = -1;
 
   // Container mode through a containerd shim v2 (vm handlers), instead of --runtime.
   std::string shim;                       // the shim binary
@@ -44,7 +48,8 @@ struct MonitorOptions {
   std::string shim_address;               // -address: must stay the same across restarts
   std::string shim_ttrpc_address;         // TTRPC_ADDRESS: cloisond's events endpoint
   std::string shim_config_path;           // handed to the shim as KATA_CONF_FILE ("" = none)
-  std::string state_dir;                  // the container's FIFOs, shim-address and shim.log
+  std::string state_dir;                  // the container's FIFOs and shim-address
+  std::string shim_log;                   // where the shim's log FIFO is drained: a pod-level file
 
   // Exec mode.
   std::string process_spec;
@@ -63,7 +68,7 @@ struct MonitorOptions {
 // Parses argv without argv[0]. Values follow their flag ("--id X") or are joined with '='
 // ("--id=X"); a separate value is taken as is, even when it starts with "--". INVALID_ARGUMENT
 // on unknown flags, missing values or missing required flags of the chosen mode (a shim
-// container wants --shim, --shim-address and --state-dir and no --runtime; --exec wants
+// container wants --shim, --shim-address, --state-dir and --shim-log and no --runtime; --exec wants
 // --runtime, and --bundle with --direct-exec; --shim-exec wants --shim-address, --process-spec and --state-dir).
 absl::StatusOr<MonitorOptions> ParseOptions(const std::vector<std::string>& args);
 

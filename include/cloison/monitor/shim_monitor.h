@@ -3,12 +3,12 @@
 // OCI runtime CLI. Like the OCI mode it detaches, owns the container's stdio (FIFOs in
 // --state-dir that the shim opens), the CRI log, the ctl and attach sockets and the exit file,
 // and reports {"pid":N} (or {"pid":-1,"message":...}) on the sync fd. It drains the shim's `log`
-// FIFO into <state_dir>/shim.log (when its `start` made the pod's shim, a child of it goes on
-// draining after it exits, until the shim exits), runs the shim's `start` (a pod's later
-// containers get the running shim's address back), writes the address to <state_dir>/shim-address for cloisond,
-// creates the task over ttrpc, starts it on the ctl "start" request and learns the exit from
-// the task service's Wait on a second thread. A broken shim connection ends the monitor with
-// exit code 255 and a message in the exit file.
+// FIFO (in the bundle) into --shim-log, the pod's file (when its `start` made the pod's shim, a
+// child of it goes on draining after it exits, until the shim exits), runs the shim's `start`
+// (a pod's later containers get the running shim's address back), writes the address to
+// <state_dir>/shim-address for cloisond, creates the task over ttrpc, starts it on the ctl
+// "start" request and learns the exit from the task service's Wait on a second thread. A
+// broken shim connection ends the monitor with exit code 255 and a message in the exit file.
 #pragma once
 
 #include "cloison/monitor/options.h"

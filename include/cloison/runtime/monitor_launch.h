@@ -5,6 +5,12 @@
 // /proc/<pid>/exe cannot be written from a container that sees it; argv[0] stays the
 // monitor's path on disk (ps, and cloisond's liveness check of monitors, read it; the monitor
 // sets its process name from it).
+//
+// A container's monitor holds the liveness lock <state_dir>/monitor.lock
+// (util/liveness_lock.h) from before it is spawned until it exits: cloisond takes the lock,
+// hands that open file description to the spawned monitor as its fd 4 (--lock-fd) and closes
+// its own copy, so a held lock means a monitor lives for the container (still starting it, or
+// running it) and a free one that none ever will act on it again.
 #pragma once
 
 #include <chrono>
@@ -23,8 +29,11 @@ namespace cloison::runtime {
 // cloison-monitor in cloisond's own directory.
 std::string MonitorBesideDaemon();
 
+// The monitor's liveness lock in a container's state dir.
+std::string MonitorLockPath(const std::string& state_dir);
+
 // The flags of a container-mode monitor that come from `request` (id, bundle, log, exit file,
-// sockets, pid file, sync fd 3, tty and stdin); the caller adds the runtime or shim flags.
+// sockets, pid file, sync fd 3, lock fd 4, tty and stdin); the caller adds the runtime or shim flags.
 std::vector<std::string> MonitorContainerFlags(const CreateRequest& request);
 
 // The current sealed copy of the monitor binary at `path`; INTERNAL (or NOT_FOUND) when it
@@ -34,11 +43,12 @@ absl::StatusOr<std::shared_ptr<const util::SealedCopy>> SealedMonitor(const std:
 // The longest the runtime's create (or run) may take: the monitor's --create-timeout.
 inline constexpr std::chrono::seconds kRuntimeCreateTimeout{120};
 
-// Creates the request's state and socket dirs, runs `argv` (a container-mode monitor, from the
-// sealed copy of argv[0]) and waits for its report. FAILED_PRECONDITION with `what` (e.g.
-// "runc create") and the monitor's message when the container could not be created,
-// DEADLINE_EXCEEDED when the runtime outlived the monitor's --create-timeout (the monitor
-// killed it).
+// Creates the request's state and socket dirs, takes the monitor's liveness lock
+// (FAILED_PRECONDITION when a monitor of the container still holds it), runs `argv` (a
+// container-mode monitor, from the sealed copy of argv[0]) with the lock and waits for its
+// report. FAILED_PRECONDITION with `what` (e.g. "runc create") and the monitor's message when
+// the container could not be created, DEADLINE_EXCEEDED when the runtime outlived the
+// monitor's --create-timeout (the monitor killed it).
 absl::StatusOr<CreateResult> LaunchContainerMonitor(const std::vector<std::string>& argv, const CreateRequest& request,
                                                     absl::string_view what);
 

@@ -18,6 +18,8 @@ struct CreateRequest {
   std::string id;
   std::string bundle;        // holds config.json
   std::string state_dir;     // per-container runtime state: monitor pid and log
+  std::string pod_state_dir; // the pod's state dir, removed with the pod: pod-level runtime
+                             // files (a vm handler's shim.log); needed by Create only
   std::string socket_dir;    // the monitor's ctl and attach sockets (a short path: sun_path
                              // holds 107 bytes)
   std::string exit_file;     // where the monitor records the exit

@@ -1,14 +1,16 @@
 // The "vm" runtime type: a containerd shim v2 (Kata's containerd-shim-kata-v2, or
 // containerd-shim-runc-v2) per pod. Create spawns cloison-monitor in shim mode (it starts or
-// joins the pod's shim, owns the container's stdio, log and exit file, and writes the shim's
-// address to <state_dir>/shim-address); Start and ReopenLog go through the monitor's ctl
-// socket. Kill, Delete, Update and ExecSync speak ttrpc to the shim directly, over one cached
-// connection per shim address, made again when it closed (after a shim or cloisond restart).
-// Which state dir and bundle a container id has is kept in <runtime_root>/tasks/<id>, so the
-// calls that get only an id work after a cloisond restart. Delete removes the task, then asks
-// the shim to exit once it has no task left; with the shim gone it runs `<shim> delete`.
-// Interactive exec (ExecCommand) is relayed by `cloison-monitor --shim-exec`, which talks to
-// the container's shim itself and writes no pid file (the exec's pid is the shim's, maybe a VM's).
+// joins the pod's shim, owns the container's stdio, log and exit file, writes the shim's
+// address to <state_dir>/shim-address and the shim's own log to <pod_state_dir>/shim.log,
+// which outlives the pod's containers and goes with the pod's state dir); Start and ReopenLog
+// go through the monitor's ctl socket. Kill, Delete, Update and ExecSync speak ttrpc to the
+// shim directly, over one cached connection per shim address, made again when it closed
+// (after a shim or cloisond restart). Which state dir and bundle a container id has is kept
+// in <runtime_root>/tasks/<id>, so the calls that get only an id work after a cloisond
+// restart. Delete removes the task, then asks the shim to exit once it has no task left; with
+// the shim gone it runs `<shim> delete`. Interactive exec (ExecCommand) is relayed by
+// `cloison-monitor --shim-exec`, which talks to the container's shim itself and writes no pid
+// file (the exec's pid is the shim's, maybe a VM's).
 #pragma once
 
 #include <map>
@@ -75,5 +77,8 @@ VmRuntimeOptions VmOptionsForHandler(const HandlerInfo& handler, const std::stri
 // `shim_dir` (<state>/shim).
 std::string ShimAddress(const std::string& shim_dir);
 std::string ShimEventsSocket(const std::string& shim_dir);
+
+// Where the pod's shim logs: <pod state dir>/shim.log.
+std::string ShimLogPath(const std::string& pod_state_dir);
 
 }  // namespace cloison::runtime
