@@ -4,9 +4,9 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "cloisond_process.h"
+#include "host_probes.h"
 #include "nlohmann/json.hpp"
 
 namespace cloison::testing {
@@ -172,12 +172,7 @@ TEST(Cloisond, ListsAnswerOnTheSyncThreadsWithoutCallbackPollers) {
   }
   const std::string tasks = "/proc/" + std::to_string(daemon.pid()) + "/task";
   std::vector<std::string> names;
-  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    std::getline(comm, name);
-    names.push_back(name);
-  }
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) names.push_back(ProcessName(task.path()));
   EXPECT_THAT(names, ::testing::Not(::testing::IsEmpty()));
   EXPECT_THAT(names, ::testing::Not(::testing::Contains("nexting_thread")));
 }

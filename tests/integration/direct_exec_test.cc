@@ -41,40 +41,23 @@ class DirectExec : public PodFixture {
  protected:
   DirectExec() : PodFixture(std::string("[runtimes.") + kThroughRunc + "]\nruntime_path = \"runc\"\n") {}
 
-  // A pod on `handler` whose hostname does not depend on the handler (it is in env).
-  std::string Pod(const std::string& name, const std::string& handler, bool host_network = false) {
+  // A pod config whose hostname does not depend on the pod's handler (it is in env).
+  v1::PodSandboxConfig ProbePod(const std::string& name, bool host_network = false) const {
     v1::PodSandboxConfig config = PodConfig(name, log_dir_);
     config.set_hostname("probe");
     if (host_network) {
       config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(
           v1::NamespaceMode::NODE);
     }
-    std::string id;
-    const grpc::Status status = client_->RunPod(config, &id, handler);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    configs_.push_back(config);
-    return id;
+    return config;
   }
 
-  std::string Run(const std::string& pod_id, v1::ContainerConfig config) {
-    std::string id;
-    grpc::Status status = client_->Create(pod_id, config, configs_.back(), &id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    status = client_->Start(id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return id;
-  }
-
-  v1::ExecSyncResponse Shell(const std::string& id, const std::string& script, int64_t timeout = 20) {
-    v1::ExecSyncResponse response;
-    const grpc::Status status = client_->Exec(id, {kBusybox, "sh", "-c", script}, timeout, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return response;
+  // ExecSync of busybox sh -c `script`, expected to succeed: the whole response.
+  v1::ExecSyncResponse ShellExec(const std::string& id, const std::string& script) {
+    return ExecSync(id, {kBusybox, "sh", "-c", script});
   }
 
   bool TookDirectPath(const std::string& id) { return daemon_.Log().find("ExecSync in " + id + ": direct") != std::string::npos; }
-
-  std::vector<v1::PodSandboxConfig> configs_;
 };
 
 v1::ContainerConfig Hardened(const std::string& name, const std::string& image) {
@@ -97,11 +80,12 @@ v1::ContainerConfig Hardened(const std::string& name, const std::string& image) 
 }
 
 TEST_F(DirectExec, SeesWhatRuncExecGives) {
-  const std::string direct = Run(Pod("direct", kDirect), Hardened("hardened", image_));
-  const std::string through_runc = Run(Pod("through-runc", kThroughRunc), Hardened("hardened", image_));
+  const std::string direct = RunContainer(RunPod(ProbePod("direct"), kDirect), Hardened("hardened", image_));
+  const std::string through_runc =
+      RunContainer(RunPod(ProbePod("through-runc"), kThroughRunc), Hardened("hardened", image_));
 
-  const v1::ExecSyncResponse mine = Shell(direct, kProbe);
-  const v1::ExecSyncResponse runc = Shell(through_runc, kProbe);
+  const v1::ExecSyncResponse mine = ShellExec(direct, kProbe);
+  const v1::ExecSyncResponse runc = ShellExec(through_runc, kProbe);
   EXPECT_TRUE(TookDirectPath(direct)) << daemon_.Log();
   EXPECT_FALSE(TookDirectPath(through_runc));
   EXPECT_EQ(mine.exit_code(), 0) << mine.stderr();
@@ -118,28 +102,29 @@ TEST_F(DirectExec, SeesWhatRuncExecGives) {
   EXPECT_THAT(mine.stdout(), HasSubstr("Seccomp:\t2"));
 
   for (const std::string& id : {direct, through_runc}) {
-    const v1::ExecSyncResponse same = Shell(id, kSameAsInit);
+    const v1::ExecSyncResponse same = ShellExec(id, kSameAsInit);
     EXPECT_EQ(same.stdout(), "") << id;
     EXPECT_EQ(same.exit_code(), 0) << same.stderr();
   }
   // The exec'd process is in the container's PID namespace: it does not see the host's.
-  EXPECT_EQ(Shell(direct, "[ -d /proc/1 ] && ! [ -d /proc/" + std::to_string(getpid()) + "/ns ] && echo ok").stdout(),
-            "ok\n");
+  const std::string own_pid = std::to_string(getpid());
+  EXPECT_EQ(ShellExec(direct, "[ -d /proc/1 ] && ! [ -d /proc/" + own_pid + "/ns ] && echo ok").stdout(), "ok\n");
 }
 
 TEST_F(DirectExec, ExitCodesOutputTimeoutsAndFailuresAsThroughRunc) {
   const v1::ContainerConfig plain = ContainerConfig("plain", image_, {kBusybox, "sleep", "3600"});
-  const std::string direct = Run(Pod("direct", kDirect, /*host_network=*/true), plain);
-  const std::string through_runc = Run(Pod("through-runc", kThroughRunc, /*host_network=*/true), plain);
+  const std::string direct = RunContainer(RunPod(ProbePod("direct", /*host_network=*/true), kDirect), plain);
+  const std::string through_runc =
+      RunContainer(RunPod(ProbePod("through-runc", /*host_network=*/true), kThroughRunc), plain);
 
   for (const std::string& id : {direct, through_runc}) {
     SCOPED_TRACE(id == direct ? "direct" : "through runc");
-    const v1::ExecSyncResponse output = Shell(id, "echo out; echo err >&2; exit 3");
+    const v1::ExecSyncResponse output = ShellExec(id, "echo out; echo err >&2; exit 3");
     EXPECT_EQ(output.exit_code(), 3);
     EXPECT_EQ(output.stdout(), "out\n");
     EXPECT_EQ(output.stderr(), "err\n");
-    EXPECT_EQ(Shell(id, "kill -9 $$").exit_code(), 137);
-    EXPECT_EQ(Shell(id, kSameAsInit).stdout(), "");  // host network: the node's netns, as init's
+    EXPECT_EQ(ShellExec(id, "kill -9 $$").exit_code(), 137);
+    EXPECT_EQ(ShellExec(id, kSameAsInit).stdout(), "");  // host network: the node's netns, as init's
 
     v1::ExecSyncResponse missing;
     grpc::Status status = client_->Exec(id, {"/no/such/command"}, 20, &missing);
@@ -169,33 +154,24 @@ TEST_F(DirectExec, UserNamespacePodsAsThroughRunc) {
   ASSERT_EQ(chmod(daemon_.dir().path().c_str(), 0711), 0);
   std::vector<std::string> ids;
   for (const char* handler : {kDirect, kThroughRunc}) {
-    v1::PodSandboxConfig config = PodConfig(std::string("userns-") + handler, log_dir_);
-    config.set_hostname("probe");
-    v1::UserNamespace* userns =
-        config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->mutable_userns_options();
-    userns->set_mode(v1::NamespaceMode::POD);
-    v1::IDMapping* mapping = userns->add_uids();
-    mapping->set_container_id(0);
-    mapping->set_host_id(handler == std::string(kDirect) ? 300000 : 400000);
-    mapping->set_length(65536);
-    *userns->add_gids() = *mapping;
-    std::string pod_id;
-    const grpc::Status status = client_->RunPod(config, &pod_id, handler);
-    ASSERT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    configs_.push_back(config);
+    v1::PodSandboxConfig config = ProbePod(std::string("userns-") + handler);
+    SetPodUserNamespace(config.mutable_linux()->mutable_security_context()->mutable_namespace_options(),
+                        handler == std::string(kDirect) ? 300000 : 400000);
+    const TestPod pod = RunPod(config, handler);
+    ASSERT_FALSE(pod.id.empty());
     v1::ContainerConfig container = ContainerConfig("sleeper", image_, {kBusybox, "sleep", "3600"});
     *container.mutable_linux()->mutable_security_context()->mutable_namespace_options() =
         config.linux().security_context().namespace_options();
-    ids.push_back(Run(pod_id, container));
+    ids.push_back(RunContainer(pod, container));
   }
-  const v1::ExecSyncResponse mine = Shell(ids[0], std::string(kProbe) + "; id");
-  const v1::ExecSyncResponse runc = Shell(ids[1], std::string(kProbe) + "; id");
+  const v1::ExecSyncResponse mine = ShellExec(ids[0], std::string(kProbe) + "; id");
+  const v1::ExecSyncResponse runc = ShellExec(ids[1], std::string(kProbe) + "; id");
   EXPECT_TRUE(TookDirectPath(ids[0])) << daemon_.Log();
   EXPECT_EQ(mine.exit_code(), 0) << mine.stderr();
   EXPECT_EQ(mine.stdout(), runc.stdout());
   EXPECT_EQ(mine.stderr(), runc.stderr());
   EXPECT_THAT(mine.stdout(), HasSubstr("uid=0(root) gid=0(root)"));
-  for (const std::string& id : ids) EXPECT_EQ(Shell(id, kSameAsInit).stdout(), "") << id;
+  for (const std::string& id : ids) EXPECT_EQ(ShellExec(id, kSameAsInit).stdout(), "") << id;
 }
 
 }  // namespace

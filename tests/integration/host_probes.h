@@ -37,6 +37,14 @@ inline std::string Cmdline(int pid) {
   return cmdline;
 }
 
+// The name of a process or thread (its comm, as ps and pgrep show it) from its /proc entry,
+// /proc/<pid> or /proc/<pid>/task/<tid>; "" once it is gone.
+inline std::string ProcessName(const std::filesystem::path& proc_entry) {
+  std::string name = CloisondProcess::ReadFile((proc_entry / "comm").string());
+  if (!name.empty() && name.back() == '\n') name.pop_back();
+  return name;
+}
+
 // The parent pid of process `pid`; -1 once it is gone.
 inline int ParentOf(int pid) {
   const absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(pid);

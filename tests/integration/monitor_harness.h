@@ -12,21 +12,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <functional>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "../unit/test_tmpdir.h"
 #include "cloison/util/command.h"
-#include "cloison/util/proc_stat.h"
 #include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
+#include "runc_bundle.h"
 #include "wait_until.h"
 
 extern char** environ;
@@ -36,22 +37,6 @@ namespace cloison::testing {
 using Json = nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-inline constexpr const char* kRunc = "/usr/sbin/runc";
-
-inline std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Alive and not a zombie waiting for its (re)parent to reap it.
-inline bool ProcessAlive(pid_t pid) {
-  if (pid <= 0 || kill(pid, 0) != 0) return false;
-  const absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(pid);
-  return !stat.ok() || stat->state != 'Z';
-}
 
 // True when `pid` is a live cloison-monitor (so a recycled pid is never signalled).
 inline bool IsMonitor(pid_t pid) {
@@ -107,26 +92,9 @@ class MonitoredContainer {
   std::string ctl_socket() const { return socket_dir() + "/ctl"; }
   std::string attach_socket() const { return socket_dir() + "/attach"; }
 
-  // Lays out a busybox rootfs and a `runc spec` config.json running `args`; `edit` may change it.
-  template <typename Edit>
-  void MakeBundle(const std::vector<std::string>& args, Edit edit) {
-    const std::filesystem::path rootfs = path("bundle/rootfs");
-    std::filesystem::create_directories(rootfs / "bin");
-    std::filesystem::copy_file("/bin/busybox", rootfs / "bin/busybox");
-    for (const char* tool : {"sh", "echo", "sleep", "cat", "true", "stty"}) {
-      std::filesystem::create_symlink("busybox", rootfs / "bin" / tool);
-    }
-    util::RunCommand({kRunc, "spec", "--bundle", bundle()}, seconds(20)).IgnoreError();
-    Json config = Json::parse(ReadText(path("bundle/config.json")));
-    config["process"]["args"] = args;
-    config["process"]["terminal"] = false;
-    config["root"] = Json{{"path", "rootfs"}, {"readonly", true}};
-    config["linux"]["cgroupsPath"] = "/cloison-test/" + id_;
-    edit(config);
-    std::ofstream(path("bundle/config.json")) << config.dump(1);
-  }
-  void MakeBundle(const std::vector<std::string>& args) {
-    MakeBundle(args, [](Json&) {});
+  // The busybox bundle (MakeBusyboxBundle) running `args`; `edit` may change its config.
+  void MakeBundle(const std::vector<std::string>& args, const std::function<void(Json&)>& edit = {}) {
+    EXPECT_TRUE(MakeBusyboxBundle(bundle(), id_, args, edit)) << "runc spec failed";
   }
 
   std::vector<std::string> MonitorArgs(const std::vector<std::string>& extra) const {
@@ -203,10 +171,7 @@ class MonitoredContainer {
     Runc({"delete", "-f", id_}).IgnoreError();
     const pid_t monitor = MonitorPid();
     if (IsMonitor(monitor)) kill(monitor, SIGKILL);
-    for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup")) {
-      rmdir((hierarchy.path() / "cloison-test" / id_).c_str());
-      rmdir((hierarchy.path() / "cloison-test").c_str());  // fails while other tests use it
-    }
+    RemoveTestCgroup(id_);
   }
 
  private:

@@ -2,9 +2,10 @@
 // a running cloisond (main TOML given to the constructor, or made by a function of files_, a
 // directory for what that TOML names: spec dirs, profiles) that has pulled it, a CriClient, and
 // the steps such tests repeat (run a pod, run a container in it, ExecSync, read a container's
-// CRI log). TearDown stops and removes every pod left (while cloisond runs) and expects no
-// mount left under cloisond's directory. A subclass overriding SetUp or TearDown calls this one's
-// (one that writes files_ before calling SetUp has them in place when cloisond starts).
+// CRI log); and the user namespace options kubelet sends for hostUsers: false. TearDown stops
+// and removes every pod left (while cloisond runs) and expects no mount left under cloisond's
+// directory. A subclass overriding SetUp or TearDown calls this one's (one that writes files_
+// before calling SetUp has them in place when cloisond starts).
 #pragma once
 
 #include <gmock/gmock.h>
@@ -20,6 +21,18 @@
 #include "local_registry.h"
 
 namespace cloison::testing {
+
+// Gives a pod's (or container's) namespace options a user namespace as kubelet does for
+// hostUsers: false: mode POD, one uid and one gid line mapping 65536 ids from 0 to `host_id`.
+inline void SetPodUserNamespace(v1::NamespaceOption* options, uint32_t host_id) {
+  v1::UserNamespace* userns = options->mutable_userns_options();
+  userns->set_mode(v1::NamespaceMode::POD);
+  v1::IDMapping* mapping = userns->add_uids();
+  mapping->set_container_id(0);
+  mapping->set_host_id(host_id);
+  mapping->set_length(65536);
+  *userns->add_gids() = *mapping;
+}
 
 class PodFixture : public ::testing::Test {
  protected:
@@ -56,7 +69,12 @@ class PodFixture : public ::testing::Test {
   // Runs pod `name` (PodConfig, logs in log_dir_) on `handler` ("" = the default).
   TestPod RunPod(const std::string& name, const std::string& handler = "",
                  v1::NamespaceMode pid_mode = v1::NamespaceMode::CONTAINER) {
-    TestPod pod{"", PodConfig(name, log_dir_, pid_mode)};
+    return RunPod(PodConfig(name, log_dir_, pid_mode), handler);
+  }
+
+  // Runs the pod `config` on `handler` ("" = the default); its id is "" when that failed.
+  TestPod RunPod(const v1::PodSandboxConfig& config, const std::string& handler = "") {
+    TestPod pod{"", config};
     const grpc::Status status = client_->RunPod(pod.config, &pod.id, handler);
     EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
     return pod;

@@ -4,15 +4,24 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <thread>
 
+#include "cloison/util/liveness_lock.h"
+#include "nlohmann/json.hpp"
 #include "pod_fixture.h"
+
+extern char** environ;
 
 namespace cloison::testing {
 namespace {
@@ -143,9 +152,10 @@ TEST_F(PodLifecycle, ReopenContainerLogAfterRotation) {
 }
 
 // A container's monitor runs from a sealed in-memory copy of cloison-monitor: its
-// /proc/<pid>/exe (reachable from a container that sees the process) cannot be written, and
-// its command line and process name still name cloison-monitor (ps, pgrep, and cloisond's
-// liveness check after a restart, read them).
+// /proc/<pid>/exe (reachable from a container that sees the process) is a memfd sealed against
+// any write, and its command line and process name still name cloison-monitor (ps, pgrep, and
+// cloisond's liveness check after a restart, read them). Only the seals tell the copy from the
+// installed binary: a running binary refuses to be opened for writing (ETXTBSY) either way.
 TEST_F(PodLifecycle, TheMonitorRunsFromASealedCopyOfItsBinary) {
   auto [pod_id, id] = RunOne("sealed", {"sleep", "1000"});
   const std::string monitor_pid =
@@ -154,15 +164,14 @@ TEST_F(PodLifecycle, TheMonitorRunsFromASealedCopyOfItsBinary) {
   const std::string proc = "/proc/" + std::to_string(std::stoi(monitor_pid));
   const int exe = open((proc + "/exe").c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(exe, 0) << std::strerror(errno);
-  EXPECT_EQ(fcntl(exe, F_GET_SEALS), F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+  const int seals = fcntl(exe, F_GET_SEALS);
+  const int seals_error = errno;
   close(exe);
-  // Refused while it runs (ETXTBSY), and the seals refuse any write anyway.
-  const int writable = open((proc + "/exe").c_str(), O_WRONLY | O_CLOEXEC);
-  EXPECT_EQ(writable, -1);
-  EXPECT_EQ(errno, ETXTBSY);
-  if (writable >= 0) close(writable);
+  ASSERT_NE(seals, -1) << "the monitor runs from a file that has no seals (not a memfd): "
+                       << std::strerror(seals_error);
+  EXPECT_EQ(seals, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
   EXPECT_THAT(CloisondProcess::ReadFile(proc + "/cmdline"), HasSubstr("cloison-monitor"));
-  EXPECT_EQ(CloisondProcess::ReadFile(proc + "/comm"), "cloison-monitor\n");
+  EXPECT_EQ(ProcessName(proc), "cloison-monitor");
   v1::ExecSyncResponse response = ExecSync(id, {"echo", "still-runs"});
   EXPECT_EQ(response.stdout(), "still-runs\n");
 }
@@ -357,6 +366,85 @@ TEST_F(PodLifecycle, CrashDuringStartLeavesItCreatedRunningOrFailed) {
       EXPECT_EQ(client_->StatusOf(id).exit_code(), 137);
     }
   }
+}
+
+// A process holding a container's monitor liveness lock, as its monitor does (the lock's open
+// file description handed over as fd 4, the test's own copy closed); killed when destroyed.
+class LockHolder {
+ public:
+  explicit LockHolder(const std::string& lock_path) {
+    absl::StatusOr<util::UniqueFd> lock = util::TakeLivenessLock(lock_path);
+    if (!lock.ok()) return;
+    const util::UniqueFd above(fcntl(lock->get(), F_DUPFD_CLOEXEC, 10));  // so that dup2 clears close-on-exec
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, above.get(), 4);
+    char* argv[] = {const_cast<char*>("sleep"), const_cast<char*>("1000"), nullptr};
+    if (posix_spawnp(&pid_, "sleep", &actions, nullptr, argv, environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~LockHolder() { Release(); }
+  LockHolder(const LockHolder&) = delete;
+  LockHolder& operator=(const LockHolder&) = delete;
+
+  bool holds() const { return pid_ > 0; }
+  void Release() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// A restart finds StartContainer calls whose monitors had not written monitor.pid yet: while a
+// monitor lives (its liveness lock held) nothing is deleted nor failed, and StartContainer and
+// StopContainer wait for it; once no monitor holds the lock, the start was cut short.
+TEST_F(PodLifecycle, InterruptedStartsWaitForTheirMonitorsLivenessLock) {
+  const TestPod pod = RunPod("lockwait");
+  std::map<std::string, std::string> ids;  // name -> id
+  for (const std::string name : {"held-created", "held-running", "free-running"}) {
+    ASSERT_TRUE(client_->Create(pod.id, ContainerConfig(name, image_, {"sleep", "1000"}), pod.config, &ids[name]).ok())
+        << daemon_.Log();
+  }
+  kill(daemon_.pid(), SIGKILL);
+  ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
+  const std::filesystem::path root = daemon_.dir().path() / "root/containers";
+  const std::filesystem::path state = daemon_.dir().path() / "state/containers";
+  // StartContainer saved these running before their monitors reported (runc run --detach).
+  for (const std::string name : {"held-running", "free-running"}) {
+    const std::string record_path = (root / (ids[name] + ".json")).string();
+    nlohmann::json record = nlohmann::json::parse(CloisondProcess::ReadFile(record_path));
+    record["state"] = "running";
+    std::ofstream(record_path, std::ios::trunc) << record.dump();
+  }
+  const std::string free_lock = (state / ids["free-running"] / "monitor.lock").string();
+  ASSERT_TRUE(util::TakeLivenessLock(free_lock).ok());  // taken, and let go: its monitor is gone
+  LockHolder created_monitor((state / ids["held-created"] / "monitor.lock").string());
+  LockHolder running_monitor((state / ids["held-running"] / "monitor.lock").string());
+  ASSERT_TRUE(created_monitor.holds() && running_monitor.holds());
+
+  ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+  client_ = std::make_unique<CriClient>(daemon_);
+  const v1::ContainerStatus cut_short = client_->StatusOf(ids["free-running"]);
+  EXPECT_EQ(cut_short.state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(cut_short.reason(), "StartError") << cut_short.message();
+  EXPECT_EQ(client_->StatusOf(ids["held-created"]).state(), v1::CONTAINER_CREATED);
+  EXPECT_EQ(client_->StatusOf(ids["held-running"]).state(), v1::CONTAINER_RUNNING);
+  EXPECT_EQ(client_->Start(ids["held-created"]).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(client_->Stop(ids["held-running"], 0).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  created_monitor.Release();
+  running_monitor.Release();
+  for (const std::string name : {"held-created", "held-running"}) {
+    SCOPED_TRACE(name);
+    ASSERT_TRUE(WaitUntil([&] { return client_->StatusOf(ids[name]).state() == v1::CONTAINER_EXITED; }))
+        << daemon_.Log();
+    EXPECT_EQ(client_->StatusOf(ids[name]).reason(), "StartError");
+  }
+  for (const auto& [name, id] : ids) EXPECT_TRUE(client_->Remove(id).ok()) << name << ": " << daemon_.Log();
 }
 
 TEST_F(PodLifecycle, CrashDuringCreateLeaksNothing) {

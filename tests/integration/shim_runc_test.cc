@@ -11,8 +11,6 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,9 +24,9 @@
 #include "cloison/shim/task_client.h"
 #include "cloison/shim/ttrpc_client.h"
 #include "cloison/util/command.h"
-#include "cloison/util/proc_stat.h"
 #include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
+#include "runc_bundle.h"
 #include "wait_until.h"
 
 namespace cloison::shim {
@@ -38,25 +36,14 @@ using Json = nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr char kShim[] = "/usr/bin/containerd-shim-runc-v2";
-constexpr char kRunc[] = "/usr/sbin/runc";
-constexpr char kBusybox[] = "/bin/busybox";
-constexpr milliseconds kTimeout = seconds(30);
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
+using cloison::testing::kRunc;
+using cloison::testing::ProcessAlive;
+using cloison::testing::ReadText;
 using cloison::testing::WaitUntil;
 
-bool ProcessAlive(pid_t pid) {
-  if (pid <= 0 || kill(pid, 0) != 0) return false;
-  const absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(pid);
-  return !stat.ok() || stat->state != 'Z';
-}
+constexpr char kShim[] = "/usr/bin/containerd-shim-runc-v2";
+constexpr char kBusybox[] = "/bin/busybox";
+constexpr milliseconds kTimeout = seconds(30);
 
 // A FIFO opened for reading (non-blocking) before the shim opens it for writing.
 class FifoReader {
@@ -142,12 +129,7 @@ class ShimRuncTest : public ::testing::Test {
       util::RunCommand({kRunc, "--root", runc_root, "delete", "-f", id}, kTimeout).IgnoreError();
     }
     KillShimsOfNamespace();
-    for (const std::string& id : ids_) {
-      for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup")) {
-        rmdir((hierarchy.path() / "cloison-test" / id).c_str());
-        rmdir((hierarchy.path() / "cloison-test").c_str());  // fails while other tests use it
-      }
-    }
+    for (const std::string& id : ids_) testing::RemoveTestCgroup(id);
     for (const std::string& address : addresses_) {
       std::filesystem::path socket(std::string(absl::StripPrefix(address, "unix://")));
       std::error_code ec;
@@ -177,26 +159,15 @@ class ShimRuncTest : public ::testing::Test {
 
   std::string path(const std::string& relative) const { return (dir_.path() / relative).string(); }
 
-  // A busybox bundle at path(id) running `args`, in pod `sandbox_id`.
+  // A busybox bundle (MakeBusyboxBundle) at path(id) running `args`, in pod `sandbox_id`.
   std::string MakeBundle(const std::string& id, const std::vector<std::string>& args, const std::string& sandbox_id) {
     ids_.push_back(id);
-    const std::filesystem::path bundle = path(id);
-    std::filesystem::create_directories(bundle / "rootfs/bin");
-    std::filesystem::copy_file(kBusybox, bundle / "rootfs/bin/busybox");
-    for (const char* tool : {"sh", "echo", "sleep", "cat"}) {
-      std::filesystem::create_symlink("busybox", bundle / "rootfs/bin" / tool);
-    }
-    EXPECT_TRUE(util::RunCommand({kRunc, "spec", "--bundle", bundle.string()}, kTimeout).ok());
-    Json config = Json::parse(ReadText(bundle / "config.json"));
-    config["process"]["args"] = args;
-    config["process"]["terminal"] = false;
-    config["root"] = Json{{"path", "rootfs"}, {"readonly", true}};
-    config["linux"]["cgroupsPath"] = "/cloison-test/" + id;
-    config["annotations"] = Json{{"io.kubernetes.cri.sandbox-id", sandbox_id},
-                                 {"io.kubernetes.cri.container-type", "container"},
-                                 {"io.kubernetes.cri.container-name", id}};
-    std::ofstream(bundle / "config.json") << config.dump(1);
-    return bundle.string();
+    EXPECT_TRUE(testing::MakeBusyboxBundle(path(id), id, args, [&](Json& config) {
+      config["annotations"] = Json{{"io.kubernetes.cri.sandbox-id", sandbox_id},
+                                   {"io.kubernetes.cri.container-type", "container"},
+                                   {"io.kubernetes.cri.container-name", id}};
+    })) << "runc spec failed";
+    return path(id);
   }
 
   ShimStartOptions Options(const std::string& id) const {

@@ -1,12 +1,15 @@
 // What the streaming tests share: clients written here for the streaming server's protocols
 // (WebSocket with Boost.Beast: the channel protocols and the SPDY tunnel; SPDY/3.1 on the
-// module's own frame codec, as kubelet speaks it), and a fixture that runs cloisond with a
-// local registry and one busybox pod at a time.
+// module's own frame codec, as kubelet speaks it), and a fixture (a PodFixture) that runs one
+// busybox pod at a time on a given runtime handler.
 #pragma once
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <gmock/gmock.h>
@@ -30,9 +33,9 @@
 #include "boost/beast/websocket.hpp"
 #include "cloison/streaming/spdy_frame.h"
 #include "cloison/streaming/spdy_headers.h"
-#include "cri_client.h"
-#include "local_registry.h"
+#include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
+#include "pod_fixture.h"
 
 namespace cloison::testing {
 
@@ -283,46 +286,49 @@ inline int ExitCodeOf(const std::string& status_json) {
   return std::stoi(status["details"]["causes"][0]["message"].get<std::string>());
 }
 
+// A command for a terminal: it waits for a line, then prints the terminal's size (stty size:
+// "<rows> <columns>"). `tag` (its $0) tells its process apart on the host (TerminalSizeOf).
+inline std::vector<std::string> SttySizeAfterALine(const std::string& tag) {
+  return {"/bin/busybox", "sh", "-c", "read line; /bin/busybox stty size", tag};
+}
+
+// The size ("<rows> <columns>") of the terminal on the stdin of the host's process running
+// SttySizeAfterALine(tag); "" while there is none.
+inline std::string TerminalSizeOf(const std::string& tag) {
+  const std::vector<std::string> command = SttySizeAfterALine(tag);
+  std::string cmdline;
+  for (const std::string& arg : command) cmdline += arg + " ";
+  for (const int pid : ProcessesMatching(cmdline, "")) {
+    const util::UniqueFd terminal(
+        open(("/proc/" + std::to_string(pid) + "/fd/0").c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+    winsize size{};
+    if (terminal.valid() && ioctl(terminal.get(), TIOCGWINSZ, &size) == 0) {
+      return std::to_string(size.ws_row) + " " + std::to_string(size.ws_col);
+    }
+  }
+  return "";
+}
+
 // --- the fixture --------------------------------------------------------------------------------
 
-class Streaming : public ::testing::Test {
+class Streaming : public PodFixture {
  protected:
   // `config` is cloisond's main TOML, `handler` the runtime handler of the test pods ("" =
   // the default).
   explicit Streaming(const std::string& config = "", std::string handler = "")
-      : daemon_(config), handler_(std::move(handler)) {}
+      : PodFixture(config), handler_(std::move(handler)) {}
 
   void SetUp() override {
-    registry_ = LocalRegistry::Start();
-    ASSERT_NE(registry_, nullptr);
-    registry_->Push("busybox", "library/busybox:1.0");
-    image_ = registry_->host() + "/library/busybox:1.0";
-    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
-    client_ = std::make_unique<CriClient>(daemon_);
+    PodFixture::SetUp();
+    if (HasFatalFailure()) return;
     runtime_ = daemon_.Runtime();
-    ASSERT_TRUE(client_->Pull(image_).ok());
   }
 
-  void TearDown() override {
-    if (daemon_.pid() > 0) {
-      for (const v1::PodSandbox& pod : client_->ListPods()) {
-        EXPECT_TRUE(client_->StopPod(pod.id()).ok());
-        EXPECT_TRUE(client_->RemovePod(pod.id()).ok());
-      }
-    }
-  }
-
-  // A pod with one running container.
+  // A pod (pod_id_) with one running container, `name`-c; the container's id.
   std::string RunContainer(const std::string& name, const std::vector<std::string>& command) {
-    const v1::PodSandboxConfig pod_config = PodConfig(name, (daemon_.dir().path() / "logs").string());
-    grpc::Status status = client_->RunPod(pod_config, &pod_id_, handler_);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    std::string id;
-    status = client_->Create(pod_id_, ContainerConfig(name + "-c", image_, command), pod_config, &id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    status = client_->Start(id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return id;
+    const TestPod pod = RunPod(name, handler_);
+    pod_id_ = pod.id;
+    return PodFixture::RunContainer(pod, name + "-c", command);
   }
 
   grpc::Status ExecUrl(const std::string& id, const std::vector<std::string>& cmd, bool tty, bool in, bool out,
@@ -395,6 +401,22 @@ class Streaming : public ::testing::Test {
     return false;
   }
 
+  // How many clients the monitor of container `id` serves on its attach socket (under
+  // cloisond's state dir): the connected sockets /proc/net/unix lists at that path.
+  int AttachClients(const std::string& id) const {
+    const std::string attach = (daemon_.dir().path() / "state/s" / id.substr(0, 20) / "attach").string();
+    std::istringstream lines(CloisondProcess::ReadFile("/proc/net/unix"));
+    std::string line;
+    int clients = 0;
+    while (std::getline(lines, line)) {
+      std::istringstream fields(line);
+      std::string slot, references, protocol, flags, type, state, inode, path;
+      fields >> slot >> references >> protocol >> flags >> type >> state >> inode >> path;
+      if (path == attach && state == "03") ++clients;  // SS_CONNECTED
+    }
+    return clients;
+  }
+
   // Processes in the container whose command line contains `text`.
   std::string Ps(const std::string& id) {
     v1::ExecSyncResponse response;
@@ -402,11 +424,7 @@ class Streaming : public ::testing::Test {
     return response.stdout();
   }
 
-  std::unique_ptr<LocalRegistry> registry_;
-  std::string image_;
-  CloisondProcess daemon_;
   const std::string handler_;
-  std::unique_ptr<CriClient> client_;
   std::unique_ptr<v1::RuntimeService::Stub> runtime_;
   std::string pod_id_;
 };

@@ -188,29 +188,38 @@ TEST_F(StreamingProtocols, SpdyBeforeV4ReportsErrorsAsText) {
   }
 }
 
-// Starts `sh -c "read line; stty size"` in a terminal over SPDY `protocol`, opening a resize
-// stream that asks for 99x33; returns what the command printed.
-std::string SpdyTtySize(SpdyClient& client, const std::string& url, const std::string& protocol) {
+// Runs SttySizeAfterALine(`tag`) (the exec `url`) in a terminal over SPDY `protocol`, opening a
+// resize stream that asks for 99x33; returns what the command printed. With `resizes`, the
+// line goes once the terminal is 99x33; without (nothing must change the size), after 500 ms.
+std::string SpdyTtySize(SpdyClient& client, const std::string& url, const std::string& protocol,
+                        const std::string& tag, bool resizes) {
   EXPECT_EQ(client.Open(url, {protocol}), 101) << client.head();
   client.OpenStream({{"streamtype", "error"}});
   const uint32_t in = client.OpenStream({{"streamtype", "stdin"}});
   const uint32_t out = client.OpenStream({{"streamtype", "stdout"}});
   const uint32_t resize = client.OpenStream({{"streamtype", "resize"}});
   client.Send(resize, "{\"Width\":99,\"Height\":33}\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  if (resizes) {
+    EXPECT_TRUE(WaitUntil([&] { return TerminalSizeOf(tag) == "33 99"; }, std::chrono::seconds(10)))
+        << TerminalSizeOf(tag);
+  } else {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // time for a resize that must not come
+  }
   client.Send(in, "go\r");
   return client.ReadAll()[out];
 }
 
 TEST_F(StreamingProtocols, SpdyResizeFromV3Only) {
   const std::string id = RunContainer("spdyresize", kSleeper);
-  const std::vector<std::string> cmd = {"/bin/busybox", "sh", "-c", "read line; /bin/busybox stty size"};
+  const std::vector<std::string> cmd = SttySizeAfterALine(id);
   SpdyClient v3;
-  EXPECT_THAT(SpdyTtySize(v3, MustExecUrl(id, cmd, true, true, true, false), "v3.channel.k8s.io"), HasSubstr("33 99"));
+  EXPECT_THAT(SpdyTtySize(v3, MustExecUrl(id, cmd, true, true, true, false), "v3.channel.k8s.io", id, true),
+              HasSubstr("33 99"));
   // v2 has no resize stream: the session starts without one and ignores it; the terminal keeps
   // its initial 80x24.
   SpdyClient v2;
-  const std::string output = SpdyTtySize(v2, MustExecUrl(id, cmd, true, true, true, false), "v2.channel.k8s.io");
+  const std::string output =
+      SpdyTtySize(v2, MustExecUrl(id, cmd, true, true, true, false), "v2.channel.k8s.io", id, false);
   EXPECT_THAT(output, HasSubstr("24 80"));
   EXPECT_THAT(output, Not(HasSubstr("33 99")));
 }

@@ -75,12 +75,11 @@ TEST_F(Streaming, WebSocketV5StdinEchoAndClose) {
 TEST_F(Streaming, WebSocketTtyResizeReachesStty) {
   const std::string id = RunContainer("wstty", kSleeper);
   WsClient ws;
-  ASSERT_EQ(ws.Open(MustExecUrl(id, {"/bin/busybox", "sh", "-c", "read line; /bin/busybox stty size"}, true, true,
-                                true, false),
-                    "v4.channel.k8s.io"),
-            101);
+  ASSERT_EQ(ws.Open(MustExecUrl(id, SttySizeAfterALine(id), true, true, true, false), "v4.channel.k8s.io"), 101);
   ws.Send(4, R"({"Width":123,"Height":45})");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The line that lets the command print its size goes once the terminal has the new one.
+  EXPECT_TRUE(WaitUntil([&] { return TerminalSizeOf(id) == "45 123"; }, std::chrono::seconds(10)))
+      << TerminalSizeOf(id);
   ws.Send(0, "go\r");
   std::map<int, std::string> channels = ws.ReadAll();
   EXPECT_THAT(channels[1], HasSubstr("45 123"));
@@ -120,16 +119,14 @@ TEST_F(Streaming, SpdyRefusesUnknownProtocols) {
 TEST_F(Streaming, SpdyTtyResize) {
   const std::string id = RunContainer("spdytty", kSleeper);
   SpdyClient client;
-  ASSERT_EQ(client.Open(MustExecUrl(id, {"/bin/busybox", "sh", "-c", "read line; /bin/busybox stty size"}, true,
-                                    true, true, false),
-                        {"v4.channel.k8s.io"}),
-            101);
+  ASSERT_EQ(client.Open(MustExecUrl(id, SttySizeAfterALine(id), true, true, true, false), {"v4.channel.k8s.io"}), 101);
   const uint32_t error = client.OpenStream({{"streamtype", "error"}});
   const uint32_t in = client.OpenStream({{"streamtype", "stdin"}});
   const uint32_t out = client.OpenStream({{"streamtype", "stdout"}});
   const uint32_t resize = client.OpenStream({{"streamtype", "resize"}});
   client.Send(resize, "{\"Width\":99,\"Height\":33}\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_TRUE(WaitUntil([&] { return TerminalSizeOf(id) == "33 99"; }, std::chrono::seconds(10)))
+      << TerminalSizeOf(id);
   client.Send(in, "go\r");
   std::map<uint32_t, std::string> data = client.ReadAll();
   EXPECT_THAT(data[out], HasSubstr("33 99"));
@@ -147,9 +144,13 @@ TEST_F(Streaming, AttachSeesTheContainersOutput) {
     ASSERT_TRUE(message.has_value()) << seen;
     if (!message->empty() && (*message)[0] == 1) seen += message->substr(1);
   }
+  EXPECT_EQ(AttachClients(id), 1);
   ws.Drop();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(client_->StatusOf(id).state(), v1::CONTAINER_RUNNING);  // detaching stops nothing
+  // Detaching stops nothing: once the monitor has let the client go, the container still writes.
+  ASSERT_TRUE(WaitUntil([&] { return AttachClients(id) == 0; }, std::chrono::seconds(10)));
+  const size_t logged = LogOf("attach-c").size();
+  EXPECT_TRUE(WaitUntil([&] { return LogOf("attach-c").size() > logged; }, std::chrono::seconds(10)));
+  EXPECT_EQ(client_->StatusOf(id).state(), v1::CONTAINER_RUNNING);
 }
 
 TEST_F(Streaming, SpdyPortForwardToHttpdInThePod) {
@@ -188,9 +189,7 @@ TEST_F(Streaming, ClientGoneKillsTheExec) {
                       "v4.channel.k8s.io"),
               101);
     ASSERT_TRUE(ws.Read().has_value());  // the ready message: the exec runs
-    for (int i = 0; i < 50 && Ps(id).find("sleep 777") == std::string::npos; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    WaitUntil([&] { return Ps(id).find("sleep 777") != std::string::npos; }, std::chrono::seconds(10));
     ASSERT_THAT(Ps(id), HasSubstr("sleep 777"));
     ws.Drop();
   }
@@ -201,18 +200,12 @@ TEST_F(Streaming, ClientGoneKillsTheExec) {
               101);
     client.OpenStream({{"streamtype", "error"}});
     client.OpenStream({{"streamtype", "stdout"}});
-    for (int i = 0; i < 50 && Ps(id).find("sleep 778") == std::string::npos; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    WaitUntil([&] { return Ps(id).find("sleep 778") != std::string::npos; }, std::chrono::seconds(10));
     ASSERT_THAT(Ps(id), HasSubstr("sleep 778"));
     client.Drop();
   }
-  std::string ps = Ps(id);
-  for (int i = 0; i < 50 && (ps.find("sleep 777") != std::string::npos || ps.find("sleep 778") != std::string::npos);
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    ps = Ps(id);
-  }
+  std::string ps;
+  WaitUntil([&] { return (ps = Ps(id)).find("sleep 77") == std::string::npos; }, std::chrono::seconds(10));
   EXPECT_THAT(ps, ::testing::Not(HasSubstr("sleep 77")));
   EXPECT_EQ(client_->StatusOf(id).state(), v1::CONTAINER_RUNNING);
   // Each exec's work directory goes once its runtime process is reaped.
@@ -224,7 +217,7 @@ TEST_F(Streaming, ClientGoneKillsTheExec) {
     }
     return count;
   };
-  for (int i = 0; i < 50 && exec_dirs() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  WaitUntil([&] { return exec_dirs() == 0; }, std::chrono::seconds(10));
   EXPECT_EQ(exec_dirs(), 0);
 }
 

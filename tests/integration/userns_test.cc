@@ -25,22 +25,10 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 const char* const kBusybox = "/bin/busybox";
-constexpr uint32_t kLength = 65536;
 
 // A vm handler next to the default runc and runsc ones.
 constexpr char kConfig[] =
     "[runtimes.runc-shim]\nruntime_type = \"vm\"\nruntime_path = \"containerd-shim-runc-v2\"\n";
-
-// Sets mode POD with one uid and one gid line, container 0 -> host_id, as kubelet does.
-void SetPodUserNamespace(v1::NamespaceOption* options, uint32_t host_id) {
-  v1::UserNamespace* userns = options->mutable_userns_options();
-  userns->set_mode(v1::NamespaceMode::POD);
-  v1::IDMapping* mapping = userns->add_uids();
-  mapping->set_container_id(0);
-  mapping->set_host_id(host_id);
-  mapping->set_length(kLength);
-  *userns->add_gids() = *mapping;
-}
 
 // "0 100000 65536": the fields of a uid_map/gid_map file, single-spaced.
 std::string Squeeze(const std::string& map) {
@@ -68,19 +56,12 @@ class UserNamespaces : public PodFixture {
     return pod;
   }
 
-  std::string RunPod(const v1::PodSandboxConfig& pod) {
-    std::string id;
-    const grpc::Status status = client_->RunPod(pod, &id);
-    EXPECT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-    return id;
-  }
-
   // Creates and starts a sleeping container carrying the pod's namespace options, as kubelet does.
-  std::string RunContainer(const std::string& pod_id, const v1::PodSandboxConfig& pod, const std::string& name) {
+  std::string RunContainer(const TestPod& pod, const std::string& name) {
     v1::ContainerConfig config = ContainerConfig(name, image_, {kBusybox, "sleep", "1000"});
     *config.mutable_linux()->mutable_security_context()->mutable_namespace_options() =
-        pod.linux().security_context().namespace_options();
-    return PodFixture::RunContainer(TestPod{pod_id, pod}, config);
+        pod.config.linux().security_context().namespace_options();
+    return PodFixture::RunContainer(pod, config);
   }
 
   std::string Shell(const std::string& id, const std::string& script) {
@@ -117,10 +98,9 @@ TEST_F(UserNamespaces, PodContainersRunAsRootInsideAndAsTheMappedIdOutside) {
   EXPECT_TRUE(runtime_status.features().user_namespaces_host_network());
 
   constexpr uint32_t kHostId = 231072;
-  const v1::PodSandboxConfig pod = UsernsPod("mapped", kHostId, v1::NamespaceMode::POD);  // with an infra container
-  const std::string pod_id = RunPod(pod);
-  const std::string first = RunContainer(pod_id, pod, "first");
-  const std::string second = RunContainer(pod_id, pod, "second");
+  const TestPod pod = RunPod(UsernsPod("mapped", kHostId, v1::NamespaceMode::POD));  // with an infra container
+  const std::string first = RunContainer(pod, "first");
+  const std::string second = RunContainer(pod, "second");
 
   EXPECT_EQ(Squeeze(Shell(first, "cat /proc/self/uid_map")), "0 231072 65536");
   EXPECT_EQ(Squeeze(Shell(first, "cat /proc/self/gid_map")), "0 231072 65536");
@@ -159,25 +139,22 @@ TEST_F(UserNamespaces, PodContainersRunAsRootInsideAndAsTheMappedIdOutside) {
 }
 
 TEST_F(UserNamespaces, PodsWithOtherMappingsAreIsolated) {
-  const v1::PodSandboxConfig pod_a = UsernsPod("pod-a", 400000);
-  const v1::PodSandboxConfig pod_b = UsernsPod("pod-b", 500000);
-  const std::string a = RunContainer(RunPod(pod_a), pod_a, "a");
-  const std::string b = RunContainer(RunPod(pod_b), pod_b, "b");
+  const std::string a = RunContainer(RunPod(UsernsPod("pod-a", 400000)), "a");
+  const std::string b = RunContainer(RunPod(UsernsPod("pod-b", 500000)), "b");
   EXPECT_EQ(Squeeze(Shell(a, "cat /proc/self/uid_map")), "0 400000 65536");
   EXPECT_EQ(Squeeze(Shell(b, "cat /proc/self/uid_map")), "0 500000 65536");
   EXPECT_NE(Shell(a, "/bin/busybox readlink /proc/self/ns/user"), Shell(b, "/bin/busybox readlink /proc/self/ns/user"));
   EXPECT_THAT(CloisondProcess::ReadFile("/proc/" + std::to_string(HostPid(b)) + "/status"),
               HasSubstr("Uid:\t500000\t"));
   // A pod without userns_options stays in the host's user namespace.
-  const v1::PodSandboxConfig plain = PodConfig("plain", log_dir_);
-  const std::string c = RunContainer(RunPod(plain), plain, "c");
+  const std::string c = RunContainer(RunPod("plain"), "c");
   EXPECT_EQ(Squeeze(Shell(c, "cat /proc/self/uid_map")), "0 0 4294967295");
 }
 
 TEST_F(UserNamespaces, HostNetworkPodGetsTheHostsSys) {
   v1::PodSandboxConfig pod = UsernsPod("hostnet", 600000);
   pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(v1::NamespaceMode::NODE);
-  const std::string id = RunContainer(RunPod(pod), pod, "box");
+  const std::string id = RunContainer(RunPod(pod), "box");
   EXPECT_EQ(Squeeze(Shell(id, "cat /proc/self/uid_map")), "0 600000 65536");
   EXPECT_THAT(Shell(id, "ls /sys/class/net"), HasSubstr("lo"));
   char host_netns[64] = {};
@@ -186,9 +163,8 @@ TEST_F(UserNamespaces, HostNetworkPodGetsTheHostsSys) {
 }
 
 TEST_F(UserNamespaces, NothingStaysMountedAfterRemovalAlsoAcrossACrash) {
-  const v1::PodSandboxConfig pod = UsernsPod("crash", 700000);
-  const std::string pod_id = RunPod(pod);
-  RunContainer(pod_id, pod, "kept");
+  const TestPod pod = RunPod(UsernsPod("crash", 700000));
+  RunContainer(pod, "kept");
   const std::string storage = (daemon_.dir().path() / "root" / "storage").string();
   EXPECT_THAT(MountsUnder(storage), ::testing::Not(IsEmpty())) << "the ID-mapped layers and the overlay";
 
@@ -196,8 +172,8 @@ TEST_F(UserNamespaces, NothingStaysMountedAfterRemovalAlsoAcrossACrash) {
   ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
   ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
   client_ = std::make_unique<CriClient>(daemon_);
-  ASSERT_TRUE(client_->StopPod(pod_id).ok());
-  ASSERT_TRUE(client_->RemovePod(pod_id).ok());
+  ASSERT_TRUE(client_->StopPod(pod.id).ok());
+  ASSERT_TRUE(client_->RemovePod(pod.id).ok());
   EXPECT_THAT(MountsUnder(daemon_.dir().path().string()), IsEmpty());
   std::ifstream mounts("/proc/mounts");
   std::string line;

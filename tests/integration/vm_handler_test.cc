@@ -45,10 +45,10 @@ std::vector<int> OurShims(const std::string& dir) {
   return shims;
 }
 
-// The processes holding `path` (or what was at `path` before it was removed) open for reading,
-// with their process names.
-std::vector<std::pair<int, std::string>> ReadersOf(const std::string& path) {
-  std::vector<std::pair<int, std::string>> readers;
+// The processes holding `path` (or what was at `path` before it was removed) open with access
+// mode `mode` (O_RDONLY, O_WRONLY), with their process names.
+std::vector<std::pair<int, std::string>> HoldersOf(const std::string& path, int mode) {
+  std::vector<std::pair<int, std::string>> holders;
   std::error_code ec;
   for (const auto& process : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string pid = process.path().filename().string();
@@ -59,19 +59,20 @@ std::vector<std::pair<int, std::string>> ReadersOf(const std::string& path) {
       const std::string info =
           CloisondProcess::ReadFile((process.path() / "fdinfo" / fd.path().filename()).string());
       const size_t flags = info.find("flags:");
-      if (flags == std::string::npos || (std::stoul(info.substr(flags + 6), nullptr, 8) & O_ACCMODE) != O_RDONLY) {
+      if (flags == std::string::npos ||
+          static_cast<int>(std::stoul(info.substr(flags + 6), nullptr, 8) & O_ACCMODE) != mode) {
         continue;
       }
-      std::string name = CloisondProcess::ReadFile((process.path() / "comm").string());
-      if (!name.empty() && name.back() == '\n') name.pop_back();
-      readers.emplace_back(std::stoi(pid), name);
+      holders.emplace_back(std::stoi(pid), ProcessName(process.path()));
     }
   }
-  return readers;
+  return holders;
 }
 
-bool HasReaderNamed(const std::vector<std::pair<int, std::string>>& readers, const std::string& name) {
-  return std::any_of(readers.begin(), readers.end(), [&](const auto& reader) { return reader.second == name; });
+std::vector<std::pair<int, std::string>> ReadersOf(const std::string& path) { return HoldersOf(path, O_RDONLY); }
+
+bool HasProcessNamed(const std::vector<std::pair<int, std::string>>& processes, const std::string& name) {
+  return std::any_of(processes.begin(), processes.end(), [&](const auto& process) { return process.second == name; });
 }
 
 std::string SocketPath(const std::string& address) {
@@ -99,13 +100,17 @@ class VmHandler : public PodFixture {
   }
 
   // PodFixture::RunContainer, remembering the socket of the container's shim for TearDown.
-  std::string RunContainer(const TestPod& pod, const std::string& name, const std::vector<std::string>& command) {
-    const std::string id = PodFixture::RunContainer(pod, name, command);
+  std::string RunContainer(const TestPod& pod, const v1::ContainerConfig& config) {
+    const std::string id = PodFixture::RunContainer(pod, config);
     const std::string address =
         CloisondProcess::ReadFile((daemon_.dir().path() / "state/containers" / id / "shim-address").string());
     EXPECT_FALSE(address.empty());
     if (!address.empty()) shim_sockets_.push_back(SocketPath(address));
     return id;
+  }
+
+  std::string RunContainer(const TestPod& pod, const std::string& name, const std::vector<std::string>& command) {
+    return RunContainer(pod, ContainerConfig(name, image_, command));
   }
 
   std::vector<std::string> shim_sockets_;
@@ -176,10 +181,10 @@ TEST_F(VmHandler, ShimLogStaysDrainedAfterTheFirstContainerExits) {
   WaitUntil(
       [&] {
         readers = ReadersOf(fifo);
-        return !HasReaderNamed(readers, "cloison-monitor");
+        return !HasProcessNamed(readers, "cloison-monitor");
       },
       std::chrono::seconds(10));
-  EXPECT_FALSE(HasReaderNamed(readers, "cloison-monitor")) << "the first container's monitor is still there";
+  EXPECT_FALSE(HasProcessNamed(readers, "cloison-monitor")) << "the first container's monitor is still there";
   EXPECT_FALSE(readers.empty()) << "nothing reads the shim's log any more";
   EXPECT_EQ(client_->StatusOf(second).state(), v1::CONTAINER_RUNNING);
   EXPECT_EQ(ExecSync(second, {"echo", "alive"}).stdout(), "alive\n");
@@ -192,6 +197,30 @@ TEST_F(VmHandler, ShimLogStaysDrainedAfterTheFirstContainerExits) {
   EXPECT_THAT(ReadersOf(fifo), ::testing::IsEmpty()) << "the log's reader outlived the shim";
 }
 
+// The shim's log is the pod's file: after the container whose `start` made the shim is removed
+// (with its state dir, where the shim's log FIFO is), the log is where it was and readable, and
+// the shim's lines still go there (through its monitor's cloison-shimlog child) until the shim
+// exits with the pod; RemovePodSandbox removes it.
+TEST_F(VmHandler, ShimLogOutlivesTheFirstContainerAndGoesWithThePod) {
+  const TestPod pod = RunPod("vm-shimlog-file", "runc-shim-noinfra");
+  const std::string shim_log = (daemon_.dir().path() / "state/sandboxes" / pod.id / "shim.log").string();
+  const std::string first = RunContainer(pod, "first", {"sh", "-c", "exit 0"});
+  EXPECT_EQ(client_->WaitExited(first).state(), v1::CONTAINER_EXITED);
+  const std::string second = RunContainer(pod, "second", {"sleep", "4848"});
+  ASSERT_TRUE(client_->Remove(first).ok());
+  EXPECT_FALSE(std::filesystem::exists(daemon_.dir().path() / "state/containers" / first));
+
+  EXPECT_TRUE(WaitUntil([&] { return HasProcessNamed(HoldersOf(shim_log, O_WRONLY), "cloison-shimlog"); }))
+      << "nothing drains the shim's log into " << shim_log;
+  // containerd-shim-runc-v2 logs its plugins and its signal loop as it starts.
+  EXPECT_THAT(CloisondProcess::ReadFile(shim_log), HasSubstr("level=info")) << shim_log;
+  EXPECT_EQ(ExecSync(second, {"echo", "alive"}).stdout(), "alive\n");
+
+  ASSERT_TRUE(client_->StopPod(pod.id).ok());
+  ASSERT_TRUE(client_->RemovePod(pod.id).ok());
+  EXPECT_FALSE(std::filesystem::exists(shim_log)) << shim_log << " outlived the pod";
+}
+
 // A memory-limited container OOM-killed under the shim: the shim's /tasks/oom event reaches
 // cloisond, which records the exit as OOMKilled (for Kata this event is the only witness: the
 // kill happens inside the VM).
@@ -201,14 +230,8 @@ TEST_F(VmHandler, OomKillIsReportedByTheShimEvent) {
       ContainerConfig("hog", image_, {"/bin/busybox", "dd", "if=/dev/zero", "of=/dev/null", "bs=100M", "count=1"});
   config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(20 << 20);
   config.mutable_linux()->mutable_resources()->set_memory_swap_limit_in_bytes(20 << 20);
-  std::string id;
-  grpc::Status status = client_->Create(pod.id, config, pod.config, &id);
-  ASSERT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
-  const std::string address =
-      CloisondProcess::ReadFile((daemon_.dir().path() / "state/containers" / id / "shim-address").string());
-  if (!address.empty()) shim_sockets_.push_back(SocketPath(address));
-  status = client_->Start(id);
-  ASSERT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
+  const std::string id = RunContainer(pod, config);
+  ASSERT_FALSE(id.empty());
   const v1::ContainerStatus exited = client_->WaitExited(id, std::chrono::seconds(30));
   EXPECT_EQ(exited.state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(exited.exit_code(), 137);

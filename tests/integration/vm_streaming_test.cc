@@ -54,20 +54,24 @@ TEST_F(VmStreaming, AttachSeesTheContainersOutputThroughTheMonitor) {
     ASSERT_TRUE(message.has_value()) << seen << daemon_.Log();
     if (!message->empty() && (*message)[0] == 1) seen += message->substr(1);
   }
+  EXPECT_EQ(AttachClients(id), 1);
   ws.Drop();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(client_->StatusOf(id).state(), v1::CONTAINER_RUNNING);  // detaching stops nothing
+  // Detaching stops nothing: once the monitor has let the client go, the container still writes.
+  ASSERT_TRUE(WaitUntil([&] { return AttachClients(id) == 0; }, std::chrono::seconds(10))) << daemon_.Log();
+  const size_t logged = LogOf("vmattach-c").size();
+  EXPECT_TRUE(WaitUntil([&] { return LogOf("vmattach-c").size() > logged; }, std::chrono::seconds(10)));
+  EXPECT_EQ(client_->StatusOf(id).state(), v1::CONTAINER_RUNNING);
 }
 
 TEST_F(VmStreaming, WebSocketTtyResizeReachesStty) {
   const std::string id = RunContainer("vmtty", kSleeper);
   WsClient ws;
-  ASSERT_EQ(ws.Open(MustExecUrl(id, {"/bin/busybox", "sh", "-c", "read line; /bin/busybox stty size"}, true, true,
-                                true, false),
-                    "v4.channel.k8s.io"),
-            101);
+  ASSERT_EQ(ws.Open(MustExecUrl(id, SttySizeAfterALine(id), true, true, true, false), "v4.channel.k8s.io"), 101);
   ws.Send(4, R"({"Width":123,"Height":45})");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The line that lets the command print its size goes once the terminal (the shim's, in the
+  // container) has the new one.
+  EXPECT_TRUE(WaitUntil([&] { return TerminalSizeOf(id) == "45 123"; }, std::chrono::seconds(10)))
+      << TerminalSizeOf(id);
   ws.Send(0, "go\r");
   std::map<int, std::string> channels = ws.ReadAll();
   EXPECT_THAT(channels[1], HasSubstr("45 123"));
@@ -83,17 +87,12 @@ TEST_F(VmStreaming, ClientGoneLeavesNoExecProcess) {
       ASSERT_EQ(ws.Open(MustExecUrl(id, {"/bin/busybox", "sleep", sleeper.substr(6)}, tty, tty, true, false),
                         "v4.channel.k8s.io"),
                 101);
-      for (int i = 0; i < 50 && Ps(id).find(sleeper) == std::string::npos; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
+      WaitUntil([&] { return Ps(id).find(sleeper) != std::string::npos; }, std::chrono::seconds(10));
       ASSERT_THAT(Ps(id), HasSubstr(sleeper));
       ws.Drop();
     }
-    std::string ps = Ps(id);
-    for (int i = 0; i < 100 && ps.find(sleeper) != std::string::npos; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      ps = Ps(id);
-    }
+    std::string ps;
+    WaitUntil([&] { return (ps = Ps(id)).find(sleeper) == std::string::npos; }, std::chrono::seconds(20));
     EXPECT_THAT(ps, ::testing::Not(HasSubstr(sleeper))) << "tty " << tty;
   }
   EXPECT_EQ(client_->StatusOf(id).state(), v1::CONTAINER_RUNNING);
@@ -106,7 +105,7 @@ TEST_F(VmStreaming, ClientGoneLeavesNoExecProcess) {
     }
     return count;
   };
-  for (int i = 0; i < 50 && exec_dirs() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  WaitUntil([&] { return exec_dirs() == 0; }, std::chrono::seconds(10));
   EXPECT_EQ(exec_dirs(), 0);
 }
 
