@@ -355,7 +355,13 @@ void ContainerManager::SettleStartsUnderWay(const std::stop_token& stop) {
         continue;
       }
       ContainerRecord& current = it->second;
+      // An exit the watcher recorded meanwhile is newer than this copy, and already saved.
+      if (current.state == ContainerState::kExited) {
+        mu_.Unlock();
+        continue;
+      }
       current = *record;
+      (void)ApplyExitFile(current);
       spdlog::info("container {}: the interrupted StartContainer settled ({})", id,
                    current.reason.empty() ? "running" : current.reason);
       (void)SaveReleasing(current);

@@ -48,7 +48,7 @@ absl::StatusOr<std::unique_ptr<ContentStore::Writer>> ContentStore::NewWriter(co
   }
   std::string temp = absl::StrCat(dir_, "/ingest/", DigestHex(digest), "-XXXXXX");
   util::UniqueFd fd(mkostemp(temp.data(), O_CLOEXEC));
-  if (!fd.valid()) return util::SystemCallError(absl::StrCat("create ", temp));
+  if (!fd.valid()) return util::SystemCallError("create ", temp);
   return std::unique_ptr<Writer>(new Writer(*this, digest, expected_size, temp, std::move(fd)));
 }
 
@@ -68,9 +68,8 @@ absl::StatusOr<std::string> ContentStore::Read(const std::string& digest) const 
 
 absl::Status ContentStore::Delete(const std::string& digest) {
   if (!IsValidDigest(digest)) return absl::InvalidArgumentError("not a sha256 digest");
-  if (unlink(BlobPath(digest).c_str()) != 0 && errno != ENOENT) {
-    return util::SystemCallError(absl::StrCat("unlink ", BlobPath(digest)));
-  }
+  const std::string path = BlobPath(digest);
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) return util::SystemCallError("unlink ", path);
   return absl::OkStatus();
 }
 
@@ -106,7 +105,7 @@ absl::Status ContentStore::Writer::Append(const char* data, size_t size) {
   while (done < size) {
     const ssize_t n = write(fd_.get(), data + done, size - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return util::SystemCallError(absl::StrCat("write ", temp_path_));
+    if (n < 0) return util::SystemCallError("write ", temp_path_);
     done += static_cast<size_t>(n);
   }
   written_ += size;
@@ -115,7 +114,7 @@ absl::Status ContentStore::Writer::Append(const char* data, size_t size) {
 
 absl::Status ContentStore::Writer::Restart() {
   if (ftruncate(fd_.get(), 0) != 0 || lseek(fd_.get(), 0, SEEK_SET) != 0) {
-    return util::SystemCallError(absl::StrCat("truncate ", temp_path_));
+    return util::SystemCallError("truncate ", temp_path_);
   }
   hasher_ = Sha256();
   written_ = 0;
@@ -132,11 +131,11 @@ absl::Status ContentStore::Writer::Commit() {
     return absl::DataLossError(
         absl::StrCat("blob content does not match its digest: expected ", digest_, ", got ", actual));
   }
-  if (fchmod(fd_.get(), 0644) != 0) return util::SystemCallError(absl::StrCat("chmod ", temp_path_));
-  if (fsync(fd_.get()) != 0) return util::SystemCallError(absl::StrCat("fsync ", temp_path_));
+  if (fchmod(fd_.get(), 0644) != 0) return util::SystemCallError("chmod ", temp_path_);
+  if (fsync(fd_.get()) != 0) return util::SystemCallError("fsync ", temp_path_);
   fd_.reset();
   const std::string target = store_.BlobPath(digest_);
-  if (rename(temp_path_.c_str(), target.c_str()) != 0) return util::SystemCallError(absl::StrCat("rename ", target));
+  if (rename(temp_path_.c_str(), target.c_str()) != 0) return util::SystemCallError("rename ", target);
   committed_ = true;
   return util::SyncDirectory(store_.dir() + "/blobs/sha256");
 }

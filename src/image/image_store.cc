@@ -12,6 +12,7 @@
 #include "cloison/image/digest.h"
 #include "cloison/image/reference.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/unix_socket.h"
 #include "nlohmann/json.hpp"
@@ -101,7 +102,7 @@ absl::Status ImageStore::Save(const ImageRecord& record) {
 
 absl::Status ImageStore::Delete(const std::string& id) {
   if (unlink(PathFor(id).c_str()) != 0 && errno != ENOENT) {
-    return absl::InternalError(absl::StrCat("removing ", PathFor(id), ": ", std::strerror(errno)));
+    return util::SystemCallError("removing ", PathFor(id));
   }
   records_.erase(id);
   return util::SyncDirectory(dir_);

@@ -13,6 +13,7 @@
 #include "cloison/image/layer_unpack.h"
 #include "cloison/image/reference.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unix_socket.h"
 
 namespace cloison::image {
@@ -47,7 +48,7 @@ absl::Status LayerStore::Unpack(const std::string& digest, const std::string& bl
   if (Has(digest)) return absl::OkStatus();
   std::string temp = absl::StrCat(dir_, "/", kTempPrefix, DigestHex(digest), "-XXXXXX");
   if (mkdtemp(temp.data()) == nullptr) {
-    return absl::InternalError(absl::StrCat("mkdtemp ", temp, ": ", std::strerror(errno)));
+    return util::SystemCallError("mkdtemp ", temp);
   }
   std::error_code ec;
   absl::StatusOr<UnpackStats> stats = UnpackLayer(blob_path, temp);
@@ -72,7 +73,7 @@ absl::Status LayerStore::Delete(const std::string& digest) {
   const std::string doomed = absl::StrCat(dir_, "/", kTempPrefix, "rm-", DigestHex(digest));
   if (rename(LayerDir(digest).c_str(), doomed.c_str()) != 0) {
     if (errno == ENOENT) return absl::OkStatus();
-    return absl::InternalError(absl::StrCat("rename ", LayerDir(digest), ": ", std::strerror(errno)));
+    return util::SystemCallError("rename ", LayerDir(digest));
   }
   std::error_code ec;
   fs::remove_all(doomed, ec);

@@ -31,6 +31,7 @@
 #include "cloison/monitor/process.h"
 #include "cloison/monitor/sockets.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/ids.h"
 #include "cloison/util/json_file.h"
 #include "cloison/util/unix_socket.h"
 #include "nlohmann/json.hpp"
@@ -41,12 +42,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxMessage = 64 * 1024;
-
-timespec RealtimeNow() {
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
-  return now;
-}
 
 void WriteSync(int fd, const std::string& line) {
   size_t written = 0;
@@ -376,8 +371,7 @@ void ContainerMonitor::OnChildExit(pid_t pid, int status) {
 
 void ContainerMonitor::SetExited(ExitInfo info) {
   if (exit_) return;
-  const timespec now = RealtimeNow();
-  info.exited_at_ns = static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+  info.exited_at_ns = util::NowNanos();
   exit_ = info;
   output_.StartDrain();
 }

@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/cgroup_hierarchies.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/proc_stat.h"
 
 namespace cloison::monitor {
@@ -51,7 +52,7 @@ absl::StatusOr<int> DifferingNamespaces(pid_t pid) {
       return Gone(absl::StrCat("/proc/", pid, "/ns/", name, ": ", std::strerror(errno)));
     }
     if (stat(absl::StrCat("/proc/self/ns/", name).c_str(), &ours) != 0) {
-      return absl::InternalError(absl::StrCat("/proc/self/ns/", name, ": ", std::strerror(errno)));
+      return util::SystemCallError("/proc/self/ns/", name);
     }
     if (theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev) flags |= flag;
   }

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unix_socket.h"
 
 namespace cloison::monitor {
@@ -63,7 +64,7 @@ absl::StatusOr<CriLogWriter> CriLogWriter::Open(std::string path) {
 absl::Status CriLogWriter::OpenFile() {
   util::UniqueFd fd(open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
   if (!fd.valid()) {
-    return absl::InternalError(absl::StrCat("open log ", path_, ": ", std::strerror(errno)));
+    return util::SystemCallError("open log ", path_);
   }
   fd_ = std::move(fd);
   return absl::OkStatus();
@@ -79,7 +80,7 @@ absl::Status CriLogWriter::Append(const std::string& records) {
   while (written < records.size()) {
     const ssize_t n = write(fd_.get(), records.data() + written, records.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return absl::InternalError(absl::StrCat("write log ", path_, ": ", std::strerror(errno)));
+    if (n < 0) return util::SystemCallError("write log ", path_);
     written += static_cast<size_t>(n);
   }
   return absl::OkStatus();

@@ -31,7 +31,7 @@ absl::Status Daemonize(const MonitorOptions& options) {
     absl::Status written = util::ReplaceFile(options.pid_file, absl::StrCat(getpid(), "\n"), 0644);
     if (!written.ok()) return written;
   }
-  if (chdir(options.bundle.c_str()) != 0) return util::SystemCallError(absl::StrCat("chdir ", options.bundle));
+  if (chdir(options.bundle.c_str()) != 0) return util::SystemCallError("chdir ", options.bundle);
   return absl::OkStatus();
 }
 

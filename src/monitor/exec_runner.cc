@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "cloison/monitor/direct_exec.h"
 #include "cloison/monitor/process.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/pid_file.h"
 #include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
@@ -72,7 +73,7 @@ struct Sink {
 
 absl::StatusOr<util::UniqueFd> OpenOutput(const std::string& path) {
   util::UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd.valid()) return absl::InternalError(absl::StrCat("open ", path, ": ", std::strerror(errno)));
+  if (!fd.valid()) return util::SystemCallError("open ", path);
   return fd;
 }
 

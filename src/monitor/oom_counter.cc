@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/cgroup_hierarchies.h"
+#include "cloison/util/errno_status.h"
 
 namespace cloison::monitor {
 namespace {
@@ -86,7 +87,7 @@ absl::StatusOr<OomCounter> OomCounter::FirstReadable(std::vector<std::string> ca
 absl::StatusOr<uint64_t> OomCounter::Read() const {
   char buffer[1024];
   const ssize_t n = pread(fd_.get(), buffer, sizeof(buffer) - 1, 0);
-  if (n < 0) return absl::InternalError(absl::StrCat("read ", path_, ": ", std::strerror(errno)));
+  if (n < 0) return util::SystemCallError("read ", path_);
   return ParseOomKillCount(absl::string_view(buffer, static_cast<size_t>(n)));
 }
 

@@ -24,6 +24,7 @@
 #include "cloison/monitor/process.h"
 #include "cloison/shim/task_client.h"
 #include "cloison/shim/ttrpc_client.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/json_file.h"
 #include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
@@ -55,9 +56,9 @@ bool WriteAll(int fd, const char* data, size_t size) {
 }
 
 absl::StatusOr<util::UniqueFd> MakeFifo(const std::string& path, int flags) {
-  if (mkfifo(path.c_str(), 0600) != 0) return absl::InternalError(absl::StrCat("mkfifo ", path, ": ", std::strerror(errno)));
+  if (mkfifo(path.c_str(), 0600) != 0) return util::SystemCallError("mkfifo ", path);
   util::UniqueFd fd(open(path.c_str(), flags | O_CLOEXEC | O_NONBLOCK));
-  if (!fd.valid()) return absl::InternalError(absl::StrCat("open ", path, ": ", std::strerror(errno)));
+  if (!fd.valid()) return util::SystemCallError("open ", path);
   return fd;
 }
 
@@ -178,7 +179,7 @@ absl::Status ShimExec::Prepare() {
   if (mkdtemp(dir_.data()) == nullptr) {
     const std::string failed = std::move(dir_);
     dir_.clear();
-    return absl::InternalError(absl::StrCat("mkdtemp ", failed, ": ", std::strerror(errno)));
+    return util::SystemCallError("mkdtemp ", failed);
   }
   for (int stream = 0; stream < (terminal_ ? 1 : 2); ++stream) {
     absl::StatusOr<util::UniqueFd> fifo = MakeFifo(Path(stream == 0 ? "stdout" : "stderr"), O_RDONLY);

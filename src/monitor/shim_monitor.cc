@@ -36,6 +36,8 @@
 #include "cloison/shim/task_client.h"
 #include "cloison/shim/ttrpc_client.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/errno_status.h"
+#include "cloison/util/ids.h"
 #include "cloison/util/unix_socket.h"
 #include "nlohmann/json.hpp"
 
@@ -45,12 +47,6 @@ namespace {
 constexpr size_t kChunk = 8192;  // shim log bytes per read
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 constexpr auto kCallTimeout = std::chrono::seconds(60);
-
-int64_t RealtimeNs() {
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
-  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
 
 void WriteAll(int fd, absl::string_view data) {
   while (fd >= 0 && !data.empty()) {
@@ -88,9 +84,9 @@ std::string SyncError(const absl::Status& status) {
 // Creates the FIFO `path` (replacing a stale one) and opens it with `flags`.
 absl::StatusOr<util::UniqueFd> MakeFifo(const std::string& path, int flags) {
   unlink(path.c_str());
-  if (mkfifo(path.c_str(), 0600) != 0) return absl::InternalError(absl::StrCat("mkfifo ", path, ": ", std::strerror(errno)));
+  if (mkfifo(path.c_str(), 0600) != 0) return util::SystemCallError("mkfifo ", path);
   util::UniqueFd fd(open(path.c_str(), flags | O_CLOEXEC | O_NONBLOCK));
-  if (!fd.valid()) return absl::InternalError(absl::StrCat("open ", path, ": ", std::strerror(errno)));
+  if (!fd.valid()) return util::SystemCallError("open ", path);
   return fd;
 }
 
@@ -235,7 +231,7 @@ absl::Status ShimMonitor::StartShim() {
   shim_log_hold_.reset(open((options_.bundle + "/log").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
   shim_log_file_.reset(open(options_.shim_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   if (!shim_log_file_.valid()) {
-    return absl::InternalError(absl::StrCat("open ", options_.shim_log, ": ", std::strerror(errno)));
+    return util::SystemCallError("open ", options_.shim_log);
   }
 
   // Kata reads its configuration path from KATA_CONF_FILE when the task options carry none.
@@ -324,10 +320,10 @@ void ShimMonitor::OnWaiterDone() {
   ExitInfo info;
   if (waited && waited->ok()) {
     info = ExitInfoFromExitStatus(static_cast<int>((*waited)->exit_status));
-    info.exited_at_ns = (*waited)->exited_at_ns > 0 ? (*waited)->exited_at_ns : RealtimeNs();
+    info.exited_at_ns = (*waited)->exited_at_ns > 0 ? (*waited)->exited_at_ns : util::NowNanos();
   } else {
     info.exit_code = 255;
-    info.exited_at_ns = RealtimeNs();
+    info.exited_at_ns = util::NowNanos();
     info.message = absl::StrCat("lost the shim while waiting for the container: ",
                                 waited ? waited->status().message() : "no answer");
   }

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unix_address.h"
 
 namespace cloison::monitor {
@@ -23,7 +24,7 @@ absl::StatusOr<util::UniqueFd> Listen(const std::string& path, int type) {
   if (!fd.valid()) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
   unlink(path.c_str());
   if (bind(fd.get(), address->get(), address->length) != 0 || listen(fd.get(), 16) != 0) {
-    return absl::InternalError(absl::StrCat("listen on ", path, ": ", std::strerror(errno)));
+    return util::SystemCallError("listen on ", path);
   }
   return fd;
 }

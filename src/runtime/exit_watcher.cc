@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/unix_socket.h"
 
@@ -39,7 +40,7 @@ absl::Status ExitWatcher::Start() {
     return absl::InternalError(absl::StrCat("inotify/eventfd: ", std::strerror(errno)));
   }
   if (inotify_add_watch(inotify_.get(), dir_.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
-    return absl::InternalError(absl::StrCat("watching ", dir_, ": ", std::strerror(errno)));
+    return util::SystemCallError("watching ", dir_);
   }
   // Exits recorded before the watch existed.
   std::error_code ec;

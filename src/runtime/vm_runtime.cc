@@ -19,6 +19,7 @@
 #include "cloison/runtime/monitor_launch.h"
 #include "cloison/shim/shim_launcher.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/ids.h"
 #include "cloison/util/json_file.h"
 #include "cloison/util/logging.h"
@@ -47,9 +48,9 @@ bool ShimGone(const absl::Status& status) {
 }
 
 absl::StatusOr<util::UniqueFd> MakeReadFifo(const std::string& path) {
-  if (mkfifo(path.c_str(), 0600) != 0) return absl::InternalError(absl::StrCat("mkfifo ", path, ": ", std::strerror(errno)));
+  if (mkfifo(path.c_str(), 0600) != 0) return util::SystemCallError("mkfifo ", path);
   util::UniqueFd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd.valid()) return absl::InternalError(absl::StrCat("open ", path, ": ", std::strerror(errno)));
+  if (!fd.valid()) return util::SystemCallError("open ", path);
   return fd;
 }
 
@@ -88,11 +89,13 @@ void CollectOutput(util::UniqueFd (&fds)[2], std::string (&out)[2], const std::a
   }
 }
 
+// Where the pod's shim logs: <pod state dir>/shim.log.
+std::string ShimLogPath(const std::string& pod_state_dir) { return pod_state_dir + "/shim.log"; }
+
 }  // namespace
 
 std::string ShimAddress(const std::string& shim_dir) { return shim_dir + "/cloison.sock"; }
 std::string ShimEventsSocket(const std::string& shim_dir) { return shim_dir + "/events.sock"; }
-std::string ShimLogPath(const std::string& pod_state_dir) { return pod_state_dir + "/shim.log"; }
 
 VmRuntimeOptions VmOptionsForHandler(const HandlerInfo& handler, const std::string& shim_dir) {
   VmRuntimeOptions options;

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/sandbox/namespaced_sysctl.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/mount_point.h"
-#include "cloison/sandbox/namespaced_sysctl.h"
 #include "cloison/util/unique_fd.h"
 
 namespace cloison::sandbox {
@@ -203,12 +203,12 @@ absl::Status BindNamespace(const std::string& source, const std::string& target)
   UniqueFd fd(open(target.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
   if (!fd.valid()) {
     const int error = errno;
-    const absl::Status status = util::SystemCallError(absl::StrCat("create ", target), error);
+    const absl::Status status = util::SystemCallErrorOf(error, absl::StrCat("create ", target));
     return error == EEXIST ? absl::AlreadyExistsError(status.message()) : status;
   }
   fd.reset();
   if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-    const absl::Status status = util::SystemCallError(absl::StrCat("bind-mount ", source, " on ", target));
+    const absl::Status status = util::SystemCallError("bind-mount ", source, " on ", target);
     unlink(target.c_str());
     return status;
   }
@@ -237,7 +237,7 @@ absl::Status ValidateRequest(const PinRequest& request) {
 absl::Status WriteIdMap(pid_t pid, const char* file, const std::string& text) {
   const std::string path = absl::StrCat("/proc/", pid, "/", file);
   UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.valid()) return util::SystemCallError(absl::StrCat("open ", path));
+  if (!fd.valid()) return util::SystemCallError("open ", path);
   const ssize_t written = write(fd.get(), text.data(), text.size());
   if (written != static_cast<ssize_t>(text.size())) {
     return absl::InvalidArgumentError(absl::StrCat("write ", path, " (\"", text, "\"): ",
@@ -277,7 +277,12 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
   if (pid < 0) return util::SystemCallError("fork");
   if (pid == 0) {
     close(parent_end.release());
-    RunChild(child_end.get(), request.user, flags, request.hostname, sysctls);
+    // None of cloisond's other descriptors stays open while the child waits (a monitor's
+    // liveness lock that another thread is handing over among them).
+    const int sock = child_end.get();
+    if (sock > 3) close_range(3, static_cast<unsigned>(sock) - 1, 0);
+    close_range(static_cast<unsigned>(sock) + 1, ~0U, 0);
+    RunChild(sock, request.user, flags, request.hostname, sysctls);
   }
   child_end.reset();
   const PinChild child(pid, std::move(parent_end));
@@ -324,7 +329,7 @@ absl::Status UnpinNamespaces(const PinnedNamespaces& pinned) {
     if (path->empty()) continue;
     absl::Status status = util::DetachMounts(*path);
     if (status.ok() && unlink(path->c_str()) != 0 && errno != ENOENT) {
-      status = util::SystemCallError(absl::StrCat("remove ", *path));
+      status = util::SystemCallError("remove ", *path);
     }
     result.Update(status);
   }

@@ -19,8 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "cloison/util/cgroup_hierarchies.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/cgroup_hierarchies.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 
@@ -53,9 +53,9 @@ struct PodLimits {
 
 absl::Status WriteCgroupFile(const std::string& path, absl::string_view value) {
   util::UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.valid()) return util::SystemCallError(absl::StrCat("open ", path));
+  if (!fd.valid()) return util::SystemCallError("open ", path);
   if (write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size())) {
-    return util::SystemCallError(absl::StrCat("write \"", value, "\" to ", path));
+    return util::SystemCallError("write \"", value, "\" to ", path);
   }
   return absl::OkStatus();
 }
@@ -269,7 +269,7 @@ absl::StatusOr<bool> CreateIn(const CgroupHierarchy& hierarchy,
     absl::StrAppend(&dir, "/", component);
     made = mkdir(dir.c_str(), 0755) == 0;
     if (!made && errno != EEXIST) {
-      return util::SystemCallError(absl::StrCat("mkdir ", dir));
+      return util::SystemCallError("mkdir ", dir);
     }
     if (!made) continue;
     created.push_back(dir);
@@ -289,7 +289,7 @@ absl::Status RemoveRetrying(const std::string& dir) {
   for (int attempt = 0;; ++attempt) {
     if (rmdir(dir.c_str()) == 0 || errno == ENOENT) return absl::OkStatus();
     if (errno != EBUSY) {
-      return util::SystemCallError(absl::StrCat("rmdir ", dir));
+      return util::SystemCallError("rmdir ", dir);
     }
     if (attempt == kBusyRetries) {
       return absl::FailedPreconditionError(
@@ -393,7 +393,7 @@ absl::Status RemovePodCgroup(const PodCgroup& cgroup) {
       result.Update(RemoveTree(dir));
     } else if (rmdir(dir.c_str()) != 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY) {
       // An ancestor still in use by another pod (EBUSY) stays.
-      result.Update(util::SystemCallError(absl::StrCat("rmdir ", dir)));
+      result.Update(util::SystemCallError("rmdir ", dir));
     }
   }
   return result;

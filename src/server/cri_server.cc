@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloison/server/call_interceptor.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unix_socket.h"
 #include "grpcpp/server_builder.h"
 
@@ -56,7 +57,7 @@ absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(const std::string& s
     return absl::UnavailableError(absl::StrCat("cannot serve on unix socket ", socket_path));
   }
   if (chmod(socket_path.c_str(), kSocketMode) != 0) {
-    return absl::InternalError(absl::StrCat("chmod ", socket_path, ": ", std::strerror(errno)));
+    return util::SystemCallError("chmod ", socket_path);
   }
   return server;
 }

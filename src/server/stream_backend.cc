@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "cloison/runtime/socket_dir.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/json_file.h"
 #include "nlohmann/json.hpp"
 
@@ -36,7 +37,7 @@ absl::StatusOr<streaming::ExecPlan> StreamBackend::PrepareExec(const streaming::
   streaming::ExecPlan plan;
   plan.work_dir = record->state_dir + "/exec-XXXXXX";
   if (mkdtemp(plan.work_dir.data()) == nullptr) {
-    return absl::InternalError(absl::StrCat("mkdtemp under ", record->state_dir, ": ", std::strerror(errno)));
+    return util::SystemCallError("mkdtemp under ", record->state_dir);
   }
   plan.pid_file = plan.work_dir + "/pid";
   absl::StatusOr<std::vector<std::string>> argv = absl::InternalError("unset");

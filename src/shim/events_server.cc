@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "cloison/shim/ttrpc_frame.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_address.h"
 #include "cloison/util/unix_socket.h"
@@ -174,7 +175,7 @@ absl::Status EventsServer::Start() {
   util::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
   if (bind(fd.get(), address->get(), address->length) != 0) {
-    return absl::InternalError(absl::StrCat("bind ", impl_->path, ": ", std::strerror(errno)));
+    return util::SystemCallError("bind ", impl_->path);
   }
   if (chmod(impl_->path.c_str(), 0600) != 0 || listen(fd.get(), 64) != 0) {
     const std::string error = std::strerror(errno);

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cloison/util/command.h"
+#include "cloison/util/errno_status.h"
 #include "containerd/runtime/bootstrap/v1/bootstrap.pb.h"
 #include "nlohmann/json.hpp"
 
@@ -68,10 +69,10 @@ std::string CommandFailure(const char* action, const util::CommandResult& result
 absl::StatusOr<util::UniqueFd> OpenShimLogFifo(const std::string& bundle) {
   const std::string path = bundle + "/log";
   if (mkfifo(path.c_str(), 0600) != 0 && errno != EEXIST) {
-    return absl::InternalError(absl::StrCat("mkfifo ", path, ": ", std::strerror(errno)));
+    return util::SystemCallError("mkfifo ", path);
   }
   util::UniqueFd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd.valid()) return absl::InternalError(absl::StrCat("opening ", path, ": ", std::strerror(errno)));
+  if (!fd.valid()) return util::SystemCallError("opening ", path);
   return fd;
 }
 

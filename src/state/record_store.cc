@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unix_socket.h"
 
 namespace cloison::state {
@@ -35,7 +36,7 @@ absl::Status RecordStore::SaveMarker(const std::string& id, const nlohmann::json
 absl::Status RecordStore::Delete(const std::string& id) {
   const std::string path = absl::StrCat(dir_, "/", id, ".json");
   if (unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return absl::InternalError(absl::StrCat("removing ", path, ": ", std::strerror(errno)));
+    return util::SystemCallError("removing ", path);
   }
   return util::SyncDirectory(dir_);
 }

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 
 namespace cloison::storage {
@@ -14,7 +15,7 @@ namespace cloison::storage {
 absl::Status MountIdMapped(const std::string& source, const std::string& target, int userns_fd) {
   util::UniqueFd tree(open_tree(AT_FDCWD, source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
   if (!tree.valid()) {
-    return absl::InternalError(absl::StrCat("open_tree ", source, ": ", std::strerror(errno)));
+    return util::SystemCallError("open_tree ", source);
   }
   mount_attr attr{};
   attr.attr_set = MOUNT_ATTR_IDMAP;
@@ -24,7 +25,7 @@ absl::Status MountIdMapped(const std::string& source, const std::string& target,
                                                       std::strerror(errno)));
   }
   if (move_mount(tree.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
-    return absl::InternalError(absl::StrCat("move_mount ", source, " to ", target, ": ", std::strerror(errno)));
+    return util::SystemCallError("move_mount ", source, " to ", target);
   }
   return absl::OkStatus();
 }

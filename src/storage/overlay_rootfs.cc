@@ -46,7 +46,7 @@ absl::StatusOr<std::vector<std::string>> OverlayRootfs::MapLayers(const std::str
                                                                   const RootfsIdMap& idmap) {
   if (absl::Status s = UnmountLayers(base); !s.ok()) return s;  // what a failed attempt left
   util::UniqueFd userns(open(idmap.userns_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!userns.valid()) return util::SystemCallError(absl::StrCat("opening the pod user namespace ", idmap.userns_path));
+  if (!userns.valid()) return util::SystemCallError("opening the pod user namespace ", idmap.userns_path);
   std::vector<std::string> mapped;
   for (size_t i = 0; i < lower.size(); ++i) {
     const std::string target = absl::StrCat(base, "/lower/", i);
@@ -61,7 +61,7 @@ absl::StatusOr<std::vector<std::string>> OverlayRootfs::MapLayers(const std::str
   for (const char* sub : {"upper", "work"}) {
     const std::string path = absl::StrCat(base, "/", sub);
     if (chown(path.c_str(), idmap.root_uid, idmap.root_gid) != 0) {
-      const absl::Status s = util::SystemCallError(absl::StrCat("chown ", path));
+      const absl::Status s = util::SystemCallError("chown ", path);
       (void)UnmountLayers(base);
       return s;
     }
@@ -104,7 +104,7 @@ absl::StatusOr<std::string> OverlayRootfs::Mount(const std::string& container_id
                                                       " bytes of mount options)"));
   }
   if (mount("overlay", merged.c_str(), "overlay", 0, options.c_str()) != 0) {
-    const absl::Status s = util::SystemCallError(absl::StrCat("mounting overlay rootfs at ", merged));
+    const absl::Status s = util::SystemCallError("mounting overlay rootfs at ", merged);
     (void)UnmountLayers(base);
     return s;
   }

@@ -53,7 +53,7 @@ absl::StatusOr<Pty> MakePty() {
   char name[128];
   if (ptsname_r(master.get(), name, sizeof(name)) != 0) return util::SystemCallError("ptsname");
   util::UniqueFd slave(open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!slave.valid()) return util::SystemCallError(absl::StrCat("open ", name));
+  if (!slave.valid()) return util::SystemCallError("open ", name);
   winsize size{};
   size.ws_row = 24;
   size.ws_col = 80;

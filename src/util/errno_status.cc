@@ -6,7 +6,7 @@
 
 namespace cloison::util {
 
-absl::Status SystemCallError(absl::string_view what, int error) {
+absl::Status SystemCallErrorOf(int error, absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(error)));
 }
 

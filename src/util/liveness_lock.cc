@@ -23,10 +23,10 @@ int TryExclusive(int fd) {
 
 absl::StatusOr<UniqueFd> TakeLivenessLock(const std::string& path) {
   UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!fd.valid()) return SystemCallError(absl::StrCat("opening ", path));
+  if (!fd.valid()) return SystemCallError("opening ", path);
   if (const int error = TryExclusive(fd.get()); error != 0) {
     if (error == EWOULDBLOCK) return absl::FailedPreconditionError(absl::StrCat(path, " is held by another process"));
-    return SystemCallError(absl::StrCat("locking ", path), error);
+    return SystemCallErrorOf(error, absl::StrCat("locking ", path));
   }
   return fd;
 }
@@ -35,12 +35,12 @@ absl::StatusOr<LockState> ProbeLivenessLock(const std::string& path) {
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
     if (errno == ENOENT) return LockState::kAbsent;
-    return SystemCallError(absl::StrCat("opening ", path));
+    return SystemCallError("opening ", path);
   }
   const int error = TryExclusive(fd.get());
   if (error == 0) return LockState::kFree;
   if (error == EWOULDBLOCK) return LockState::kHeld;
-  return SystemCallError(absl::StrCat("locking ", path), error);
+  return SystemCallErrorOf(error, absl::StrCat("locking ", path));
 }
 
 }  // namespace cloison::util

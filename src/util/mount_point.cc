@@ -1,3 +1,4 @@
+#include "cloison/util/errno_status.h"
 #include "cloison/util/mount_point.h"
 
 #include <fcntl.h>
@@ -21,7 +22,7 @@ absl::StatusOr<bool> IsMountPoint(const std::string& path) {
   struct statx info {};
   if (statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &info) != 0) {
     if (errno == ENOENT) return false;
-    return absl::InternalError(absl::StrCat("statx ", path, ": ", std::strerror(errno)));
+    return util::SystemCallError("statx ", path);
   }
   if ((info.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0) {
     return absl::InternalError(
@@ -34,7 +35,7 @@ absl::Status DetachMounts(const std::string& path) {
   for (int i = 0; i < kMaxStackedMounts; ++i) {
     if (umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0) continue;
     if (errno == EINVAL || errno == ENOENT) return absl::OkStatus();
-    return absl::InternalError(absl::StrCat("umount ", path, ": ", std::strerror(errno)));
+    return util::SystemCallError("umount ", path);
   }
   return absl::InternalError(
       absl::StrCat("umount ", path, ": still mounted after ", kMaxStackedMounts, " unmounts"));

@@ -26,7 +26,7 @@ constexpr unsigned kMfdExec = 0x0010U;
 constexpr int kLowestCopyFd = 10;
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
-  return SystemCallError(absl::StrCat(what, " (sealed copy of ", path, ")"));
+  return SystemCallError(what, " (sealed copy of ", path, ")");
 }
 
 FileIdentity IdentityOf(const struct stat& st) {

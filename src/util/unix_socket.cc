@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_address.h"
 
@@ -21,10 +22,10 @@ absl::Status MakeDirs(const std::string& dir, unsigned mode) {
     partial /= part;
     if (mkdir(partial.c_str(), mode) == 0) {
       if (chmod(partial.c_str(), mode) != 0) {
-        return absl::InternalError(absl::StrCat("chmod ", partial.string(), ": ", std::strerror(errno)));
+        return util::SystemCallError("chmod ", partial.string());
       }
     } else if (errno != EEXIST) {
-      return absl::InternalError(absl::StrCat("mkdir ", partial.string(), ": ", std::strerror(errno)));
+      return util::SystemCallError("mkdir ", partial.string());
     }
   }
   struct stat st{};
@@ -48,7 +49,7 @@ absl::Status PrepareListenPath(const std::string& path) {
   struct stat st{};
   if (lstat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return absl::OkStatus();
-    return absl::InternalError(absl::StrCat("stat ", path, ": ", std::strerror(errno)));
+    return util::SystemCallError("stat ", path);
   }
   if (!S_ISSOCK(st.st_mode)) {
     return absl::FailedPreconditionError(
@@ -59,7 +60,7 @@ absl::Status PrepareListenPath(const std::string& path) {
         absl::StrCat("another instance is already serving on ", path));
   }
   if (unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return absl::InternalError(absl::StrCat("removing stale socket ", path, ": ", std::strerror(errno)));
+    return util::SystemCallError("removing stale socket ", path);
   }
   return absl::OkStatus();
 }

@@ -1,4 +1,4 @@
-// util::SystemCallError: INTERNAL, the operation then strerror of the given errno (or of errno).
+// util::SystemCallErrorOf / SystemCallError: INTERNAL, the operation then strerror of the given errno (or of errno).
 #include "cloison/util/errno_status.h"
 
 #include <fcntl.h>
@@ -9,7 +9,7 @@ namespace cloison::util {
 namespace {
 
 TEST(ErrnoStatusTest, NamesTheOperationAndTheError) {
-  const absl::Status status = SystemCallError("mkdir /run/x", ENOSPC);
+  const absl::Status status = SystemCallErrorOf(ENOSPC, "mkdir /run/x");
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(status.message(), "mkdir /run/x: No space left on device");
 }

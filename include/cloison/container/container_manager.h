@@ -121,11 +121,12 @@ class ContainerManager {
 
   // Recover: brings `record` up to date with its exit file and its monitor. A StartContainer
   // that cloisond's end interrupted (its monitor's liveness lock or pid file is in the state
-  // dir) is waited for until `deadline`: running with the pids its runtime made, or exited
-  // with a StartError once the runtime's Delete removed what it may have made, which is done
-  // only once no monitor lives for it. kUnderWay (record untouched) when its monitor still
-  // runs the runtime at `deadline`; a container whose monitor is gone is exited with an
-  // unknown status.
+  // dir) is waited for until `deadline`: a `running` record gets the pids its runtime made;
+  // otherwise it is exited with a StartError once the runtime's Delete removed what it may
+  // have made, done once no monitor is still running the runtime for it (a `created` record
+  // whose monitor made the container is deleted too: its StartContainer never answered).
+  // kUnderWay (record untouched) when its monitor still runs the runtime at `deadline`; a
+  // container whose monitor is gone is exited with an unknown status.
   enum class Reconciled { kUnchanged, kChanged, kUnderWay };
   Reconciled Reconcile(ContainerRecord& record, absl::Time deadline);
   // Deletes what an interrupted StartContainer may have made and records its StartError.

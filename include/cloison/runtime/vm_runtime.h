@@ -78,7 +78,4 @@ VmRuntimeOptions VmOptionsForHandler(const HandlerInfo& handler, const std::stri
 std::string ShimAddress(const std::string& shim_dir);
 std::string ShimEventsSocket(const std::string& shim_dir);
 
-// Where the pod's shim logs: <pod state dir>/shim.log.
-std::string ShimLogPath(const std::string& pod_state_dir);
-
 }  // namespace cloison::runtime

@@ -6,11 +6,21 @@
 #include <cerrno>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace cloison::util {
 
-// `error` defaults to errno as the caller sees it: call it right after the failed call.
-absl::Status SystemCallError(absl::string_view what, int error = errno);
+// For the error a call reported: INTERNAL "<what>: <strerror(error)>".
+absl::Status SystemCallErrorOf(int error, absl::string_view what);
+
+// For the errno the failed call left: call it right after that call. errno is read before the
+// pieces of `what` are joined (joining allocates); pass pieces that already exist (a
+// temporary string argument is built before errno is read).
+template <typename... Pieces>
+absl::Status SystemCallError(const Pieces&... what) {
+  const int error = errno;
+  return SystemCallErrorOf(error, absl::StrCat(what...));
+}
 
 }  // namespace cloison::util
