@@ -26,6 +26,7 @@
 #include "../unit/test_tmpdir.h"
 #include "cloison/util/command.h"
 #include "cloison/util/unique_fd.h"
+#include "cloison/util/unix_address.h"
 #include "nlohmann/json.hpp"
 #include "runc_bundle.h"
 #include "wait_until.h"
@@ -48,11 +49,10 @@ inline bool IsMonitor(pid_t pid) {
 class PacketClient {
  public:
   bool Connect(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+    absl::StatusOr<util::UnixAddress> address = util::UnixSocketAddress(path);
+    if (!address.ok()) return false;
     fd_.reset(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-    return connect(fd_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+    return connect(fd_.get(), address->get(), address->length) == 0;
   }
   bool Send(const std::string& packet) { return send(fd_.get(), packet.data(), packet.size(), MSG_NOSIGNAL) >= 0; }
   // One packet; nullopt on timeout, "" on EOF.
