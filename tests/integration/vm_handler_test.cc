@@ -227,7 +227,10 @@ TEST_F(VmHandler, ShimLogOutlivesTheFirstContainerAndGoesWithThePod) {
 TEST_F(VmHandler, OomKillIsReportedByTheShimEvent) {
   const TestPod pod = RunPod("vm-oom", kHandler);
   v1::ContainerConfig config =
-      ContainerConfig("hog", image_, {"/bin/busybox", "dd", "if=/dev/zero", "of=/dev/null", "bs=100M", "count=1"});
+      // The hog waits a second first: the shim watches the task's OOM events only once the task
+      // started, and an OOM kill before that is not reported (a CI flake before the pause).
+      ContainerConfig("hog", image_,
+                      {"/bin/busybox", "sh", "-c", "sleep 1; exec /bin/busybox dd if=/dev/zero of=/dev/null bs=100M count=1"});
   config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(20 << 20);
   config.mutable_linux()->mutable_resources()->set_memory_swap_limit_in_bytes(20 << 20);
   const std::string id = RunContainer(pod, config);
