@@ -5,8 +5,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,13 +13,13 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
+#include "../unit/fd_holding_sleeper.h"
 #include "cloison/util/liveness_lock.h"
 #include "nlohmann/json.hpp"
 #include "pod_fixture.h"
-
-extern char** environ;
 
 namespace cloison::testing {
 namespace {
@@ -374,29 +372,14 @@ class LockHolder {
  public:
   explicit LockHolder(const std::string& lock_path) {
     absl::StatusOr<util::UniqueFd> lock = util::TakeLivenessLock(lock_path);
-    if (!lock.ok()) return;
-    const util::UniqueFd above(fcntl(lock->get(), F_DUPFD_CLOEXEC, 10));  // so that dup2 clears close-on-exec
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, above.get(), 4);
-    char* argv[] = {const_cast<char*>("sleep"), const_cast<char*>("1000"), nullptr};
-    if (posix_spawnp(&pid_, "sleep", &actions, nullptr, argv, environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
+    if (lock.ok()) holder_.emplace(lock->get());
   }
-  ~LockHolder() { Release(); }
-  LockHolder(const LockHolder&) = delete;
-  LockHolder& operator=(const LockHolder&) = delete;
 
-  bool holds() const { return pid_ > 0; }
-  void Release() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  bool holds() const { return holder_ && holder_->pid() > 0; }
+  void Release() { holder_.reset(); }
 
  private:
-  pid_t pid_ = -1;
+  std::optional<FdHoldingSleeper> holder_;
 };
 
 // A restart finds StartContainer calls whose monitors had not written monitor.pid yet: while a
