@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/match.h"
@@ -13,6 +12,7 @@
 #include "cloison/image/reference.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/errno_status.h"
+#include "cloison/util/json_file.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/unix_socket.h"
 #include "nlohmann/json.hpp"
@@ -81,9 +81,8 @@ absl::Status ImageStore::Load() {
       std::filesystem::remove(entry.path(), ec);  // a temporary file of an interrupted write
       continue;
     }
-    absl::StatusOr<std::string> text = util::ReadFile(path);
-    absl::StatusOr<ImageRecord> record =
-        text.ok() ? FromJson(json::parse(*text, nullptr, false)) : absl::StatusOr<ImageRecord>(text.status());
+    absl::StatusOr<json> doc = util::ReadJsonObjectFile(path);
+    absl::StatusOr<ImageRecord> record = doc.ok() ? FromJson(*doc) : absl::StatusOr<ImageRecord>(doc.status());
     if (!record.ok()) {
       spdlog::error("skipping unreadable image record {}: {}", path, record.status().message());
       continue;
@@ -101,9 +100,8 @@ absl::Status ImageStore::Save(const ImageRecord& record) {
 }
 
 absl::Status ImageStore::Delete(const std::string& id) {
-  if (unlink(PathFor(id).c_str()) != 0 && errno != ENOENT) {
-    return util::SystemCallError("removing ", PathFor(id));
-  }
+  const std::string path = PathFor(id);
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) return util::SystemCallError("removing ", path);
   records_.erase(id);
   return util::SyncDirectory(dir_);
 }

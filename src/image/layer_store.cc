@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/match.h"
@@ -62,7 +61,7 @@ absl::Status LayerStore::Unpack(const std::string& digest, const std::string& bl
     const int error = errno;
     fs::remove_all(temp, ec);
     if (Has(digest)) return absl::OkStatus();  // unpacked meanwhile by someone else
-    return absl::InternalError(absl::StrCat("rename ", temp, ": ", std::strerror(error)));
+    return util::SystemCallErrorOf(error, absl::StrCat("rename ", temp));
   }
   return util::SyncDirectory(dir_);
 }
@@ -70,10 +69,11 @@ absl::Status LayerStore::Unpack(const std::string& digest, const std::string& bl
 absl::Status LayerStore::Delete(const std::string& digest) {
   if (!IsValidDigest(digest)) return absl::InvalidArgumentError(absl::StrCat("bad layer digest ", digest));
   // Rename first so a crash mid-removal leaves a temporary leftover, not a half layer.
+  const std::string layer = LayerDir(digest);
   const std::string doomed = absl::StrCat(dir_, "/", kTempPrefix, "rm-", DigestHex(digest));
-  if (rename(LayerDir(digest).c_str(), doomed.c_str()) != 0) {
+  if (rename(layer.c_str(), doomed.c_str()) != 0) {
     if (errno == ENOENT) return absl::OkStatus();
-    return util::SystemCallError("rename ", LayerDir(digest));
+    return util::SystemCallError("rename ", layer);
   }
   std::error_code ec;
   fs::remove_all(doomed, ec);

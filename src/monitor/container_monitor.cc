@@ -31,6 +31,7 @@
 #include "cloison/monitor/process.h"
 #include "cloison/monitor/sockets.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/ids.h"
 #include "cloison/util/json_file.h"
 #include "cloison/util/unix_socket.h"
@@ -170,7 +171,7 @@ absl::Status ContainerMonitor::Prepare() {
   sigaddset(&child_signal, SIGCHLD);
   sigprocmask(SIG_BLOCK, &child_signal, nullptr);
   signal_fd_.reset(signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!signal_fd_.valid()) return absl::InternalError(absl::StrCat("signalfd: ", std::strerror(errno)));
+  if (!signal_fd_.valid()) return util::SystemCallError("signalfd");
 
   if (absl::Status opened = output_.OpenLog(options_.log_path); !opened.ok()) return opened;
 
@@ -278,7 +279,7 @@ absl::StatusOr<int> ContainerMonitor::WaitForRuntime(pid_t pid, absl::string_vie
     int status = 0;
     const pid_t done = waitpid(pid, &status, WNOHANG);
     if (done == pid) return status;
-    if (done < 0 && errno != EINTR) return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
+    if (done < 0 && errno != EINTR) return util::SystemCallError("waitpid");
     int wait_ms = -1;
     if (bounded) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -398,9 +399,7 @@ absl::Status ContainerMonitor::Resize(unsigned short width, unsigned short heigh
   winsize size{};
   size.ws_col = width;
   size.ws_row = height;
-  if (ioctl(output_.output(0), TIOCSWINSZ, &size) != 0) {
-    return absl::InternalError(absl::StrCat("TIOCSWINSZ: ", std::strerror(errno)));
-  }
+  if (ioctl(output_.output(0), TIOCSWINSZ, &size) != 0) return util::SystemCallError("TIOCSWINSZ");
   return absl::OkStatus();
 }
 

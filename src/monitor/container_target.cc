@@ -49,7 +49,8 @@ absl::StatusOr<int> DifferingNamespaces(pid_t pid) {
   for (const auto& [name, flag] : kNamespaces) {
     struct stat theirs{}, ours{};
     if (stat(absl::StrCat("/proc/", pid, "/ns/", name).c_str(), &theirs) != 0) {
-      return Gone(absl::StrCat("/proc/", pid, "/ns/", name, ": ", std::strerror(errno)));
+      const int error = errno;
+      return Gone(absl::StrCat("/proc/", pid, "/ns/", name, ": ", std::strerror(error)));
     }
     if (stat(absl::StrCat("/proc/self/ns/", name).c_str(), &ours) != 0) {
       return util::SystemCallError("/proc/self/ns/", name);
@@ -102,7 +103,10 @@ absl::StatusOr<ContainerTarget> OpenContainerTarget(const std::string& bundle) {
     return Gone(absl::StrCat("no container pid in ", pid_file));
   }
   target.pidfd.reset(static_cast<int>(syscall(SYS_pidfd_open, target.pid, 0)));
-  if (!target.pidfd.valid()) return Gone(absl::StrCat("pidfd_open(", target.pid, "): ", std::strerror(errno)));
+  if (!target.pidfd.valid()) {
+    const int error = errno;
+    return Gone(absl::StrCat("pidfd_open(", target.pid, "): ", std::strerror(error)));
+  }
   absl::StatusOr<int64_t> started = StartedAtRealtimeNs(target.pid);
   if (!started.ok()) return started.status();
   // Clock ticks are 10 ms: allow one.

@@ -25,6 +25,7 @@
 #include "cloison/monitor/direct_exec_plan.h"
 #include "cloison/monitor/process.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/json_file.h"
 #include "cloison/util/sealed_executable.h"
 #include "cloison/util/unique_fd.h"
@@ -200,7 +201,7 @@ absl::StatusOr<pid_t> StartDirectExec(const MonitorOptions& options, int stdout_
   absl::StatusOr<ContainerTarget> target = OpenContainerTarget(options.bundle);
   if (!target.ok()) return target.status();
   util::UniqueFd null_fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (!null_fd.valid()) return absl::InternalError(absl::StrCat("/dev/null: ", std::strerror(errno)));
+  if (!null_fd.valid()) return util::SystemCallError("/dev/null");
   absl::StatusOr<Pipe> pid_pipe = MakePipe();
   if (!pid_pipe.ok()) return pid_pipe.status();
   absl::StatusOr<Pipe> error_pipe = MakePipe();
@@ -208,7 +209,7 @@ absl::StatusOr<pid_t> StartDirectExec(const MonitorOptions& options, int stdout_
   const int stdio[3] = {null_fd.get(), stdout_fd, stderr_fd};
 
   const pid_t joiner = fork();
-  if (joiner < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
+  if (joiner < 0) return util::SystemCallError("fork");
   if (joiner == 0) {
     JoinAndClone(*plan, *target, options, last_cap, stdio, pid_pipe->write.get(), error_pipe->write.get());
   }

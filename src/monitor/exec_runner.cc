@@ -11,10 +11,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <optional>
 
-#include "absl/strings/str_cat.h"
 #include "cloison/monitor/direct_exec.h"
 #include "cloison/monitor/process.h"
 #include "cloison/util/errno_status.h"
@@ -63,7 +61,7 @@ struct Sink {
     for (size_t done = 0; done < keep && status.ok();) {
       const ssize_t written = write(file.get(), buffer + done, keep - done);
       if (written < 0 && errno == EINTR) continue;
-      if (written < 0) status = absl::InternalError(absl::StrCat("writing exec output: ", std::strerror(errno)));
+      if (written < 0) status = util::SystemCallError("writing exec output");
       if (written > 0) done += static_cast<size_t>(written);
     }
     copied += keep;
@@ -114,7 +112,7 @@ absl::StatusOr<ExecResult> Execute(const MonitorOptions& options) {
   sigaddset(&child_signal, SIGCHLD);
   sigprocmask(SIG_BLOCK, &child_signal, nullptr);
   util::UniqueFd signal_fd(signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!signal_fd.valid()) return absl::InternalError(absl::StrCat("signalfd: ", std::strerror(errno)));
+  if (!signal_fd.valid()) return util::SystemCallError("signalfd");
 
   Sink sinks[2];
   util::UniqueFd write_ends[2];
@@ -171,9 +169,7 @@ absl::StatusOr<ExecResult> Execute(const MonitorOptions& options) {
     const Clock::time_point wake =
         stop_reading ? *stop_reading : (result.timed_out ? Clock::time_point::max() : deadline);
     pollfd fds[3] = {{signal_fd.get(), POLLIN, 0}, {sinks[0].pipe.get(), POLLIN, 0}, {sinks[1].pipe.get(), POLLIN, 0}};
-    if (poll(fds, 3, PollTimeout(wake)) < 0 && errno != EINTR) {
-      return absl::InternalError(absl::StrCat("poll: ", std::strerror(errno)));
-    }
+    if (poll(fds, 3, PollTimeout(wake)) < 0 && errno != EINTR) return util::SystemCallError("poll");
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info;
       while (read(signal_fd.get(), &info, sizeof(info)) > 0) {

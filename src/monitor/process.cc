@@ -7,10 +7,9 @@
 
 #include <cerrno>
 #include <algorithm>
-#include <cstring>
 
-#include "absl/strings/str_cat.h"
 #include "cloison/util/command.h"
+#include "cloison/util/errno_status.h"
 
 extern char** environ;
 
@@ -34,15 +33,13 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const Stdio& s
 
 absl::StatusOr<Pipe> MakePipe() {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+  if (pipe2(fds, O_CLOEXEC) != 0) return util::SystemCallError("pipe");
   return Pipe{util::UniqueFd(fds[0]), util::UniqueFd(fds[1])};
 }
 
 absl::Status SetNonBlocking(int fd) {
   const int flags = fcntl(fd, F_GETFL);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
-    return absl::InternalError(absl::StrCat("fcntl O_NONBLOCK: ", std::strerror(errno)));
-  }
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return util::SystemCallError("fcntl O_NONBLOCK");
   return absl::OkStatus();
 }
 

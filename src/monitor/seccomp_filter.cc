@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/seccomp_names.h"
 #include "cloison/util/unique_fd.h"
 
@@ -139,9 +140,9 @@ absl::Status AddRule(scmp_filter_ctx ctx, const json& rule, uint32_t default_act
 
 absl::StatusOr<std::vector<sock_filter>> ExportBpf(scmp_filter_ctx ctx) {
   util::UniqueFd memory(memfd_create("seccomp-bpf", MFD_CLOEXEC));
-  if (!memory.valid()) return absl::InternalError(absl::StrCat("memfd_create: ", std::strerror(errno)));
+  if (!memory.valid()) return util::SystemCallError("memfd_create");
   if (const int rc = seccomp_export_bpf(ctx, memory.get()); rc != 0) {
-    return absl::InternalError(absl::StrCat("seccomp_export_bpf: ", std::strerror(-rc)));
+    return util::SystemCallErrorOf(-rc, "seccomp_export_bpf");
   }
   const off_t size = lseek(memory.get(), 0, SEEK_END);
   if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0) {
@@ -149,7 +150,7 @@ absl::StatusOr<std::vector<sock_filter>> ExportBpf(scmp_filter_ctx ctx) {
   }
   std::vector<sock_filter> program(static_cast<size_t>(size) / sizeof(sock_filter));
   if (pread(memory.get(), program.data(), static_cast<size_t>(size), 0) != size) {
-    return absl::InternalError(absl::StrCat("reading the seccomp program: ", std::strerror(errno)));
+    return util::SystemCallError("reading the seccomp program");
   }
   return program;
 }
@@ -169,7 +170,7 @@ absl::StatusOr<SeccompFilter> CompileSeccomp(const json& section) {
   context.ctx = seccomp_init(*default_action);
   if (context.ctx == nullptr) return absl::InternalError("seccomp_init failed");
   if (const int rc = seccomp_attr_set(context.ctx, SCMP_FLTATR_CTL_NNP, 0); rc != 0) {
-    return absl::InternalError(absl::StrCat("seccomp_attr_set(NNP): ", std::strerror(-rc)));
+    return util::SystemCallErrorOf(-rc, "seccomp_attr_set(NNP)");
   }
   SeccompFilter filter;
   if (absl::Status s = AddArchitectures(context.ctx, section); !s.ok()) return s;

@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -169,7 +168,7 @@ absl::Status ShimExec::Prepare() {
   for (int signal : {SIGTERM, SIGHUP, SIGINT, SIGWINCH}) sigaddset(&handled, signal);
   sigprocmask(SIG_BLOCK, &handled, nullptr);
   signal_fd_.reset(signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!signal_fd_.valid()) return absl::InternalError(absl::StrCat("signalfd: ", std::strerror(errno)));
+  if (!signal_fd_.valid()) return util::SystemCallError("signalfd");
   signal(SIGPIPE, SIG_IGN);  // a closed stdout shows as EPIPE
   absl::StatusOr<Pipe> wake = MakePipe();
   if (!wake.ok()) return wake.status();

@@ -193,7 +193,7 @@ absl::Status ShimMonitor::Prepare() {
   sigaddset(&child_signal, SIGCHLD);
   sigprocmask(SIG_BLOCK, &child_signal, nullptr);
   signal_fd_.reset(signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!signal_fd_.valid()) return absl::InternalError(absl::StrCat("signalfd: ", std::strerror(errno)));
+  if (!signal_fd_.valid()) return util::SystemCallError("signalfd");
   absl::StatusOr<Pipe> wake = MakePipe();
   if (!wake.ok()) return wake.status();
   wake_ = std::move(*wake);

@@ -2,26 +2,21 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "absl/strings/str_cat.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/unix_address.h"
 
 namespace cloison::monitor {
 
 absl::StatusOr<util::UniqueFd> Listen(const std::string& path, int type) {
-  const absl::StatusOr<util::UnixAddress> address = util::UnixSocketAddress(path);
-  if (!address.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("socket path too long (max ", sizeof(sockaddr_un::sun_path) - 1,
-                                                   " bytes): ", path));
-  }
+  const absl::StatusOr<util::UnixAddress> address = util::UnixSocketFileAddress(path, "monitor socket path");
+  if (!address.ok()) return address.status();
   util::UniqueFd fd(socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  if (!fd.valid()) return util::SystemCallError("socket");
   unlink(path.c_str());
   if (bind(fd.get(), address->get(), address->length) != 0 || listen(fd.get(), 16) != 0) {
     return util::SystemCallError("listen on ", path);
@@ -48,7 +43,7 @@ absl::StatusOr<util::UniqueFd> ReceiveConsole(int listen_fd) {
   message.msg_control = control;
   message.msg_controllen = sizeof(control);
   if (recvmsg(connection.get(), &message, MSG_CMSG_CLOEXEC) < 0) {
-    return absl::InternalError(absl::StrCat("receiving the pty master: ", std::strerror(errno)));
+    return util::SystemCallError("receiving the pty master");
   }
   const cmsghdr* header = CMSG_FIRSTHDR(&message);
   if (header == nullptr || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS ||

@@ -43,8 +43,9 @@ absl::Status HostNode(const std::string& device, const std::string& path, std::s
                       int64_t& minor_number) {
   struct stat st {};
   if (lstat(path.c_str(), &st) != 0) {
+    const int error = errno;
     return absl::FailedPreconditionError(
-        absl::StrCat("CDI device ", device, ": host device node ", path, ": ", std::strerror(errno)));
+        absl::StrCat("CDI device ", device, ": host device node ", path, ": ", std::strerror(error)));
   }
   if (S_ISBLK(st.st_mode)) {
     type = "b";

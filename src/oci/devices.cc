@@ -95,11 +95,12 @@ absl::StatusOr<DeviceRules> CriDevices(
                                                 &free);
     struct stat st {};
     if (real == nullptr || stat(real.get(), &st) != 0) {
+      const int error = errno;
       const std::string message = absl::StrCat(field, ".host_path: \"", device.host_path(), "\"");
-      if (errno == ENOENT || errno == ENOTDIR) {
+      if (error == ENOENT || error == ENOTDIR) {
         return absl::NotFoundError(absl::StrCat(message, " does not exist"));
       }
-      return absl::ErrnoToStatus(errno, absl::StrCat(message, " cannot be resolved"));
+      return absl::ErrnoToStatus(error, absl::StrCat(message, " cannot be resolved"));
     }
     if (IsDeviceNode(st)) {
       AddNode(st, device.container_path(), access, rules, /*with_rule=*/true);

@@ -105,11 +105,12 @@ absl::StatusOr<Mount> CriMount(const ::runtime::v1::Mount& m, int i, std::string
   }
   std::unique_ptr<char, decltype(&free)> real(realpath(m.host_path().c_str(), nullptr), &free);
   if (real == nullptr) {
+    const int error = errno;
     const std::string message = absl::StrCat(field, ".host_path: \"", m.host_path(), "\"");
-    if (errno == ENOENT || errno == ENOTDIR) {
+    if (error == ENOENT || error == ENOTDIR) {
       return absl::NotFoundError(absl::StrCat(message, " does not exist"));
     }
-    return absl::ErrnoToStatus(errno, absl::StrCat(message, " cannot be resolved"));
+    return absl::ErrnoToStatus(error, absl::StrCat(message, " cannot be resolved"));
   }
 
   Mount mount{CleanAbsolute(m.container_path()), "bind", real.get(), {"rbind"}};

@@ -43,12 +43,14 @@ int OpenInRoot(int root_fd, const char* path) {
 absl::StatusOr<std::optional<std::string>> ReadInRoot(int root_fd, const char* path) {
   UniqueFd fd(OpenInRoot(root_fd, path));
   if (!fd.valid()) {
-    if (errno == ENOENT) return std::nullopt;
-    return absl::ErrnoToStatus(errno, absl::StrCat("opening /", path, " in the container rootfs"));
+    const int error = errno;
+    if (error == ENOENT) return std::nullopt;
+    return absl::ErrnoToStatus(error, absl::StrCat("opening /", path, " in the container rootfs"));
   }
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("stat /", path, " in the container rootfs"));
+    const int error = errno;
+    return absl::ErrnoToStatus(error, absl::StrCat("stat /", path, " in the container rootfs"));
   }
   if (!S_ISREG(st.st_mode)) {
     return absl::FailedPreconditionError(
@@ -64,8 +66,8 @@ absl::StatusOr<std::optional<std::string>> ReadInRoot(int root_fd, const char* p
     const ssize_t n = read(fd.get(), buffer, sizeof(buffer));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      return absl::ErrnoToStatus(errno,
-                                 absl::StrCat("reading /", path, " in the container rootfs"));
+      const int error = errno;
+      return absl::ErrnoToStatus(error, absl::StrCat("reading /", path, " in the container rootfs"));
     }
     if (n == 0) break;
     content.append(buffer, static_cast<size_t>(n));
@@ -167,7 +169,8 @@ std::vector<uint32_t> UserDatabase::GroupsListing(absl::string_view user) const 
 absl::StatusOr<UserDatabase> ReadUserDatabase(const std::string& rootfs) {
   UniqueFd root(open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("opening container rootfs ", rootfs));
+    const int error = errno;
+    return absl::ErrnoToStatus(error, absl::StrCat("opening container rootfs ", rootfs));
   }
   UserDatabase db;
   absl::StatusOr<std::optional<std::string>> passwd = ReadInRoot(root.get(), "etc/passwd");

@@ -35,10 +35,9 @@ ExitWatcher::~ExitWatcher() {
 absl::Status ExitWatcher::Start() {
   if (absl::Status s = util::MakeDirs(dir_, 0700); !s.ok()) return s;
   inotify_.reset(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (!inotify_.valid()) return util::SystemCallError("inotify_init1");
   stop_event_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!inotify_.valid() || !stop_event_.valid()) {
-    return absl::InternalError(absl::StrCat("inotify/eventfd: ", std::strerror(errno)));
-  }
+  if (!stop_event_.valid()) return util::SystemCallError("eventfd");
   if (inotify_add_watch(inotify_.get(), dir_.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
     return util::SystemCallError("watching ", dir_);
   }

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_address.h"
 
@@ -14,19 +15,20 @@ namespace cloison::runtime {
 
 absl::StatusOr<nlohmann::json> CallMonitor(const std::string& control_socket, const nlohmann::json& request,
                                            std::chrono::milliseconds timeout) {
-  const absl::StatusOr<util::UnixAddress> address = util::UnixSocketAddress(control_socket);
-  if (!address.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("control socket path too long: ", control_socket));
-  }
+  const absl::StatusOr<util::UnixAddress> address =
+      util::UnixSocketFileAddress(control_socket, "monitor control socket path");
+  if (!address.ok()) return address.status();
   util::UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  if (!fd.valid()) return util::SystemCallError("socket");
   if (connect(fd.get(), address->get(), address->length) != 0) {
+    const int error = errno;
     return absl::UnavailableError(
-        absl::StrCat("container monitor not reachable at ", control_socket, ": ", std::strerror(errno)));
+        absl::StrCat("container monitor not reachable at ", control_socket, ": ", std::strerror(error)));
   }
   const std::string packet = request.dump();
   if (send(fd.get(), packet.data(), packet.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(packet.size())) {
-    return absl::UnavailableError(absl::StrCat("writing to ", control_socket, ": ", std::strerror(errno)));
+    const int error = errno;
+    return absl::UnavailableError(absl::StrCat("writing to ", control_socket, ": ", std::strerror(error)));
   }
   pollfd pfd{fd.get(), POLLIN, 0};
   const int ready = poll(&pfd, 1, static_cast<int>(timeout.count()));

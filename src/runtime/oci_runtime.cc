@@ -15,6 +15,7 @@
 #include "cloison/runtime/runsc_quirks.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/command.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/json_file.h"
 #include "cloison/util/logging.h"
 #include "nlohmann/json.hpp"
@@ -143,7 +144,7 @@ absl::Status OciRuntime::Delete(const std::string& id) {
 absl::StatusOr<ExecResult> OciRuntime::ExecSync(const std::string& id, const std::string& state_dir,
                                                 const std::string& process_json, std::chrono::seconds timeout) {
   std::string dir = state_dir + "/exec-XXXXXX";
-  if (mkdtemp(dir.data()) == nullptr) return absl::InternalError(absl::StrCat("mkdtemp: ", std::strerror(errno)));
+  if (mkdtemp(dir.data()) == nullptr) return util::SystemCallError("mkdtemp ", dir);
   struct Cleanup {
     std::string dir;
     ~Cleanup() {

@@ -216,7 +216,7 @@ absl::StatusOr<ExecResult> VmRuntime::ExecSync(const std::string& id, const std:
   absl::StatusOr<shim::TaskClient> tasks = TaskService(state_dir);
   if (!tasks.ok()) return tasks.status();
   std::string dir = state_dir + "/exec-XXXXXX";
-  if (mkdtemp(dir.data()) == nullptr) return absl::InternalError(absl::StrCat("mkdtemp: ", std::strerror(errno)));
+  if (mkdtemp(dir.data()) == nullptr) return util::SystemCallError("mkdtemp ", dir);
   struct Cleanup {
     std::string dir;
     ~Cleanup() {

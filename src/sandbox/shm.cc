@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/mount_point.h"
 
 namespace cloison::sandbox {
@@ -25,8 +26,7 @@ absl::Status MountShm(const std::string& path, uint64_t size_bytes) {
   }
   const std::string options = absl::StrCat("mode=1777,size=", size_bytes);
   if (mount("shm", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options.c_str()) != 0) {
-    return absl::InternalError(
-        absl::StrCat("mount tmpfs (", options, ") on ", path, ": ", std::strerror(errno)));
+    return util::SystemCallError("mount tmpfs (", options, ") on ", path);
   }
   return absl::OkStatus();
 }

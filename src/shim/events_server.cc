@@ -9,7 +9,6 @@
 #include <atomic>
 #include <chrono>
 #include <cerrno>
-#include <cstring>
 #include <list>
 #include <thread>
 
@@ -167,25 +166,24 @@ EventsServer::~EventsServer() {
 
 absl::Status EventsServer::Start() {
   if (impl_->listen_fd.valid()) return absl::FailedPreconditionError("events server already started");
-  const absl::StatusOr<util::UnixAddress> address = util::UnixSocketAddress(impl_->path);
-  if (!address.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("events socket path \"", impl_->path, "\" is not usable"));
-  }
+  const absl::StatusOr<util::UnixAddress> address = util::UnixSocketFileAddress(impl_->path, "events socket path");
+  if (!address.ok()) return address.status();
   if (absl::Status s = util::PrepareListenPath(impl_->path); !s.ok()) return s;
   util::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  if (!fd.valid()) return util::SystemCallError("socket");
   if (bind(fd.get(), address->get(), address->length) != 0) {
     return util::SystemCallError("bind ", impl_->path);
   }
   if (chmod(impl_->path.c_str(), 0600) != 0 || listen(fd.get(), 64) != 0) {
-    const std::string error = std::strerror(errno);
+    const int error = errno;
     unlink(impl_->path.c_str());
-    return absl::InternalError(absl::StrCat("listening on ", impl_->path, ": ", error));
+    return util::SystemCallErrorOf(error, absl::StrCat("listening on ", impl_->path));
   }
   impl_->wake_fd.reset(eventfd(0, EFD_CLOEXEC));
   if (!impl_->wake_fd.valid()) {
+    const int error = errno;
     unlink(impl_->path.c_str());
-    return absl::InternalError(absl::StrCat("eventfd: ", std::strerror(errno)));
+    return util::SystemCallErrorOf(error, "eventfd");
   }
   impl_->listen_fd = std::move(fd);
   impl_->acceptor = std::thread([impl = impl_.get()] { impl->Accept(); });

@@ -159,10 +159,9 @@ class UnixTtrpcClient final : public TtrpcClient {
 
 absl::StatusOr<std::unique_ptr<TtrpcClient>> TtrpcClient::Connect(absl::string_view address,
                                                                   std::chrono::milliseconds timeout) {
-  const absl::StatusOr<util::UnixAddress> socket_address = util::UnixSocketAddress(SocketPath(address));
-  if (!socket_address.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("ttrpc address \"", address, "\" is not a usable unix socket path"));
-  }
+  const absl::StatusOr<util::UnixAddress> socket_address =
+      util::UnixSocketAddress(SocketPath(address), "ttrpc address");
+  if (!socket_address.ok()) return socket_address.status();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     util::UniqueFd fd;

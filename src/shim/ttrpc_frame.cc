@@ -49,8 +49,8 @@ absl::Status ReadFull(int fd, char* out, size_t size) {
       done += static_cast<size_t>(n);
     } else if (n == 0) {
       return absl::UnavailableError(done == 0 ? "ttrpc connection closed" : "ttrpc connection closed mid-frame");
-    } else if (errno != EINTR) {
-      return absl::UnavailableError(absl::StrCat("ttrpc read: ", std::strerror(errno)));
+    } else if (const int error = errno; error != EINTR) {
+      return absl::UnavailableError(absl::StrCat("ttrpc read: ", std::strerror(error)));
     }
   }
   return absl::OkStatus();
@@ -97,8 +97,8 @@ absl::Status WriteFrame(int fd, absl::string_view encoded) {
     const ssize_t n = send(fd, encoded.data(), encoded.size(), MSG_NOSIGNAL);
     if (n > 0) {
       encoded.remove_prefix(static_cast<size_t>(n));
-    } else if (n < 0 && errno != EINTR) {
-      return absl::UnavailableError(absl::StrCat("ttrpc write: ", std::strerror(errno)));
+    } else if (const int error = errno; n < 0 && error != EINTR) {
+      return absl::UnavailableError(absl::StrCat("ttrpc write: ", std::strerror(error)));
     }
   }
   return absl::OkStatus();

@@ -3,13 +3,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/errno_status.h"
+#include "cloison/util/json_file.h"
 #include "cloison/util/unix_socket.h"
 
 namespace cloison::state {
@@ -48,13 +48,12 @@ std::map<std::string, nlohmann::json> RecordStore::LoadAll(std::map<std::string,
     const std::string file = entry.path().filename().string();
     if (!absl::EndsWith(file, ".json")) continue;
     const std::string name = file.substr(0, file.size() - 5);
-    absl::StatusOr<std::string> text = util::ReadFile(entry.path().string());
-    nlohmann::json record = text.ok() ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
-    if (!record.is_object()) {
-      if (errors) (*errors)[entry.path().string()] = text.ok() ? "not a JSON object" : std::string(text.status().message());
+    absl::StatusOr<nlohmann::json> record = util::ReadJsonObjectFile(entry.path().string());
+    if (!record.ok()) {
+      if (errors) (*errors)[entry.path().string()] = std::string(record.status().message());
       continue;
     }
-    records[name] = std::move(record);
+    records[name] = *std::move(record);
   }
   return records;
 }

@@ -21,8 +21,9 @@ absl::Status MountIdMapped(const std::string& source, const std::string& target,
   attr.attr_set = MOUNT_ATTR_IDMAP;
   attr.userns_fd = static_cast<uint64_t>(userns_fd);
   if (mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof(attr)) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat("ID-mapping a mount of ", source, " (mount_setattr): ",
-                                                      std::strerror(errno)));
+    const int error = errno;
+    return absl::FailedPreconditionError(
+        absl::StrCat("ID-mapping a mount of ", source, " (mount_setattr): ", std::strerror(error)));
   }
   if (move_mount(tree.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
     return util::SystemCallError("move_mount ", source, " to ", target);

@@ -26,11 +26,13 @@ absl::StatusOr<std::shared_ptr<AttachTarget>> AttachTarget::Connect(asio::io_con
                                                                      const std::string& socket_dir, bool stdout,
                                                                      bool stderr) {
   const std::string path = socket_dir + "/attach";
-  const absl::StatusOr<util::UnixAddress> address = util::UnixSocketAddress(path);
-  if (!address.ok()) return absl::InternalError(absl::StrCat(path, " is too long"));
+  // The path is cloison's own (its monitor's socket directory), not the request's: INTERNAL.
+  const absl::StatusOr<util::UnixAddress> address = util::UnixSocketFileAddress(path, "attach socket path");
+  if (!address.ok()) return absl::InternalError(address.status().message());
   util::UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
   if (!fd.valid() || connect(fd.get(), address->get(), address->length) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot attach to the container (", path, "): ", std::strerror(errno)));
+    const int error = errno;
+    return absl::UnavailableError(absl::StrCat("cannot attach to the container (", path, "): ", std::strerror(error)));
   }
   std::shared_ptr<AttachTarget> target(new AttachTarget(io));
   target->socket_.assign(fd.release());

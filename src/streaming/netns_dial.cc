@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 
 namespace cloison::streaming {
 
@@ -21,8 +22,7 @@ absl::StatusOr<util::UniqueFd> DialInNetns(const std::string& netns_path, uint16
     if (!netns_path.empty()) {
       util::UniqueFd ns(open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
       if (!ns.valid() || setns(ns.get(), CLONE_NEWNET) != 0) {
-        result = absl::InternalError(absl::StrCat("entering the pod's network namespace ", netns_path, ": ",
-                                                  std::strerror(errno)));
+        result = util::SystemCallError("entering the pod's network namespace ", netns_path);
         return;
       }
     }
@@ -32,7 +32,9 @@ absl::StatusOr<util::UniqueFd> DialInNetns(const std::string& netns_path, uint16
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (!fd.valid() || connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-      result = absl::UnavailableError(absl::StrCat("connecting to 127.0.0.1:", port, " in the pod: ", std::strerror(errno)));
+      const int error = errno;
+      result =
+          absl::UnavailableError(absl::StrCat("connecting to 127.0.0.1:", port, " in the pod: ", std::strerror(error)));
       return;
     }
     result = std::move(fd);

@@ -3,10 +3,10 @@
 #include <sys/random.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 
 namespace cloison::streaming {
 namespace {
@@ -18,7 +18,7 @@ absl::StatusOr<std::string> NewToken() {
   while (filled < sizeof(bytes)) {
     const ssize_t n = getrandom(bytes + filled, sizeof(bytes) - filled, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return absl::InternalError(absl::StrCat("getrandom: ", std::strerror(errno)));
+    if (n < 0) return util::SystemCallError("getrandom");
     filled += static_cast<size_t>(n);
   }
   return absl::WebSafeBase64Escape(absl::string_view(bytes, sizeof(bytes)));

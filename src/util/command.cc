@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 
 extern char** environ;
@@ -92,7 +93,7 @@ absl::StatusOr<pid_t> SpawnWithDefaultSignals(const std::string& program, const 
   pid_t pid = 0;
   const int error = posix_spawn(&pid, program.c_str(), &actions, &attr, args.data(), envp);
   posix_spawnattr_destroy(&attr);
-  if (error != 0) return absl::InternalError(absl::StrCat("starting ", program, ": ", std::strerror(error)));
+  if (error != 0) return SystemCallErrorOf(error, absl::StrCat("starting ", program));
   return pid;
 }
 
@@ -100,7 +101,8 @@ absl::StatusOr<std::string> FindExecutable(const std::string& name) {
   if (name.empty()) return absl::NotFoundError("empty program name");
   if (name.find('/') != std::string::npos) {
     if (access(name.c_str(), X_OK) == 0) return name;
-    return absl::NotFoundError(absl::StrCat(name, ": ", std::strerror(errno)));
+    const int error = errno;
+    return absl::NotFoundError(absl::StrCat(name, ": ", std::strerror(error)));
   }
   const char* path_env = getenv("PATH");
   const std::string search_path =
@@ -125,16 +127,14 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
 
   int out_pipe[2];
   int err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) return absl::InternalError(std::strerror(errno));
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) return SystemCallError("pipe2 (stdout)");
   UniqueFd out_read(out_pipe[0]), out_write(out_pipe[1]);
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) return absl::InternalError(std::strerror(errno));
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) return SystemCallError("pipe2 (stderr)");
   UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
   UniqueFd in_write, in_read;
   if (!input.stdin_data.empty()) {
     int in_pair[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0) {
-      return absl::InternalError(std::strerror(errno));
-    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0) return SystemCallError("socketpair (stdin)");
     in_write.reset(in_pair[0]);
     in_read.reset(in_pair[1]);
     shutdown(in_read.get(), SHUT_WR);

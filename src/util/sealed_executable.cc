@@ -44,7 +44,8 @@ absl::StatusOr<UniqueFd> CreateMemfd(const std::string& path) {
 absl::StatusOr<std::shared_ptr<const SealedCopy>> MakeCopyOnce(const std::string& path) {
   UniqueFd source(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!source.valid()) {
-    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
+    const int error = errno;
+    if (error == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(error)));
     return Errno("open", path);
   }
   struct stat st {};
@@ -61,8 +62,8 @@ absl::StatusOr<std::shared_ptr<const SealedCopy>> MakeCopyOnce(const std::string
     copied += n;
   }
   if (fcntl(memfd->get(), F_ADD_SEALS, kExecutableSeals) != 0) {
-    if (errno == EBUSY) {
-      return absl::UnavailableError(absl::StrCat("F_ADD_SEALS (sealed copy of ", path, "): ", std::strerror(errno)));
+    if (const int error = errno; error == EBUSY) {
+      return absl::UnavailableError(absl::StrCat("F_ADD_SEALS (sealed copy of ", path, "): ", std::strerror(error)));
     }
     return Errno("F_ADD_SEALS", path);
   }
@@ -101,7 +102,8 @@ SealedExecutable::SealedExecutable(std::string path) : path_(std::move(path)) {}
 absl::StatusOr<std::shared_ptr<const SealedCopy>> SealedExecutable::Current() {
   struct stat st {};
   if (stat(path_.c_str(), &st) != 0) {
-    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat(path_, ": ", std::strerror(errno)));
+    const int error = errno;
+    if (error == ENOENT) return absl::NotFoundError(absl::StrCat(path_, ": ", std::strerror(error)));
     return Errno("stat", path_);
   }
   absl::MutexLock lock(&mu_);

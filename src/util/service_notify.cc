@@ -17,14 +17,19 @@ absl::Status NotifyServiceManager(std::string_view state) {
   const char* env = std::getenv("NOTIFY_SOCKET");
   if (env == nullptr || *env == '\0') return absl::OkStatus();
   const std::string path(env);
-  absl::StatusOr<UnixAddress> address = UnixSocketAddress(path);
-  if ((path[0] != '/' && path[0] != '@') || !address.ok()) {
+  if (path[0] != '/' && path[0] != '@') {
     return absl::InvalidArgumentError(absl::StrCat("NOTIFY_SOCKET ", path, " is no unix socket address"));
   }
+  absl::StatusOr<UnixAddress> address = UnixSocketAddress(path, "NOTIFY_SOCKET");
+  if (!address.ok()) return address.status();
   UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) return absl::UnavailableError(absl::StrCat("socket for NOTIFY_SOCKET: ", std::strerror(errno)));
+  if (fd.get() < 0) {
+    const int error = errno;
+    return absl::UnavailableError(absl::StrCat("socket for NOTIFY_SOCKET: ", std::strerror(error)));
+  }
   if (sendto(fd.get(), state.data(), state.size(), MSG_NOSIGNAL, address->get(), address->length) < 0) {
-    return absl::UnavailableError(absl::StrCat("send to NOTIFY_SOCKET ", path, ": ", std::strerror(errno)));
+    const int error = errno;
+    return absl::UnavailableError(absl::StrCat("send to NOTIFY_SOCKET ", path, ": ", std::strerror(error)));
   }
   return absl::OkStatus();
 }

@@ -22,10 +22,10 @@ absl::Status MakeDirs(const std::string& dir, unsigned mode) {
     partial /= part;
     if (mkdir(partial.c_str(), mode) == 0) {
       if (chmod(partial.c_str(), mode) != 0) {
-        return util::SystemCallError("chmod ", partial.string());
+        return util::SystemCallError("chmod ", partial.native());
       }
     } else if (errno != EEXIST) {
-      return util::SystemCallError("mkdir ", partial.string());
+      return util::SystemCallError("mkdir ", partial.native());
     }
   }
   struct stat st{};
@@ -36,7 +36,7 @@ absl::Status MakeDirs(const std::string& dir, unsigned mode) {
 }
 
 bool SocketAnswers(const std::string& path) {
-  const absl::StatusOr<UnixAddress> address = UnixSocketAddress(path);
+  const absl::StatusOr<UnixAddress> address = UnixSocketFileAddress(path, "socket path");
   if (!address.ok()) return false;
   UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return false;

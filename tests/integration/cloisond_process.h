@@ -9,10 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,6 +18,7 @@
 #include "grpcpp/grpcpp.h"
 #include "cloison/cri/api.h"
 #include "../unit/test_tmpdir.h"
+#include "file_text.h"
 
 namespace cloison::testing {
 
@@ -80,7 +79,7 @@ class CloisondProcess {
     const pid_t pid = Spawn(args, output_path);
     int status = 0;
     waitpid(pid, &status, 0);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadFile(output_path)};
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadText(output_path)};
   }
 
   ExitResult Exited(std::chrono::milliseconds wait) {
@@ -114,14 +113,7 @@ class CloisondProcess {
     return ::runtime::v1::ImageService::NewStub(Channel());
   }
 
-  std::string Log() const { return ReadFile(log_path()); }
-
-  static std::string ReadFile(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
+  std::string Log() const { return ReadText(log_path()); }
 
  private:
   static pid_t Spawn(const std::vector<std::string>& args, const std::string& output_path) {

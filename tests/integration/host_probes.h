@@ -12,6 +12,7 @@
 
 #include "cloison/util/proc_stat.h"
 #include "cloisond_process.h"
+#include "file_text.h"
 #include "wait_until.h"
 
 namespace cloison::testing {
@@ -32,7 +33,7 @@ inline std::vector<std::string> MountsUnder(const std::string& dir) {
 
 // The command line of process `pid`, arguments separated by spaces; "" once it is gone.
 inline std::string Cmdline(int pid) {
-  std::string cmdline = CloisondProcess::ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string cmdline = ReadText("/proc/" + std::to_string(pid) + "/cmdline");
   std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
   return cmdline;
 }
@@ -40,7 +41,7 @@ inline std::string Cmdline(int pid) {
 // The name of a process or thread (its comm, as ps and pgrep show it) from its /proc entry,
 // /proc/<pid> or /proc/<pid>/task/<tid>; "" once it is gone.
 inline std::string ProcessName(const std::filesystem::path& proc_entry) {
-  std::string name = CloisondProcess::ReadFile((proc_entry / "comm").string());
+  std::string name = ReadText((proc_entry / "comm").string());
   if (!name.empty() && name.back() == '\n') name.pop_back();
   return name;
 }

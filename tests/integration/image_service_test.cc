@@ -171,7 +171,7 @@ TEST(ImageService, MultiArchIndexResolvesToThisNode) {
   EXPECT_EQ(nlohmann::json::parse(status.info().at("info"))["config"]["architecture"], "amd64");
   const std::string layer = FindInLayers(daemon, "arch");
   ASSERT_FALSE(layer.empty());
-  EXPECT_EQ(CloisondProcess::ReadFile(layer + "/arch").substr(0, 5), "amd64");
+  EXPECT_EQ(ReadText(layer + "/arch").substr(0, 5), "amd64");
 }
 
 TEST(ImageService, ZstdAndMultiLayerWithWhiteoutsAndHardLinks) {
@@ -255,9 +255,9 @@ TEST(ImageService, CorruptedBlobFailsThePullAndKeepsNothing) {
   registry->Push("busybox", "library/busybox:1.0");
   // Corrupt the layer: read the manifest from the fixture layout to find its digest.
   const nlohmann::json index = nlohmann::json::parse(
-      CloisondProcess::ReadFile(LocalRegistry::FixtureLayout("busybox") + "/index.json"));
+      ReadText(LocalRegistry::FixtureLayout("busybox") + "/index.json"));
   const std::string manifest_digest = index["manifests"][0]["digest"];
-  const nlohmann::json manifest = nlohmann::json::parse(CloisondProcess::ReadFile(
+  const nlohmann::json manifest = nlohmann::json::parse(ReadText(
       LocalRegistry::FixtureLayout("busybox") + "/blobs/sha256/" + manifest_digest.substr(7)));
   const std::string layer_digest = manifest["layers"][0]["digest"];
   registry->CorruptBlob(layer_digest);

@@ -46,6 +46,7 @@
 
 #include "gtest/gtest.h"
 #include "../unit/test_tmpdir.h"
+#include "file_text.h"
 
 #ifndef CLOISON_TEST_IMAGES_DIR
 #error "CLOISON_TEST_IMAGES_DIR is not defined: call cloison_use_test_images(<target>) in CMake"
@@ -72,13 +73,6 @@ struct CommandResult {
 };
 
 namespace registry_internal {
-
-inline std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 inline std::string Tail(const std::string& text, size_t max = 4000) {
   return text.size() <= max ? text : "..." + text.substr(text.size() - max);
@@ -277,9 +271,9 @@ class LocalRegistry {
   }
   // The registry's access log (combined log format, from its stdout) and its application log
   // (stderr); the token server's log.
-  std::string AccessLog() const { return registry_internal::ReadFile(access_log_path()); }
-  std::string Log() const { return registry_internal::ReadFile(log_path()); }
-  std::string TokenServerLog() const { return registry_internal::ReadFile(token_log_path()); }
+  std::string AccessLog() const { return ReadText(access_log_path()); }
+  std::string Log() const { return ReadText(log_path()); }
+  std::string TokenServerLog() const { return ReadText(token_log_path()); }
 
   // Pushes fixture layout `fixture` to `repo_and_tag` ("library/busybox:1.0") with
   // `skopeo copy --all --preserve-digests` (so the pushed digests are the layout's), with
@@ -306,7 +300,7 @@ class LocalRegistry {
                     << "\nregistry log:\n" << registry_internal::Tail(Log());
       return "";
     }
-    std::string digest = registry_internal::ReadFile(digest_file);
+    std::string digest = ReadText(digest_file);
     while (!digest.empty() && std::isspace(static_cast<unsigned char>(digest.back()))) {
       digest.pop_back();
     }
@@ -321,7 +315,7 @@ class LocalRegistry {
   // inverted), so the registry serves content that does not match its digest.
   void CorruptBlob(const std::string& digest) {
     const std::string path = BlobPath(digest);
-    std::string data = registry_internal::ReadFile(path);
+    std::string data = ReadText(path);
     if (data.empty()) {
       ADD_FAILURE() << "LocalRegistry::CorruptBlob: no blob " << digest << " at " << path;
       return;

@@ -1,6 +1,7 @@
 // What the tests that drive runc without cloisond share (monitor_harness.h, shim_runc_test.cc):
-// a busybox OCI bundle made with `runc spec` whose container lives in the cgroup
-// /cloison-test/<id>, the removal of that cgroup, a file's text, and whether a process is alive.
+// a busybox OCI bundle made with `runc spec` whose container lives in its own top-level cgroup
+// /cloison-test-<id>, the removal of that cgroup, whether a process is alive, and (file_text.h)
+// a file's text.
 #pragma once
 
 #include <signal.h>
@@ -10,25 +11,17 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cloison/util/command.h"
 #include "cloison/util/proc_stat.h"
+#include "file_text.h"
 #include "nlohmann/json.hpp"
 
 namespace cloison::testing {
 
 inline constexpr const char* kRunc = "/usr/sbin/runc";
-
-// The file's text; "" when it cannot be read.
-inline std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Alive and not a zombie waiting for its (re)parent to reap it.
 inline bool ProcessAlive(pid_t pid) {
@@ -39,7 +32,9 @@ inline bool ProcessAlive(pid_t pid) {
 
 // Lays out at `bundle` a read-only busybox rootfs (busybox and its sh, echo, sleep, cat, true
 // and stty) and a `runc spec` config.json running `args` without a terminal in the cgroup
-// /cloison-test/<id>; `edit` may then change the config. Whether `runc spec` made the config.
+// /cloison-test-<id> (no parent shared between tests, which one test's rmdir could remove
+// while runc creates another's container under it); `edit` may then change the config.
+// Whether `runc spec` made the config.
 inline bool MakeBusyboxBundle(const std::filesystem::path& bundle, const std::string& id,
                               const std::vector<std::string>& args,
                               const std::function<void(nlohmann::json&)>& edit = {}) {
@@ -54,18 +49,16 @@ inline bool MakeBusyboxBundle(const std::filesystem::path& bundle, const std::st
   config["process"]["args"] = args;
   config["process"]["terminal"] = false;
   config["root"] = nlohmann::json{{"path", "rootfs"}, {"readonly", true}};
-  config["linux"]["cgroupsPath"] = "/cloison-test/" + id;
+  config["linux"]["cgroupsPath"] = "/cloison-test-" + id;
   if (edit) edit(config);
   std::ofstream(bundle / "config.json") << config.dump(1);
   return true;
 }
 
-// Removes the cgroup /cloison-test/<id> of a deleted container, and /cloison-test itself once
-// no other test uses it.
+// Removes the cgroup /cloison-test-<id> of a deleted container.
 inline void RemoveTestCgroup(const std::string& id) {
   for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup")) {
-    rmdir((hierarchy.path() / "cloison-test" / id).c_str());
-    rmdir((hierarchy.path() / "cloison-test").c_str());  // fails while other tests use it
+    rmdir((hierarchy.path() / ("cloison-test-" + id)).c_str());
   }
 }
 

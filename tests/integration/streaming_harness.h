@@ -405,7 +405,7 @@ class Streaming : public PodFixture {
   // cloisond's state dir): the connected sockets /proc/net/unix lists at that path.
   int AttachClients(const std::string& id) const {
     const std::string attach = (daemon_.dir().path() / "state/s" / id.substr(0, 20) / "attach").string();
-    std::istringstream lines(CloisondProcess::ReadFile("/proc/net/unix"));
+    std::istringstream lines(ReadText("/proc/net/unix"));
     std::string line;
     int clients = 0;
     while (std::getline(lines, line)) {

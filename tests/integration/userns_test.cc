@@ -105,7 +105,7 @@ TEST_F(UserNamespaces, PodContainersRunAsRootInsideAndAsTheMappedIdOutside) {
   EXPECT_EQ(Squeeze(Shell(first, "cat /proc/self/uid_map")), "0 231072 65536");
   EXPECT_EQ(Squeeze(Shell(first, "cat /proc/self/gid_map")), "0 231072 65536");
   EXPECT_EQ(Shell(first, "/bin/busybox id -u; /bin/busybox id -g"), "0\n0\n");
-  EXPECT_THAT(CloisondProcess::ReadFile("/proc/" + std::to_string(HostPid(first)) + "/status"),
+  EXPECT_THAT(ReadText("/proc/" + std::to_string(HostPid(first)) + "/status"),
               HasSubstr("Uid:\t231072\t231072\t231072\t231072"));
 
   // The image's files (owned by host root in the layer store) are root's inside.
@@ -144,7 +144,7 @@ TEST_F(UserNamespaces, PodsWithOtherMappingsAreIsolated) {
   EXPECT_EQ(Squeeze(Shell(a, "cat /proc/self/uid_map")), "0 400000 65536");
   EXPECT_EQ(Squeeze(Shell(b, "cat /proc/self/uid_map")), "0 500000 65536");
   EXPECT_NE(Shell(a, "/bin/busybox readlink /proc/self/ns/user"), Shell(b, "/bin/busybox readlink /proc/self/ns/user"));
-  EXPECT_THAT(CloisondProcess::ReadFile("/proc/" + std::to_string(HostPid(b)) + "/status"),
+  EXPECT_THAT(ReadText("/proc/" + std::to_string(HostPid(b)) + "/status"),
               HasSubstr("Uid:\t500000\t"));
   // A pod without userns_options stays in the host's user namespace.
   const std::string c = RunContainer(RunPod("plain"), "c");

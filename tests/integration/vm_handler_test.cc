@@ -57,7 +57,7 @@ std::vector<std::pair<int, std::string>> HoldersOf(const std::string& path, int 
       const std::string target = std::filesystem::read_symlink(fd.path(), ec).string();
       if (target != path && target != path + " (deleted)") continue;
       const std::string info =
-          CloisondProcess::ReadFile((process.path() / "fdinfo" / fd.path().filename()).string());
+          ReadText((process.path() / "fdinfo" / fd.path().filename()).string());
       const size_t flags = info.find("flags:");
       if (flags == std::string::npos ||
           static_cast<int>(std::stoul(info.substr(flags + 6), nullptr, 8) & O_ACCMODE) != mode) {
@@ -103,7 +103,7 @@ class VmHandler : public PodFixture {
   std::string RunContainer(const TestPod& pod, const v1::ContainerConfig& config) {
     const std::string id = PodFixture::RunContainer(pod, config);
     const std::string address =
-        CloisondProcess::ReadFile((daemon_.dir().path() / "state/containers" / id / "shim-address").string());
+        ReadText((daemon_.dir().path() / "state/containers" / id / "shim-address").string());
     EXPECT_FALSE(address.empty());
     if (!address.empty()) shim_sockets_.push_back(SocketPath(address));
     return id;
@@ -213,7 +213,7 @@ TEST_F(VmHandler, ShimLogOutlivesTheFirstContainerAndGoesWithThePod) {
   EXPECT_TRUE(WaitUntil([&] { return HasProcessNamed(HoldersOf(shim_log, O_WRONLY), "cloison-shimlog"); }))
       << "nothing drains the shim's log into " << shim_log;
   // containerd-shim-runc-v2 logs its plugins and its signal loop as it starts.
-  EXPECT_THAT(CloisondProcess::ReadFile(shim_log), HasSubstr("level=info")) << shim_log;
+  EXPECT_THAT(ReadText(shim_log), HasSubstr("level=info")) << shim_log;
   EXPECT_EQ(ExecSync(second, {"echo", "alive"}).stdout(), "alive\n");
 
   ASSERT_TRUE(client_->StopPod(pod.id).ok());
@@ -226,21 +226,24 @@ TEST_F(VmHandler, ShimLogOutlivesTheFirstContainerAndGoesWithThePod) {
 // kill happens inside the VM).
 TEST_F(VmHandler, OomKillIsReportedByTheShimEvent) {
   const TestPod pod = RunPod("vm-oom", kHandler);
-  v1::ContainerConfig config =
-      // The hog waits a second first: the shim watches the task's OOM events only once the task
-      // started, and an OOM kill before that is not reported (a CI flake before the pause).
-      ContainerConfig("hog", image_,
-                      {"/bin/busybox", "sh", "-c", "sleep 1; exec /bin/busybox dd if=/dev/zero of=/dev/null bs=100M count=1"});
+  // The hog allocates only once /go exists, made after StartContainer returned: the shim
+  // watches the task's OOM events from the end of its Start on, and an OOM kill before that is
+  // not reported (a CI flake, and still a race with a fixed pause on a loaded machine).
+  v1::ContainerConfig config = ContainerConfig(
+      "hog", image_,
+      {"/bin/busybox", "sh", "-c",
+       "until /bin/busybox test -e /go; do /bin/busybox sleep 0.1; done; "
+       "exec /bin/busybox dd if=/dev/zero of=/dev/null bs=100M count=1"});
   config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(20 << 20);
   config.mutable_linux()->mutable_resources()->set_memory_swap_limit_in_bytes(20 << 20);
   const std::string id = RunContainer(pod, config);
   ASSERT_FALSE(id.empty());
+  EXPECT_EQ(ExecSync(id, {"/bin/busybox", "touch", "/go"}).exit_code(), 0);
   const v1::ContainerStatus exited = client_->WaitExited(id, std::chrono::seconds(30));
   EXPECT_EQ(exited.state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(exited.exit_code(), 137);
   EXPECT_EQ(exited.reason(), "OOMKilled") << daemon_.Log();
-  WaitUntil([&] { return daemon_.Log().find(id + ": its shim reports an OOM kill") != std::string::npos; },
-            std::chrono::seconds(5));
+  WaitUntil([&] { return daemon_.Log().find(id + ": its shim reports an OOM kill") != std::string::npos; });
   EXPECT_THAT(daemon_.Log(), HasSubstr(id + ": its shim reports an OOM kill"));
   ASSERT_TRUE(client_->Remove(id).ok());
   ASSERT_TRUE(client_->StopPod(pod.id).ok());

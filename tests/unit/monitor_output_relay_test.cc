@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "cloison/monitor/process.h"
 #include "test_tmpdir.h"
@@ -29,6 +32,31 @@ void RunOnce(OutputRelay& relay) {
   PollSet poll;
   relay.Watch(poll);
   poll.Run(60 * 1000);
+}
+
+// The monitor's drain once the container exited: poll rounds of at most DrainTimeoutMs() until
+// Drained(). Whether it ended within `guard` (the rule's own bound is kDrainLimit; the guard
+// leaves room for a loaded machine).
+bool DrainEnds(OutputRelay& relay, std::chrono::milliseconds guard_after = std::chrono::minutes(1)) {
+  const auto guard = std::chrono::steady_clock::now() + guard_after;
+  while (!relay.Drained()) {
+    if (std::chrono::steady_clock::now() > guard) return false;
+    PollSet poll;
+    relay.Watch(poll);
+    poll.Run(relay.DrainTimeoutMs());
+  }
+  return true;
+}
+
+// A relay whose stdout is the read end of a pipe; the write end is returned, held open.
+util::UniqueFd RelayStdout(OutputRelay& relay, const std::string& log) {
+  EXPECT_TRUE(relay.OpenLog(log).ok());
+  absl::StatusOr<Pipe> out = MakePipe();
+  EXPECT_TRUE(out.ok());
+  if (!out.ok()) return util::UniqueFd();
+  EXPECT_TRUE(SetNonBlocking(out->read.get()).ok());
+  relay.SetOutput(0, std::move(out->read));
+  return std::move(out->write);
 }
 
 TEST(OutputRelay, LogsEachStreamAndEndsItAtEof) {
@@ -65,6 +93,51 @@ TEST(OutputRelay, LogsEachStreamAndEndsItAtEof) {
   RunOnce(relay);
   EXPECT_EQ(relay.output(1), -1);
   EXPECT_TRUE(relay.Drained());  // both streams ended: nothing left to wait for
+}
+
+TEST(OutputRelay, AnIdleStreamEndsTheDrainWithoutEof) {
+  testing::TempDir dir;
+  AttachHub attach(false, false);
+  OutputRelay relay(attach);
+  const util::UniqueFd writer = RelayStdout(relay, (dir.path() / "container.log").string());
+  ASSERT_TRUE(writer.valid());  // held open: a process outside the container keeps the stream
+
+  relay.StartDrain();
+  const int first_timeout = relay.DrainTimeoutMs();
+  EXPECT_GE(first_timeout, 0);
+  EXPECT_LE(first_timeout, std::chrono::milliseconds(OutputRelay::kDrainIdle).count());  // idle, not the limit
+  ASSERT_TRUE(DrainEnds(relay));
+  EXPECT_NE(relay.output(0), -1);  // ended by the idle rule: the stream never reached EOF
+  EXPECT_EQ(relay.DrainTimeoutMs(), 0);
+}
+
+TEST(OutputRelay, OutputThatNeverStopsEndsTheDrainAtTheLimit) {
+  testing::TempDir dir;
+  const std::string log = (dir.path() / "container.log").string();
+  AttachHub attach(false, false);
+  OutputRelay relay(attach);
+  const util::UniqueFd writer = RelayStdout(relay, log);
+  ASSERT_TRUE(writer.valid());
+  ASSERT_EQ(write(writer.get(), "tick\n", 5), 5);
+  RunOnce(relay);
+  ASSERT_THAT(ReadText(log), HasSubstr(" stdout F tick\n"));
+
+  // A line every 10 ms, far more often than kDrainIdle: only kDrainLimit can end this drain
+  // (a writer starved for kDrainIdle by a loaded machine ends it sooner, by the idle rule).
+  std::atomic<bool> stop = false;
+  std::thread ticker([&] {
+    while (!stop) {
+      if (write(writer.get(), "tick\n", 5) != 5) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  relay.StartDrain();
+  const bool ended = DrainEnds(relay, std::chrono::milliseconds(OutputRelay::kDrainLimit) + std::chrono::seconds(10));
+  stop = true;
+  ticker.join();
+  ASSERT_TRUE(ended) << "the drain went on past kDrainLimit while output kept coming";
+  EXPECT_NE(relay.output(0), -1);
+  EXPECT_EQ(relay.DrainTimeoutMs(), 0);
 }
 
 }  // namespace

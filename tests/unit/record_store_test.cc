@@ -1,6 +1,12 @@
 // state::RecordStore: Save and SaveMarker both replace the record LoadAll returns; Start drops
-// temporary leftovers; Delete removes the record.
+// temporary leftovers; Delete removes the record; LoadAll reports the records it cannot use.
 #include "cloison/state/record_store.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
 
 #include "gtest/gtest.h"
 #include "test_tmpdir.h"
@@ -39,6 +45,24 @@ TEST(RecordStoreTest, StartDropsTemporaryLeftovers) {
   const std::map<std::string, nlohmann::json> records = store.LoadAll(&errors);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records.at("p1")["state"], "ready");
+}
+
+TEST(RecordStoreTest, LoadAllReportsUnusableRecordsByPath) {
+  testing::TempDir dir;
+  dir.Write("sandboxes/good.json", "{\"state\":\"ready\"}");
+  const std::string truncated = dir.Write("sandboxes/truncated.json", "{\"sta");
+  const std::string array = dir.Write("sandboxes/array.json", "[1]");
+  const std::string unreadable = (dir.path() / "sandboxes/dir.json").string();
+  std::filesystem::create_directory(unreadable);  // open succeeds, read fails with EISDIR
+  RecordStore store((dir.path() / "sandboxes").string());
+  std::map<std::string, std::string> errors;
+  const std::map<std::string, nlohmann::json> records = store.LoadAll(&errors);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records.at("good")["state"], "ready");
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[truncated], truncated + " is not a JSON object");
+  EXPECT_EQ(errors[array], array + " is not a JSON object");
+  EXPECT_EQ(errors[unreadable], "read " + unreadable + ": " + std::strerror(EISDIR));
 }
 
 }  // namespace

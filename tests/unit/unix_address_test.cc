@@ -1,5 +1,6 @@
 // util::UnixSocketAddress: a filesystem path and an "@" abstract name both bind and connect
-// through the address it fills; empty and too long paths are refused.
+// through the address it fills; empty and too long paths are refused, each with its own message
+// naming the field. UnixSocketFileAddress takes absolute paths only.
 #include "cloison/util/unix_address.h"
 
 #include <sys/socket.h>
@@ -13,11 +14,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloison/util/unique_fd.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test_tmpdir.h"
 
 namespace cloison::util {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 UniqueFd ListenAt(const UnixAddress& address) {
   UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -63,6 +68,42 @@ TEST(UnixAddressTest, RefusesEmptyAndTooLongPaths) {
   EXPECT_TRUE(absl::IsInvalidArgument(UnixSocketAddress("/" + std::string(capacity - 1, 'a')).status()));
   EXPECT_TRUE(UnixSocketAddress("@" + std::string(capacity - 1, 'a')).ok());  // no terminator
   EXPECT_TRUE(absl::IsInvalidArgument(UnixSocketAddress("@" + std::string(capacity, 'a')).status()));
+}
+
+TEST(UnixAddressTest, EmptyAndTooLongHaveTheirOwnMessagesNamingTheField) {
+  const absl::Status empty = UnixSocketAddress("", "ttrpc address").status();
+  EXPECT_TRUE(absl::IsInvalidArgument(empty));
+  EXPECT_EQ(empty.message(), "ttrpc address is empty");
+
+  const std::string long_path = "/" + std::string(sizeof(sockaddr_un::sun_path), 'a');
+  const absl::Status too_long = UnixSocketAddress(long_path, "ttrpc address").status();
+  EXPECT_TRUE(absl::IsInvalidArgument(too_long));
+  EXPECT_THAT(too_long.message(), HasSubstr(absl::StrCat("ttrpc address \"", long_path, "\" is longer than")));
+  EXPECT_THAT(too_long.message(), HasSubstr(absl::StrCat(sizeof(sockaddr_un::sun_path) - 1, " bytes")));
+  EXPECT_THAT(too_long.message(), Not(HasSubstr("empty")));
+}
+
+TEST(UnixAddressTest, FileAddressTakesAbsolutePathsOnly) {
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "s.sock").string();
+  absl::StatusOr<UnixAddress> address = UnixSocketFileAddress(path, "events socket path");
+  ASSERT_TRUE(address.ok()) << address.status();
+  UniqueFd server = ListenAt(*address);
+  ASSERT_TRUE(server.valid()) << std::strerror(errno);
+  EXPECT_TRUE(ConnectsTo(*address));
+
+  const absl::Status abstract = UnixSocketFileAddress("@cloison-name", "events socket path").status();
+  EXPECT_TRUE(absl::IsInvalidArgument(abstract));
+  EXPECT_EQ(abstract.message(),
+            "events socket path \"@cloison-name\" is an abstract socket name; a filesystem path is needed");
+  const absl::Status relative = UnixSocketFileAddress("run/s.sock", "events socket path").status();
+  EXPECT_TRUE(absl::IsInvalidArgument(relative));
+  EXPECT_EQ(relative.message(), "events socket path \"run/s.sock\" is not an absolute path");
+  const absl::Status empty = UnixSocketFileAddress("", "events socket path").status();
+  EXPECT_TRUE(absl::IsInvalidArgument(empty));
+  EXPECT_EQ(empty.message(), "events socket path is empty");
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      UnixSocketFileAddress("/" + std::string(sizeof(sockaddr_un::sun_path) - 1, 'a'), "x").status()));
 }
 
 }  // namespace

@@ -4,10 +4,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "cloison/util/unique_fd.h"
+#include "cloison/util/unix_address.h"
 #include "test_tmpdir.h"
 
 namespace cloison::util {
@@ -55,6 +59,19 @@ TEST(PrepareListenPath, RefusesToReplaceARegularFile) {
   const std::string file = dir.Write("not-a-socket", "data");
   EXPECT_EQ(PrepareListenPath(file).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(access(file.c_str(), F_OK), 0);
+}
+
+// SocketAnswers checks a socket file: an "@name" is no file, even when an abstract socket of
+// that name listens.
+TEST(SocketAnswers, IgnoresAbstractNames) {
+  const std::string name = "@cloison-unix-socket-test-" + std::to_string(getpid());
+  absl::StatusOr<UnixAddress> abstract = UnixSocketAddress(name);
+  ASSERT_TRUE(abstract.ok()) << abstract.status();
+  UniqueFd live(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_EQ(bind(live.get(), abstract->get(), abstract->length), 0) << std::strerror(errno);
+  ASSERT_EQ(listen(live.get(), 1), 0) << std::strerror(errno);
+  EXPECT_FALSE(SocketAnswers(name));
+  EXPECT_FALSE(SocketAnswers(""));
 }
 
 }  // namespace

@@ -10,7 +10,8 @@
 
 namespace cloison::monitor {
 
-// Listens on `path` (a stale socket there is replaced) with the given socket type.
+// Listens on `path` (a stale socket there is replaced) with the given socket type;
+// INVALID_ARGUMENT unless `path` is an absolute path that fits in a unix socket address.
 absl::StatusOr<util::UniqueFd> Listen(const std::string& path, int type);
 
 // Accepts one pending connection; an invalid fd when none is pending.

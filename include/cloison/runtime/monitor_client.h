@@ -1,5 +1,6 @@
 // The daemon's side of cloison-monitor's control socket (<state_dir>/ctl): one JSON request
-// per SOCK_SEQPACKET packet, one JSON reply. UNAVAILABLE when no monitor answers.
+// per SOCK_SEQPACKET packet, one JSON reply. UNAVAILABLE when no monitor answers;
+// INVALID_ARGUMENT unless `control_socket` is an absolute path that fits in a unix socket address.
 #pragma once
 
 #include <chrono>

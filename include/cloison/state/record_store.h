@@ -24,7 +24,8 @@ class RecordStore {
   absl::Status Save(const std::string& id, const nlohmann::json& record);
   absl::Status SaveMarker(const std::string& id, const nlohmann::json& record);
   absl::Status Delete(const std::string& id);
-  // Every readable record by id; unreadable ones are reported in `errors` (path: reason).
+  // Every readable record by id; unreadable ones are reported in `errors`: path -> a message
+  // naming the path and the reason (cannot be read, or not a JSON object).
   std::map<std::string, nlohmann::json> LoadAll(std::map<std::string, std::string>* errors) const;
 
  private:

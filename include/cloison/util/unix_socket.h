@@ -12,7 +12,7 @@ namespace cloison::util {
 // `path` exists and is not a socket.
 absl::Status PrepareListenPath(const std::string& path);
 
-// True when a connect() to the unix socket at `path` succeeds.
+// True when a connect() to the unix socket at `path` (an absolute path, never "@name") succeeds.
 bool SocketAnswers(const std::string& path);
 
 // Creates `dir` and its missing parents; directories it creates get `mode` (not umask'ed).
