@@ -44,7 +44,10 @@ nlohmann::json BuildAnnotations(const AnnotationsInput& in) {
   out["io.kubernetes.cri-o.ContainerID"] = in.container_id;
   out["io.kubernetes.cri-o.SandboxID"] = in.sandbox_id;
   out["io.kubernetes.cri-o.ContainerName"] = in.container_name;
-  out["io.kubernetes.cri-o.Image"] = in.image_name;
+  // As CRI-O: Image is the reference CreateContainer named (kubelet sends the image id),
+  // ImageName the name shown for it, which is also containerd's image-name below.
+  out["io.kubernetes.cri-o.Image"] = in.sandbox_container ? in.image_name : in.config->image().image();
+  out["io.kubernetes.cri-o.ImageName"] = in.image_name;
   out["io.kubernetes.pod.name"] = meta.name();
   out["io.kubernetes.pod.namespace"] = meta.namespace_();
   out["io.kubernetes.pod.uid"] = meta.uid();

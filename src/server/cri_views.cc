@@ -26,6 +26,12 @@ v1::ContainerState CriState(container::ContainerState state) {
   return v1::CONTAINER_UNKNOWN;
 }
 
+// The image as shown (container_record.h) and, as kubelet sent it, the image the pod spec names.
+void FillImageSpec(const container::ContainerRecord& record, v1::ImageSpec& out) {
+  out.set_image(record.image_name);
+  out.set_user_specified_image(record.config.image().user_specified_image());
+}
+
 // Filters take a full id or a prefix of one, as crictl passes what the user typed.
 bool IdMatches(const std::string& id, const std::string& wanted) { return wanted.empty() || absl::StartsWith(id, wanted); }
 
@@ -70,7 +76,7 @@ void FillContainer(const container::ContainerRecord& record, v1::Container& out)
   out.set_id(record.id);
   out.set_pod_sandbox_id(record.pod_id);
   *out.mutable_metadata() = record.config.metadata();
-  out.mutable_image()->set_image(record.image_name);
+  FillImageSpec(record, *out.mutable_image());
   out.set_image_ref(record.image_ref);
   out.set_image_id(record.image_id);
   out.set_state(CriState(record.state));
@@ -87,7 +93,7 @@ void FillContainerStatus(const container::ContainerRecord& record, v1::Container
   out.set_started_at(record.started_at_ns);
   out.set_finished_at(record.finished_at_ns);
   out.set_exit_code(record.exit_code);
-  out.mutable_image()->set_image(record.image_name);
+  FillImageSpec(record, *out.mutable_image());
   out.set_image_ref(record.image_ref);
   out.set_image_id(record.image_id);
   out.set_reason(record.reason);
@@ -96,6 +102,11 @@ void FillContainerStatus(const container::ContainerRecord& record, v1::Container
   *out.mutable_annotations() = record.config.annotations();
   *out.mutable_mounts() = record.config.mounts();
   out.set_log_path(record.log_path);
+  // What CreateContainer was given, or what UpdateContainerResources applied since: the limits
+  // in force (kubelet's in-place resize compares them with what it asked for).
+  if (record.config.linux().has_resources()) {
+    *out.mutable_resources()->mutable_linux() = record.config.linux().resources();
+  }
   out.set_stop_signal(record.config.stop_signal());
   *out.mutable_user()->mutable_linux() = record.user;
 }

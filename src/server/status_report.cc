@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloison/config/serialize.h"
-#include "cloison/network/cni_config_dir.h"
+#include "cloison/network/network_readiness.h"
 #include "nlohmann/json.hpp"
 
 namespace cloison::server {
@@ -25,12 +25,13 @@ void FillRuntimeCondition(const runtime::HandlerTable& handlers,
 
 void FillNetworkCondition(const config::Config& config, ::runtime::v1::RuntimeCondition& condition) {
   condition.set_type(kNetworkReady);
-  absl::StatusOr<std::string> network = network::FindDefaultNetworkConfig(config.network.cni_config_dir);
+  const absl::Status network =
+      network::CheckDefaultNetwork(config.network.cni_config_dir, config.network.cni_plugin_dirs);
   condition.set_status(network.ok());
   if (!network.ok()) {
     condition.set_reason("NetworkPluginNotReady");
-    condition.set_message(absl::StrCat("Network plugin returns error: ", network.status().message(),
-                                       "; has your network provider started?"));
+    condition.set_message(absl::StrCat("Network plugin returns error: ", network.message(),
+                                       absl::IsNotFound(network) ? "; has your network provider started?" : ""));
   }
 }
 

@@ -39,6 +39,20 @@ uint64_t Get(const std::map<std::string, uint64_t>& values, const std::string& k
   return it == values.end() ? 0 : it->second;
 }
 
+// v1 counts memory and swap together in memsw: swap is the difference. Its limit is the memsw
+// limit less the memory limit, unlimited when either is.
+std::optional<SwapSample> ReadV1Swap(const std::string& dir, uint64_t memory_usage, std::optional<uint64_t> memory_limit) {
+  std::optional<uint64_t> memsw_usage = ReadNumber(dir + "/memory.memsw.usage_in_bytes");
+  if (!memsw_usage) return std::nullopt;  // no swap accounting
+  SwapSample swap;
+  swap.usage_bytes = *memsw_usage > memory_usage ? *memsw_usage - memory_usage : 0;
+  std::optional<uint64_t> memsw_limit = ReadNumber(dir + "/memory.memsw.limit_in_bytes");
+  if (memsw_limit && *memsw_limit < kUnlimited && memory_limit) {
+    swap.limit_bytes = *memsw_limit > *memory_limit ? *memsw_limit - *memory_limit : 0;
+  }
+  return swap;
+}
+
 const util::CgroupHierarchy* WithController(const std::vector<util::CgroupHierarchy>& hierarchies,
                                                const std::string& controller) {
   for (const util::CgroupHierarchy& h : hierarchies) {
@@ -67,6 +81,7 @@ CgroupSample ReadV1(const std::vector<util::CgroupHierarchy>& hierarchies, const
       std::optional<uint64_t> limit = ReadNumber(dir + "/memory.limit_in_bytes");
       if (limit && *limit < kUnlimited) m.limit_bytes = limit;
       sample.memory = m;
+      sample.swap = ReadV1Swap(dir, m.usage_bytes, m.limit_bytes);
     }
   }
   if (const util::CgroupHierarchy* pids = WithController(hierarchies, "pids")) {
@@ -90,6 +105,9 @@ CgroupSample ReadV2(const std::string& dir) {
     m.major_page_faults = Get(stat, "pgmajfault");
     m.limit_bytes = ReadNumber(dir + "/memory.max");  // "max" does not parse: unlimited
     sample.memory = m;
+  }
+  if (std::optional<uint64_t> swap_usage = ReadNumber(dir + "/memory.swap.current")) {
+    sample.swap = SwapSample{*swap_usage, ReadNumber(dir + "/memory.swap.max")};
   }
   sample.pids = ReadNumber(dir + "/pids.current");
   return sample;

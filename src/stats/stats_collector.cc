@@ -62,6 +62,15 @@ void FillMemory(const CgroupSample& sample, int64_t now, v1::MemoryUsage& out) {
   }
 }
 
+void FillSwap(const SwapSample& swap, int64_t now, v1::SwapUsage& out) {
+  out.set_timestamp(now);
+  out.mutable_swap_usage_bytes()->set_value(swap.usage_bytes);
+  if (swap.limit_bytes) {
+    out.mutable_swap_available_bytes()->set_value(*swap.limit_bytes > swap.usage_bytes ? *swap.limit_bytes - swap.usage_bytes
+                                                                                       : 0);
+  }
+}
+
 void FillInterface(const InterfaceCounters& counters, v1::NetworkInterfaceUsage& out) {
   out.set_name(counters.name);
   out.mutable_rx_bytes()->set_value(counters.rx_bytes);
@@ -107,6 +116,7 @@ v1::ContainerStats StatsCollector::Build(const container::ContainerRecord& recor
   if (sample.cpu_usage_ns) rate = rates_.Rate(record.id, *sample.cpu_usage_ns, now);
   FillCpu(sample, now, rate, *out.mutable_cpu());
   FillMemory(sample, now, *out.mutable_memory());
+  if (sample.swap) FillSwap(*sample.swap, now, *out.mutable_swap());
 
   const std::string dir = layer_dir(record.id);
   const DirUsage layer = MeasureDir(dir);

@@ -89,11 +89,43 @@ TEST(Cloisond, StatusReportsConditionsHandlersAndVerboseConfig) {
   EXPECT_EQ(handlers["runc"]["available"], true);
   EXPECT_THAT(daemon.Log(), HasSubstr("runtime handler ghost is unavailable"));
 
-  // A CNI configuration appearing makes the network ready without a restart.
-  daemon.dir().Write("cni/10-bridge.conflist", R"({"cniVersion":"1.0.0","name":"b","plugins":[]})");
   status = GetStatus(daemon, /*verbose=*/false);
-  EXPECT_TRUE(FindCondition(status, "NetworkReady")->status());
   EXPECT_FALSE(status.info().contains("config"));
+}
+
+// NetworkReady is true only for a configuration new pods could use, looked at on every call.
+TEST(Cloisond, NetworkReadyNeedsAConfigurationThatParsesAndPluginsThatExist) {
+  CloisondProcess daemon;
+  const std::string plugins = (daemon.dir().path() / "plugins").string();
+  daemon.dir().Write("conf.d/50-plugins.toml", "[network]\ncni_plugin_dirs = [\"" + plugins + "\"]\n");
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  auto network_ready = [&daemon]() {
+    const v1::StatusResponse status = GetStatus(daemon, /*verbose=*/false);
+    const v1::RuntimeCondition* condition = FindCondition(status, "NetworkReady");
+    return condition != nullptr ? *condition : v1::RuntimeCondition();
+  };
+  EXPECT_FALSE(network_ready().status());
+
+  const std::string path = daemon.dir().Write("cni/10-net.conflist", R"({"cniVersion": "1.0.0", "name": "n",)");
+  v1::RuntimeCondition condition = network_ready();
+  EXPECT_FALSE(condition.status());
+  EXPECT_EQ(condition.reason(), "NetworkPluginNotReady");
+  EXPECT_THAT(condition.message(), HasSubstr(path + ": not a JSON object"));
+
+  daemon.dir().Write("cni/10-net.conflist",
+                     R"({"cniVersion": "1.0.0", "name": "n", "plugins": [{"type": "cloison-test-net"}]})");
+  condition = network_ready();
+  EXPECT_FALSE(condition.status());
+  EXPECT_EQ(condition.reason(), "NetworkPluginNotReady");
+  EXPECT_THAT(condition.message(), HasSubstr(path + ": CNI plugin \"cloison-test-net\" not found"));
+  EXPECT_THAT(condition.message(), HasSubstr(plugins));
+
+  // The plugin installed: ready, without a restart.
+  const std::string plugin = daemon.dir().Write("plugins/cloison-test-net", "#!/bin/sh\nexit 0\n");
+  ASSERT_EQ(chmod(plugin.c_str(), 0755), 0);
+  condition = network_ready();
+  EXPECT_TRUE(condition.status()) << condition.message();
+  EXPECT_EQ(condition.reason(), "");
 }
 
 TEST(Cloisond, MissingDefaultHandlerMakesRuntimeNotReady) {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "pod_fixture.h"
+#include "wait_until.h"
 
 namespace cloison::testing {
 namespace {
@@ -206,6 +207,10 @@ TEST_F(Security, CpuQuotaIsInTheCgroupAndUpdateChangesIt) {
   const std::string id = Run(config);
   EXPECT_EQ(Shell(id, "/bin/busybox cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us"), "50000\n");
   EXPECT_EQ(Shell(id, "/bin/busybox cat /sys/fs/cgroup/memory/memory.limit_in_bytes"), "67108864\n");
+  const v1::ContainerStatus status_before = client_->StatusOf(id);
+  ASSERT_TRUE(status_before.resources().has_linux());
+  EXPECT_EQ(status_before.resources().linux().cpu_quota(), 50000);
+  EXPECT_EQ(status_before.resources().linux().memory_limit_in_bytes(), 64 << 20);
 
   v1::LinuxContainerResources update;
   update.set_cpu_period(100000);
@@ -215,6 +220,10 @@ TEST_F(Security, CpuQuotaIsInTheCgroupAndUpdateChangesIt) {
   ASSERT_TRUE(status.ok()) << status.error_message() << daemon_.Log();
   EXPECT_EQ(Shell(id, "/bin/busybox cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us"), "20000\n");
   EXPECT_EQ(Shell(id, "/bin/busybox cat /sys/fs/cgroup/memory/memory.limit_in_bytes"), "33554432\n");
+  const v1::LinuxContainerResources applied = client_->StatusOf(id).resources().linux();
+  EXPECT_EQ(applied.cpu_period(), 100000);
+  EXPECT_EQ(applied.cpu_quota(), 20000);
+  EXPECT_EQ(applied.memory_limit_in_bytes(), 32 << 20);
 
   v1::ContainerStatusResponse verbose;
   ASSERT_TRUE(client_->Status(id, &verbose, true).ok());
@@ -223,12 +232,20 @@ TEST_F(Security, CpuQuotaIsInTheCgroupAndUpdateChangesIt) {
 }
 
 TEST_F(Security, StatsShowABusyContainersCpuRising) {
-  const std::string id = Run(Config("busy", {kBusybox, "sh", "-c", "while :; do :; done"}));
+  v1::ContainerConfig config = Config("busy", {kBusybox, "sh", "-c", "while :; do :; done"});
+  // 16 MiB of swap on top of the memory limit (the limit kubelet gives with LimitedSwap).
+  config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(256 << 20);
+  config.mutable_linux()->mutable_resources()->set_memory_swap_limit_in_bytes((256 + 16) << 20);
+  const std::string id = Run(config);
   ASSERT_EQ(ExecSync(id, {kBusybox, "dd", "if=/dev/zero", "of=/data", "bs=1M", "count=2"}).exit_code(), 0);
   v1::ContainerStats first, second;
   ASSERT_TRUE(client_->Stats(id, &first).ok());
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  ASSERT_TRUE(client_->Stats(id, &second).ok());
+  // Until a sample shows the spinning shell's usage risen (a loaded machine may not run it at
+  // once); the samples before it, which usage_nano_cores is computed against, equal the first.
+  ASSERT_TRUE(WaitUntil([&] {
+    return client_->Stats(id, &second).ok() &&
+           second.cpu().usage_core_nano_seconds().value() > first.cpu().usage_core_nano_seconds().value();
+  })) << "the busy container's CPU usage did not rise";
   EXPECT_EQ(second.attributes().id(), id);
   EXPECT_EQ(second.attributes().metadata().name(), "busy");
   EXPECT_GT(second.cpu().usage_core_nano_seconds().value(), first.cpu().usage_core_nano_seconds().value());
@@ -236,6 +253,12 @@ TEST_F(Security, StatsShowABusyContainersCpuRising) {
   EXPECT_GT(second.memory().working_set_bytes().value(), 0u);
   EXPECT_GE(second.writable_layer().used_bytes().value(), 2u << 20);
   EXPECT_GE(second.writable_layer().inodes_used().value(), 2u);
+  if (std::filesystem::exists("/sys/fs/cgroup/memory/memory.memsw.usage_in_bytes")) {  // v1 swap accounting
+    ASSERT_TRUE(second.has_swap());
+    EXPECT_GT(second.swap().timestamp(), 0);
+    ASSERT_TRUE(second.swap().has_swap_usage_bytes());
+    EXPECT_EQ(second.swap().swap_usage_bytes().value() + second.swap().swap_available_bytes().value(), 16u << 20);
+  }
 
   v1::ContainerStatsFilter by_pod;
   by_pod.set_pod_sandbox_id(pod_.id);

@@ -1,8 +1,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "cloison/network/cni_config.h"
 #include "cloison/network/cni_result.h"
+#include "cloison/network/network_readiness.h"
 #include "test_tmpdir.h"
 
 namespace cloison::network {
@@ -67,6 +70,33 @@ TEST(LoadDefaultNetwork, TakesTheFirstFileAndReportsAnEmptyDir) {
   absl::StatusOr<NetworkConfigList> list = LoadDefaultNetwork(dir.path().string());
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_EQ(list->name, "a");
+}
+
+TEST(CheckDefaultNetwork, NeedsAParsingFileAndEveryPluginBinary) {
+  testing::TempDir conf;
+  testing::TempDir bin;
+  const std::string conf_dir = conf.path().string();
+  const std::vector<std::string> bin_dirs = {(bin.path() / "none").string(), bin.path().string()};
+  EXPECT_TRUE(absl::IsNotFound(CheckDefaultNetwork(conf_dir, bin_dirs)));
+
+  const std::string path = conf.Write("10-net.conflist", R"({"cniVersion": "1.0.0", "name": "n", "plugins": [)");
+  absl::Status status = CheckDefaultNetwork(conf_dir, bin_dirs);
+  EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr(path + ": not a JSON object"));
+
+  conf.Write("10-net.conflist", R"({"cniVersion": "1.0.0", "name": "n", "plugins": [{"type": "a"}, {"type": "b"}]})");
+  std::filesystem::permissions(bin.Write("a", "#!/bin/sh\n"), std::filesystem::perms::owner_all);
+  bin.Write("b", "not executable");
+  status = CheckDefaultNetwork(conf_dir, bin_dirs);
+  EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr(path + ": CNI plugin \"b\" not found"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr(bin.path().string()));
+
+  std::filesystem::permissions(bin.path() / "b", std::filesystem::perms::owner_all);
+  EXPECT_TRUE(CheckDefaultNetwork(conf_dir, bin_dirs).ok());
+  // A .conf holding one plugin is checked the same way.
+  conf.Write("05-one.conf", R"({"cniVersion": "0.4.0", "name": "one", "type": "c"})");
+  EXPECT_THAT(std::string(CheckDefaultNetwork(conf_dir, bin_dirs).message()), HasSubstr("05-one.conf: CNI plugin \"c\""));
 }
 
 TEST(AtLeast040, Versions) {

@@ -369,6 +369,8 @@ TEST_F(SpecBuilder, Annotations) {
   (*pod_.mutable_annotations())["io.katacontainers.pod"] = "p";
   input_.allowed_annotations = {"io.katacontainers.*", "exact.key", "io.kubernetes.cri.*"};
   input_.image.stop_signal = "SIGQUIT";
+  const std::string image_id = "sha256:" + std::string(64, 'e');
+  config_.mutable_image()->set_image(image_id);  // kubelet names the image by its id
   json annotations = Build()["annotations"];
   EXPECT_EQ(annotations["io.katacontainers.config.hypervisor.x"], "1");
   EXPECT_EQ(annotations["io.katacontainers.pod"], "p");
@@ -386,6 +388,8 @@ TEST_F(SpecBuilder, Annotations) {
   EXPECT_EQ(annotations["io.kubernetes.cri-o.ContainerID"], kContainerId);
   EXPECT_EQ(annotations["io.kubernetes.cri-o.SandboxID"], kSandboxId);
   EXPECT_EQ(annotations["io.kubernetes.cri-o.ContainerName"], input_.container_name);
+  EXPECT_EQ(annotations["io.kubernetes.cri-o.Image"], image_id);
+  EXPECT_EQ(annotations["io.kubernetes.cri-o.ImageName"], "docker.io/library/app:1");
   EXPECT_EQ(annotations["io.kubernetes.container.name"], "app");
   EXPECT_EQ(annotations["io.kubernetes.pod.namespace"], "prod");
   EXPECT_EQ(annotations["org.opencontainers.image.stopSignal"], "SIGQUIT");

@@ -40,6 +40,26 @@ TEST(CgroupSample, ReadsV1Files) {
   EXPECT_EQ(sample.memory->major_page_faults, 2u);
   EXPECT_FALSE(sample.memory->limit_bytes.has_value());  // unlimited
   EXPECT_FALSE(sample.pids.has_value());                 // no pids hierarchy
+  EXPECT_FALSE(sample.swap.has_value());                 // no memsw files: no swap accounting
+}
+
+TEST(CgroupSample, V1SwapIsMemswLessMemory) {
+  testing::TempDir dir;
+  const std::string memory = (dir.path() / "memory").string();
+  dir.Write("memory/c/memory.usage_in_bytes", "10000\n");
+  dir.Write("memory/c/memory.limit_in_bytes", "65536\n");
+  dir.Write("memory/c/memory.memsw.usage_in_bytes", "14096\n");
+  dir.Write("memory/c/memory.memsw.limit_in_bytes", "98304\n");
+  const std::vector<util::CgroupHierarchy> hierarchies = {{memory, {"memory"}, false}};
+  CgroupSample sample = ReadCgroupSample(hierarchies, "/c");
+  ASSERT_TRUE(sample.swap.has_value());
+  EXPECT_EQ(sample.swap->usage_bytes, 4096u);
+  EXPECT_EQ(sample.swap->limit_bytes, 32768u);
+
+  dir.Write("memory/c/memory.memsw.limit_in_bytes", "9223372036854771712\n");
+  sample = ReadCgroupSample(hierarchies, "/c");
+  ASSERT_TRUE(sample.swap.has_value());
+  EXPECT_FALSE(sample.swap->limit_bytes.has_value());  // unlimited
 }
 
 TEST(CgroupSample, ReadsV2Files) {
@@ -56,6 +76,17 @@ TEST(CgroupSample, ReadsV2Files) {
   EXPECT_EQ(sample.memory->rss_bytes, 4096u);
   EXPECT_EQ(sample.memory->limit_bytes, 16384u);
   EXPECT_EQ(sample.pids, 4u);
+  EXPECT_FALSE(sample.swap.has_value());  // no memory.swap.* files
+
+  dir.Write("pod/c/memory.swap.current", "2048\n");
+  dir.Write("pod/c/memory.swap.max", "max\n");
+  CgroupSample with_swap = ReadCgroupSample({{dir.path().string(), {}, true}}, "/pod/c");
+  ASSERT_TRUE(with_swap.swap.has_value());
+  EXPECT_EQ(with_swap.swap->usage_bytes, 2048u);
+  EXPECT_FALSE(with_swap.swap->limit_bytes.has_value());
+  dir.Write("pod/c/memory.swap.max", "4096\n");
+  with_swap = ReadCgroupSample({{dir.path().string(), {}, true}}, "/pod/c");
+  EXPECT_EQ(with_swap.swap->limit_bytes, 4096u);
 }
 
 TEST(CpuRate, NanoCoresFromThePreviousSample) {

@@ -24,7 +24,8 @@ struct ContainerRecord {
   std::string pod_id;
   std::string handler;
   ::runtime::v1::ContainerConfig config;
-  std::string image_name;  // as the CRI asked (config.image.image)
+  std::string image_name;  // the name shown to kubelet (shown_image.h); records written before
+                           // it was chosen hold config.image.image
   std::string image_id;    // the image's id (config digest)
   std::string image_ref;   // a repo digest when the image has one, else the id
   ContainerState state = ContainerState::kCreating;

@@ -18,7 +18,8 @@ namespace cloison::oci {
 bool AnnotationAllowed(const std::string& key, const std::vector<std::string>& allowed);
 
 struct AnnotationsInput {
-  std::string container_id, sandbox_id, container_name, image_name, stop_signal;
+  std::string container_id, sandbox_id, container_name, stop_signal;
+  std::string image_name;  // shown for it (container/shown_image.h); the pause image for the sandbox
   const ::runtime::v1::PodSandboxConfig* sandbox_config = nullptr;  // required
   const ::runtime::v1::ContainerConfig* config = nullptr;           // null for the sandbox
   std::vector<std::string> allowed;
@@ -29,7 +30,7 @@ struct AnnotationsInput {
 // io.kubernetes.cri.{container-type, sandbox-id, sandbox-name, sandbox-namespace, sandbox-uid}
 // plus, for containers, container-name and image-name and, for the sandbox,
 // sandbox-log-directory and podsandbox.image-name; io.kubernetes.cri-o.{ContainerType,
-// ContainerID, SandboxID, ContainerName, Image}; io.kubernetes.pod.{name, namespace, uid} and,
+// ContainerID, SandboxID, ContainerName, Image, ImageName}; io.kubernetes.pod.{name, namespace, uid} and,
 // for containers, io.kubernetes.container.name; org.opencontainers.image.stopSignal when the
 // image sets one.
 nlohmann::json BuildAnnotations(const AnnotationsInput& input);

@@ -53,7 +53,7 @@ struct ContainerSpecInput {
   const ::runtime::v1::ContainerConfig* config = nullptr;  // the CRI request's (null for sandbox)
   const ::runtime::v1::PodSandboxConfig* sandbox_config = nullptr;  // required
   ImageConfig image;                                              // parsed image config
-  std::string image_name;                                         // what the CRI asked for
+  std::string image_name;  // the name shown for the image (container/shown_image.h)
   std::string rootfs;  // absolute path of the mounted rootfs
   NamespacePaths namespaces;
   // The pod's user namespace (pinned at namespaces.user), nullopt for the host's.

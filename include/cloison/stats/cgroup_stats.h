@@ -8,6 +8,9 @@
 //           total_rss, total_pgfault, total_pgmajfault
 //           v2 memory.current, memory.max, memory.stat inactive_file, anon, pgfault, pgmajfault
 //   pids    pids.current
+//   swap    v1 memory.memsw.usage_in_bytes - memory.usage_in_bytes, and the limit
+//           memory.memsw.limit_in_bytes - memory.limit_in_bytes (only with swap accounting)
+//           v2 memory.swap.current, memory.swap.max
 // working set = usage - inactive file pages (as cAdvisor); a counter whose file is missing is
 // left unset.
 #pragma once
@@ -30,9 +33,15 @@ struct MemorySample {
   std::optional<uint64_t> limit_bytes;  // unset when unlimited
 };
 
+struct SwapSample {
+  uint64_t usage_bytes = 0;
+  std::optional<uint64_t> limit_bytes;  // unset when unlimited
+};
+
 struct CgroupSample {
   std::optional<uint64_t> cpu_usage_ns;
   std::optional<MemorySample> memory;
+  std::optional<SwapSample> swap;
   std::optional<uint64_t> pids;
 };
 

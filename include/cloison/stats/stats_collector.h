@@ -1,5 +1,7 @@
 // CRI ContainerStats and PodSandboxStats from the container and pod records:
 //  * a container's cgroup is the linux.cgroupsPath of <state_dir>/config.json (cgroup_stats.h);
+//    its swap usage is reported where the cgroup accounts swap, with the bytes available when
+//    it has a swap limit (as cAdvisor);
 //    its writable layer is its overlay upper directory <root>/storage/<id>/upper (dir_usage.h),
 //    reported with fs_id <root>/storage;
 //  * a pod's CPU, memory and process counts are the sums over its containers' cgroups and its
