@@ -9,6 +9,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "cloison/container/container_manager.h"
 #include "cloison/image/image_manager.h"
 #include "cloison/network/network_manager.h"
@@ -30,6 +32,9 @@
 
 namespace cloison::cloisond {
 namespace {
+
+// How long recovery waits, in all, for the monitors of interrupted calls (monitor_settling.h).
+constexpr absl::Duration kRecoverySettle = absl::Seconds(10);
 
 // What shims of vm handlers publish. The monitor sees a task's exit through Wait; OOM kills
 // inside a VM reach cloisond only as /tasks/oom (ShimEventSink).
@@ -181,7 +186,10 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
   } detach_sink{shim_event_sink};
   sandboxes.SetContainerHooks([&](const std::string& pod) { return containers.StopAllInPod(pod); },
                               [&](const std::string& pod) { return containers.RemoveAllInPod(pod); });
-  for (absl::Status s : {sandboxes.Recover(), containers.Recover()}) {
+  // One wait, shared by the whole recovery pass, for the monitors that were still making or
+  // starting a container when cloisond ended.
+  const absl::Time recovery_deadline = absl::Now() + kRecoverySettle;
+  for (absl::Status s : {sandboxes.Recover(recovery_deadline), containers.Recover(recovery_deadline)}) {
     if (!s.ok()) {
       spdlog::critical("cannot recover the pod and container records: {}", s);
       return 1;
@@ -228,6 +236,7 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
     break;
   }
   Notify("STOPPING=1");
+  sandboxes.Events().Close();  // open GetContainerEvents streams end now rather than hold the drain
   (*server)->Shutdown(std::chrono::seconds(live_config.Get().config->shutdown_timeout));
   spdlog::info("cloisond stopped; containers keep running");
   return 0;

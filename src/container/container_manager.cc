@@ -11,20 +11,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cloison/container/shown_image.h"
 #include "cloison/oci/cgroups_path.h"
 #include "cloison/oci/image_config.h"
 #include "cloison/oci/resources.h"
 #include "cloison/oci/spec_builder.h"
 #include "cloison/runtime/monitor_launch.h"
+#include "cloison/runtime/monitor_settling.h"
 #include "cloison/runtime/runsc_quirks.h"
 #include "cloison/runtime/socket_dir.h"
+#include "cloison/sandbox/pod_readiness.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/ids.h"
 #include "cloison/util/json_file.h"
-#include "cloison/util/liveness_lock.h"
 #include "cloison/util/logging.h"
-#include "cloison/util/pid_file.h"
-#include "cloison/util/proc_stat.h"
 #include "cloison/util/signal_names.h"
 #include "cloison/util/unix_socket.h"
 
@@ -36,9 +36,8 @@ namespace fs = std::filesystem;
 
 constexpr std::chrono::seconds kKillGrace{30};
 constexpr absl::Duration kExitRecheck = absl::Milliseconds(200);
-// How long one Recover pass waits, in all, for the monitors that were running the runtime of
-// an interrupted StartContainer; those still at it then are looked at every kStartRecheck.
-constexpr absl::Duration kStartSettle = absl::Seconds(10);
+// The interrupted StartContainer calls whose monitors still ran the runtime at the recovery
+// deadline are looked at every kStartRecheck.
 constexpr absl::Duration kStartRecheck = absl::Milliseconds(100);
 
 absl::Status WithContext(const absl::Status& status, absl::string_view context) {
@@ -48,59 +47,6 @@ absl::Status WithContext(const absl::Status& status, absl::string_view context) 
 
 std::string NameKey(const std::string& pod_id, const v1::ContainerMetadata& metadata) {
   return absl::StrCat(pod_id, "/", metadata.name(), "/", metadata.attempt());
-}
-
-// A monitor is alive when its pid runs cloison-monitor and is not a zombie waiting for a
-// slow init to reap it.
-bool MonitorAlive(int pid) {
-  if (pid <= 0) return false;
-  absl::StatusOr<std::string> cmdline = util::ReadFile(absl::StrCat("/proc/", pid, "/cmdline"));
-  if (!cmdline.ok() || !absl::StrContains(*cmdline, "cloison-monitor")) return false;
-  absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(pid);
-  return stat.ok() && !stat->Exited();
-}
-
-// A container's monitor lives: by its liveness lock, or, in a state dir from before the lock,
-// by its pid.
-bool MonitorLives(const std::string& state_dir, int monitor_pid) {
-  absl::StatusOr<util::LockState> lock = util::ProbeLivenessLock(runtime::MonitorLockPath(state_dir));
-  if (lock.ok() && *lock != util::LockState::kAbsent) return *lock == util::LockState::kHeld;
-  return MonitorAlive(monitor_pid);
-}
-
-// What became of a StartContainer cut short by cloisond's end, as its state dir tells.
-struct StartSettling {
-  enum Outcome {
-    kMade,      // the runtime's pidfile is there: the container was made
-    kFailed,    // no monitor lives for it, and none made it
-    kUnderWay,  // its monitor still runs the runtime
-  };
-  Outcome outcome = kFailed;
-  int pid = 0;  // kMade: the container's and its monitor's
-  int monitor_pid = 0;
-};
-
-// Waits, until `deadline`, for the monitor of an interrupted start to make the container or to
-// end (a monitor whose liveness lock is free, or without the lock whose pid file names no live
-// monitor, will never make it).
-StartSettling SettleStart(const std::string& state_dir, absl::Time deadline) {
-  while (true) {
-    StartSettling settling;
-    settling.monitor_pid = util::ReadPidFile(state_dir + "/monitor.pid");
-    // Its liveness before the pidfile: a monitor seen gone had written the pidfile, if ever, before.
-    const bool lives = MonitorLives(state_dir, settling.monitor_pid);
-    settling.pid = util::ReadPidFile(state_dir + "/pidfile");
-    if (settling.pid > 0) {
-      settling.outcome = StartSettling::kMade;
-      return settling;
-    }
-    if (!lives) return settling;
-    if (absl::Now() >= deadline) {
-      settling.outcome = StartSettling::kUnderWay;
-      return settling;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
 }
 
 // A created container whose runtime leaves the creation to StartContainer (runc's `run
@@ -196,6 +142,7 @@ void ContainerManager::RefreshFromExitFile(const std::string& id) {
   }
   const int32_t exit_code = it->second.exit_code;
   const std::string reason = it->second.reason;
+  sandboxes_.Events().Publish(sandbox::PodEventType::kStopped, id, it->second.pod_id);
   // Until the write below lands, the exit file in the state dir still tells the exit.
   const absl::Status saved = SaveReleasing(it->second);
   if (!saved.ok()) spdlog::error("saving container {}: {}", id, saved);
@@ -242,10 +189,8 @@ bool ContainerManager::WaitForExit(const std::string& id, std::chrono::milliseco
   }
 }
 
-absl::Status ContainerManager::Recover() {
+absl::Status ContainerManager::Recover(absl::Time settle_deadline) {
   if (absl::Status s = store_.Start(); !s.ok()) return s;
-  // One wait for all the interrupted starts, not one per container.
-  const absl::Time settle_deadline = absl::Now() + kStartSettle;
   std::map<std::string, std::string> errors;
   for (const auto& [id, json] : store_.LoadAll(&errors)) {
     absl::StatusOr<ContainerRecord> record = ContainerRecordFromJson(json);
@@ -255,7 +200,7 @@ absl::Status ContainerManager::Recover() {
     }
     if (record->state == ContainerState::kCreating) {
       spdlog::warn("container {}: CreateContainer was interrupted; removing what it left", id);
-      (void)Discard(*record);
+      DiscardInterruptedCreate(*record, settle_deadline);
       continue;
     }
     const Reconciled reconciled = Reconcile(*record, settle_deadline);
@@ -289,16 +234,16 @@ ContainerManager::Reconciled ContainerManager::Reconcile(ContainerRecord& record
   if (start_under_way) {
     // Start saved it running (or was about to) before the runtime reported the pids; they are in
     // the state dir once its monitor has made the container.
-    const StartSettling settling = SettleStart(record.state_dir, deadline);
-    if (settling.outcome == StartSettling::kUnderWay) return Reconciled::kUnderWay;
+    const runtime::MonitorSettling settling = runtime::SettleMonitor(record.state_dir, deadline);
+    if (settling.outcome == runtime::MonitorSettling::kUnderWay) return Reconciled::kUnderWay;
     bool cut_short = true;
-    if (settling.outcome == StartSettling::kMade && record.state == ContainerState::kRunning) {
+    if (settling.outcome == runtime::MonitorSettling::kMade && record.state == ContainerState::kRunning) {
       record.pid = settling.pid;
       record.monitor_pid = settling.monitor_pid;
       changed = true;
       if (ApplyExitFile(record)) return Reconciled::kChanged;
       cut_short = false;
-    } else if (settling.outcome == StartSettling::kFailed && record.state == ContainerState::kRunning) {
+    } else if (settling.outcome == runtime::MonitorSettling::kFailed && record.state == ContainerState::kRunning) {
       // After a reboot the state dir is gone with the bundle: the container is only gone, below.
       cut_short = access((record.state_dir + "/config.json").c_str(), F_OK) == 0;
     }
@@ -308,7 +253,7 @@ ContainerManager::Reconciled ContainerManager::Reconcile(ContainerRecord& record
     }
   }
   if (record.state != ContainerState::kExited && !NotInRuntimeYet(record) &&
-      !MonitorLives(record.state_dir, record.monitor_pid)) {
+      !runtime::MonitorLives(record.state_dir, record.monitor_pid)) {
     record.state = ContainerState::kExited;
     record.exit_code = 255;
     record.finished_at_ns = util::NowNanos();
@@ -362,6 +307,9 @@ void ContainerManager::SettleStartsUnderWay(const std::stop_token& stop) {
       }
       current = *record;
       (void)ApplyExitFile(current);
+      if (current.state == ContainerState::kExited) {
+        sandboxes_.Events().Publish(sandbox::PodEventType::kStopped, id, current.pod_id);
+      }
       spdlog::info("container {}: the interrupted StartContainer settled ({})", id,
                    current.reason.empty() ? "running" : current.reason);
       (void)SaveReleasing(current);
@@ -376,10 +324,25 @@ absl::Status ContainerManager::RefuseWhileStartUnderWay(const std::string& id) c
       "container ", id, ": the StartContainer a cloisond restart interrupted is still under way"));
 }
 
+void ContainerManager::DiscardInterruptedCreate(ContainerRecord& record, absl::Time deadline) {
+  // A runtime that makes the container at CreateContainer (runsc, vm handlers) had the call
+  // spawn its monitor: the Delete waits until that monitor has made the container or ended, so
+  // that the container is not made after it.
+  if (access(runtime::MonitorLockPath(record.state_dir).c_str(), F_OK) == 0 &&
+      runtime::SettleMonitor(record.state_dir, deadline).outcome == runtime::MonitorSettling::kUnderWay) {
+    spdlog::warn("container {}: its monitor still lives at the recovery deadline without the runtime's pidfile "
+                 "(still creating it?); deleting the container anyway",
+                 record.id);
+  }
+  (void)Discard(record);
+}
+
 absl::Status ContainerManager::Discard(ContainerRecord& record) {
   absl::Status result;
   if (absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record.handler); handler.ok()) {
-    result.Update(handler->runtime->Delete(record.id));
+    const absl::Status deleted = handler->runtime->Delete(record.id);
+    if (deleted.ok()) runtime::KillMonitor(record.state_dir, record.id);
+    result.Update(deleted);
   }
   result.Update(rootfs_.Remove(record.id));
   std::error_code ec;
@@ -402,8 +365,12 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   absl::StatusOr<sandbox::SandboxRecord> pod = sandboxes_.Get(pod_id);
   if (!pod.ok()) return pod.status();
   if (pod->state != sandbox::SandboxState::kReady) {
-    return absl::FailedPreconditionError(absl::StrCat("pod sandbox ", pod->id, " is not ready"));
+    return absl::FailedPreconditionError(absl::StrCat("pod_sandbox_id: pod sandbox ", pod->id, " is not ready"));
   }
+  // A new PID namespace ("") unless the pod shares its infra container's.
+  absl::StatusOr<std::string> pod_pidns = std::string();
+  if (sandbox::SharesPidNamespace(*pod)) pod_pidns = sandbox::SharedPidNamespace(*pod);
+  if (!pod_pidns.ok()) return pod_pidns.status();
   // The hold keeps RemoveImage off the image from here on; the container's record takes it over
   // (RemoveContainer releases it), a failed call releases it.
   absl::StatusOr<image::ImageRecord> image = images_.FindAndHold(config.image().image());
@@ -450,7 +417,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   record.pod_id = pod->id;
   record.handler = handler->name;
   record.config = config;
-  record.image_name = config.image().image();
+  record.image_name = ShownImageName(config.image(), *image);
   record.image_id = image->id;
   record.image_ref = image->repo_digests.empty() ? image->id : image->repo_digests.front();
   record.created_at_ns = util::NowNanos();
@@ -500,10 +467,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   input.namespaces.host_pid = pod->host_pid;
   input.namespaces.user = pod->userns_path;
   input.user_namespace = *userns;
-  if (!pod->host_pid && pod->infra_pid > 0 &&
-      pod->config.linux().security_context().namespace_options().pid() == v1::NamespaceMode::POD) {
-    input.namespaces.pid = absl::StrCat("/proc/", pod->infra_pid, "/ns/pid");
-  }
+  input.namespaces.pid = *pod_pidns;
   if (config.linux().security_context().namespace_options().pid() == v1::NamespaceMode::TARGET) {
     absl::StatusOr<std::string> target =
         TargetPidNamespace(pod->id, config.linux().security_context().namespace_options().target_id());
@@ -549,6 +513,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   {
     absl::MutexLock lock(&mu_);
     records_[record.id] = record;
+    sandboxes_.Events().Publish(sandbox::PodEventType::kCreated, record.id, record.pod_id);
   }
   image_hold.recorded = true;
   RefreshFromExitFile(record.id);
@@ -596,11 +561,15 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   mu_.Lock();
   ContainerRecord& current = records_.at(*id);
   if (!started.ok()) {
-    current.state = ContainerState::kExited;
     current.exit_code = 128;
     current.reason = "StartError";
     current.message = std::string(started.status().message());
     current.finished_at_ns = util::NowNanos();
+    // An exit the watcher recorded meanwhile was published already.
+    if (current.state != ContainerState::kExited) {
+      sandboxes_.Events().Publish(sandbox::PodEventType::kStopped, *id, current.pod_id);
+    }
+    current.state = ContainerState::kExited;
     (void)SaveReleasing(current);
     return WithContext(started.status(), "starting the container");
   }
@@ -611,9 +580,12 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   if (current.state == ContainerState::kCreated) {
     current.state = ContainerState::kRunning;
     current.started_at_ns = started_at;
+    sandboxes_.Events().Publish(sandbox::PodEventType::kStarted, *id, current.pod_id);
   }
   // An exit recorded meanwhile is in the record to save; otherwise what is on disk is current.
-  if (ApplyExitFile(current) || !made_by_start || !running_saved.ok()) return SaveReleasing(current);
+  const bool exited = ApplyExitFile(current);
+  if (exited) sandboxes_.Events().Publish(sandbox::PodEventType::kStopped, *id, current.pod_id);
+  if (exited || !made_by_start || !running_saved.ok()) return SaveReleasing(current);
   mu_.Unlock();
   return absl::OkStatus();
 }
@@ -665,6 +637,7 @@ absl::Status ContainerManager::RecordStoppedBeforeStart(const std::string& id) {
   current.finished_at_ns = current.started_at_ns = util::NowNanos();
   current.reason = "Error";
   current.message = "stopped before it was started";
+  sandboxes_.Events().Publish(sandbox::PodEventType::kStopped, id, current.pod_id);
   return SaveReleasing(current);
 }
 
@@ -681,6 +654,7 @@ absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
   {
     absl::MutexLock lock(&mu_);
     records_.erase(*id);
+    sandboxes_.Events().Publish(sandbox::PodEventType::kDeleted, *id, record->pod_id);
     op_locks_.erase(*id);
   }
   images_.Release(record->image_id);

@@ -172,17 +172,16 @@ absl::Status ReportToStatus(const ChildReport& report, const PinRequest& request
     case kReady:
       return absl::OkStatus();
     case kUnshareUser:
-      return absl::InternalError(absl::StrCat("unshare the pod user namespace: ", reason));
+      return util::SystemCallErrorOf(report.error, "unshare the pod user namespace");
     case kBecomeRoot:
-      return absl::InternalError(absl::StrCat("become root in the pod user namespace: ", reason));
+      return util::SystemCallErrorOf(report.error, "become root in the pod user namespace");
     case kUnshare:
-      return absl::InternalError(absl::StrCat("unshare pod namespaces: ", reason));
+      return util::SystemCallErrorOf(report.error, "unshare pod namespaces");
     case kHostname:
       return absl::InvalidArgumentError(
           absl::StrCat("hostname \"", request.hostname, "\": sethostname: ", reason));
     case kLoopback:
-      return absl::InternalError(
-          absl::StrCat("bring up lo in the pod network namespace: ", reason));
+      return util::SystemCallErrorOf(report.error, "bring up lo in the pod network namespace");
     default:
       break;
   }
@@ -195,7 +194,7 @@ absl::Status ReportToStatus(const ChildReport& report, const PinRequest& request
     return absl::InvalidArgumentError(
         absl::StrCat(field, "the kernel rejects value \"", sysctl.value, "\": ", reason));
   }
-  return absl::InternalError(absl::StrCat(field, "write ", sysctl.path, ": ", reason));
+  return util::SystemCallErrorOf(report.error, absl::StrCat(field, "write ", sysctl.path));
 }
 
 // Creates `target` (0444, must not exist) and bind-mounts `source` onto it.
@@ -240,8 +239,9 @@ absl::Status WriteIdMap(pid_t pid, const char* file, const std::string& text) {
   if (!fd.valid()) return util::SystemCallError("open ", path);
   const ssize_t written = write(fd.get(), text.data(), text.size());
   if (written != static_cast<ssize_t>(text.size())) {
-    return absl::InvalidArgumentError(absl::StrCat("write ", path, " (\"", text, "\"): ",
-                                                   written < 0 ? std::strerror(errno) : "short write"));
+    const int error = written < 0 ? errno : 0;
+    return absl::InvalidArgumentError(
+        absl::StrCat("write ", path, " (\"", text, "\"): ", error != 0 ? std::strerror(error) : "short write"));
   }
   return absl::OkStatus();
 }
@@ -323,9 +323,18 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
   return pinned;
 }
 
+absl::StatusOr<std::string> PinPidNamespace(int pid, const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return absl::InternalError(absl::StrCat("create ", dir, ": ", error.message()));
+  const std::string target = (std::filesystem::path(dir) / "pid").string();
+  if (absl::Status status = BindNamespace(absl::StrCat("/proc/", pid, "/ns/pid"), target); !status.ok()) return status;
+  return target;
+}
+
 absl::Status UnpinNamespaces(const PinnedNamespaces& pinned) {
   absl::Status result;
-  for (const std::string* path : {&pinned.network, &pinned.ipc, &pinned.uts, &pinned.user}) {
+  for (const std::string* path : {&pinned.network, &pinned.ipc, &pinned.uts, &pinned.user, &pinned.pid}) {
     if (path->empty()) continue;
     absl::Status status = util::DetachMounts(*path);
     if (status.ok() && unlink(path->c_str()) != 0 && errno != ENOENT) {

@@ -11,6 +11,7 @@
 #include "cloison/oci/namespaces.h"
 #include "cloison/oci/spec_builder.h"
 #include "cloison/oci/user_namespace.h"
+#include "cloison/runtime/monitor_settling.h"
 #include "cloison/runtime/runsc_quirks.h"
 #include "cloison/runtime/socket_dir.h"
 #include "cloison/sandbox/namespace_pinner.h"
@@ -18,10 +19,13 @@
 #include "cloison/sandbox/pod_cgroup.h"
 #include "cloison/sandbox/pod_files.h"
 #include "cloison/sandbox/pod_handler.h"
+#include "cloison/sandbox/pod_readiness.h"
 #include "cloison/sandbox/shm.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/ids.h"
 #include "cloison/util/logging.h"
+#include "cloison/util/mount_point.h"
+#include "cloison/util/pid_file.h"
 #include "cloison/util/unix_socket.h"
 
 namespace cloison::sandbox {
@@ -35,6 +39,9 @@ absl::Status WithContext(const absl::Status& status, absl::string_view context) 
   if (status.ok()) return status;
   return absl::Status(status.code(), absl::StrCat(context, ": ", status.message()));
 }
+
+// The infra container's bundle and its monitor's state dir.
+std::string InfraDir(const SandboxRecord& record) { return record.dir + "/infra"; }
 
 std::string HostHostname() {
   char name[256] = {};
@@ -96,7 +103,7 @@ void SandboxManager::Publish(const SandboxRecord& record) {
   records_[record.id] = record;
 }
 
-absl::Status SandboxManager::Recover() {
+absl::Status SandboxManager::Recover(absl::Time settle_deadline) {
   if (absl::Status s = store_.Start(); !s.ok()) return s;
   std::map<std::string, std::string> errors;
   for (const auto& [id, json] : store_.LoadAll(&errors)) {
@@ -107,16 +114,17 @@ absl::Status SandboxManager::Recover() {
     }
     if (record->state == SandboxState::kCreating) {
       spdlog::warn("pod sandbox {}: RunPodSandbox was interrupted; releasing what it left", id);
-      (void)ReleaseNodeResources(*record);
-      std::error_code ec;
-      std::filesystem::remove_all(record->dir, ec);
-      (void)store_.Delete(id);
+      ReleaseInterruptedRun(*record, settle_deadline);
       continue;
     }
+    // Its infra container ended while cloisond was away: its monitor recorded the exit, or is
+    // gone without a word (its liveness lock free or, after a reboot, gone with the state dir).
     if (record->infra_running && !record->infra_container_id.empty() &&
-        access(ExitFile(record->infra_container_id).c_str(), F_OK) == 0) {
+        (access(ExitFile(record->infra_container_id).c_str(), F_OK) == 0 ||
+         !runtime::MonitorLives(InfraDir(*record), util::ReadPidFile(InfraDir(*record) + "/monitor.pid")))) {
       record->infra_running = false;
     }
+    if (DemoteIfWallMissing(*record)) (void)Save(*record);
     Publish(*record);
   }
   for (const auto& [path, reason] : errors) spdlog::error("unreadable sandbox record {}: {}", path, reason);
@@ -172,9 +180,12 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   record.host_ipc = ns.ipc() == v1::NamespaceMode::NODE;
   record.host_pid = ns.pid() == v1::NamespaceMode::NODE;
   record.cgroup_parent = config.linux().cgroup_parent();
-  if (absl::Status s = store_.SaveMarker(record.id, SandboxRecordToJson(record)); !s.ok()) {
-    return s;  // the crash-recovery marker
-  }
+  // The crash-recovery marker, saved again as soon as each step has made something that only
+  // the record names (the cgroups cloison created, the namespace pins, /dev/shm): Recover
+  // releases what it names, and unmounts whatever is mounted under the pod's dir. The CNI
+  // attachment needs no mark: NetworkManager caches it before ADD, and DEL goes by the pod id.
+  const auto mark = [&] { return store_.SaveMarker(record.id, SandboxRecordToJson(record)); };
+  if (absl::Status s = mark(); !s.ok()) return s;
 
   auto fail = [&](const absl::Status& status) {
     (void)ReleaseNodeResources(record);
@@ -188,6 +199,9 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   absl::StatusOr<PodCgroup> cgroup = CreatePodCgroup(config.linux());
   if (!cgroup.ok()) return fail(cgroup.status());
   record.created_cgroups = cgroup->created;
+  if (!record.created_cgroups.empty()) {
+    if (absl::Status s = mark(); !s.ok()) return fail(s);
+  }
 
   PinRequest pin;
   pin.network = !record.host_network;
@@ -207,6 +221,7 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   record.ipcns_path = pinned->ipc;
   record.utsns_path = pinned->uts;
   record.userns_path = pinned->user;
+  if (absl::Status s = mark(); !s.ok()) return fail(s);
 
   if (!record.host_network) {
     absl::StatusOr<std::vector<std::string>> ips = network_.SetUpPod(record.id, record.netns_path, config);
@@ -231,6 +246,7 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
       record.shm_path.clear();
       return fail(s);
     }
+    if (absl::Status s = mark(); !s.ok()) return fail(s);
   }
 
   const bool shared_pid = ns.pid() == v1::NamespaceMode::POD;
@@ -241,7 +257,16 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   }
   record.state = SandboxState::kReady;
   if (absl::Status s = Save(record); !s.ok()) return fail(s);
-  Publish(record);
+  {
+    // Stored and announced in one step, so that an infra exit's STOPPED follows these.
+    absl::MutexLock lock(&mu_);
+    records_[record.id] = record;
+    for (PodEventType type : {PodEventType::kCreated, PodEventType::kStarted}) events_.Publish(type, record.id, record.id);
+  }
+  // An infra container that exited before the pod was stored here went unnoticed by OnContainerExit.
+  if (record.infra_running && access(ExitFile(record.infra_container_id).c_str(), F_OK) == 0) {
+    (void)OnContainerExit(record.infra_container_id);
+  }
   spdlog::info("pod sandbox {} ({}) ready on handler {}", record.id, key, record.runtime_handler);
   return record.id;
 }
@@ -253,7 +278,7 @@ absl::Status SandboxManager::StartInfraContainer(SandboxRecord& record, const ru
   // the sandbox-id annotation of every container names the container runsc and Kata group
   // them around.
   record.infra_container_id = record.id;
-  const std::string infra_dir = record.dir + "/infra";
+  const std::string infra_dir = InfraDir(record);
   if (absl::Status s = util::MakeDirs(infra_dir, 0700); !s.ok()) return s;
   if (absl::Status s = store_.SaveMarker(record.id, SandboxRecordToJson(record)); !s.ok()) {
     return s;  // so recovery can delete it
@@ -300,7 +325,34 @@ absl::Status SandboxManager::StartInfraContainer(SandboxRecord& record, const ru
   if (!started.ok()) return started.status();
   record.infra_pid = started->pid > 0 ? started->pid : created->pid;  // whichever made the process
   record.infra_running = true;
+  if (SharesPidNamespace(record)) {
+    absl::StatusOr<std::string> pidns = PinPidNamespace(record.infra_pid, record.dir + "/ns");
+    if (!pidns.ok()) return pidns.status();
+    record.pidns_path = *pidns;
+  }
   return absl::OkStatus();
+}
+
+void SandboxManager::ReleaseInterruptedRun(SandboxRecord& record, absl::Time deadline) {
+  // The infra container's monitor may still be making it: the Delete waits until it has made
+  // it or ended, so that it is not made after the Delete.
+  if (!record.infra_container_id.empty() &&
+      runtime::SettleMonitor(InfraDir(record), deadline).outcome == runtime::MonitorSettling::kUnderWay) {
+    spdlog::warn("pod sandbox {}: the monitor of its infra container still lives at the recovery deadline "
+                 "without the runtime's pidfile (still creating it?); deleting the container anyway",
+                 record.id);
+  }
+  absl::Status released = ReleaseNodeResources(record);
+  // What the call mounted but had not recorded yet (namespace pins, /dev/shm).
+  released.Update(util::DetachMountsUnder(record.dir));
+  if (!released.ok()) {
+    spdlog::error("pod sandbox {}: {}; its record stays for the next start to try again", record.id, released);
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(record.dir, ec);
+  if (ec) spdlog::warn("pod sandbox {}: removing {}: {}", record.id, record.dir, ec.message());
+  (void)store_.Delete(record.id);
 }
 
 absl::Status SandboxManager::StopInfraContainer(SandboxRecord& record) {
@@ -322,7 +374,9 @@ absl::Status SandboxManager::ReleaseNodeResources(SandboxRecord& record) {
   absl::Status result;
   if (!record.infra_container_id.empty()) {
     if (absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record.runtime_handler); handler.ok()) {
-      result.Update(handler->runtime->Delete(record.infra_container_id));
+      const absl::Status deleted = handler->runtime->Delete(record.infra_container_id);
+      if (deleted.ok()) runtime::KillMonitor(InfraDir(record), record.infra_container_id);
+      result.Update(deleted);
     }
     unlink(ExitFile(record.infra_container_id).c_str());
     std::error_code ec;
@@ -346,12 +400,14 @@ absl::Status SandboxManager::ReleaseNodeResources(SandboxRecord& record) {
   } else {
     result.Update(WithContext(s, "tearing down the pod network"));
   }
-  PinnedNamespaces pinned{record.netns_path, record.ipcns_path, record.utsns_path, record.userns_path};
+  PinnedNamespaces pinned{record.netns_path, record.ipcns_path, record.utsns_path, record.userns_path,
+                          record.pidns_path};
   if (absl::Status s = UnpinNamespaces(pinned); s.ok()) {
     record.netns_path.clear();
     record.ipcns_path.clear();
     record.utsns_path.clear();
     record.userns_path.clear();
+    record.pidns_path.clear();
   } else {
     result.Update(s);
   }
@@ -381,7 +437,14 @@ absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
   record->pod_ips.clear();
   record->state = SandboxState::kNotReady;
   if (absl::Status s = Save(*record); !s.ok()) return s;
-  Publish(*record);
+  {
+    // An infra exit may have made it NOTREADY (and said so) already.
+    absl::MutexLock lock(&mu_);
+    auto it = records_.find(id);
+    const bool was_ready = it != records_.end() && it->second.state == SandboxState::kReady;
+    records_[id] = *record;
+    if (was_ready) events_.Publish(PodEventType::kStopped, id, id);
+  }
   return absl::OkStatus();
 }
 
@@ -431,6 +494,8 @@ absl::Status SandboxManager::Remove(const std::string& id_or_prefix) {
   std::filesystem::remove_all(record->dir, ec);
   if (absl::Status s = store_.Delete(id); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
+  record->state = SandboxState::kNotReady;
+  events_.Publish(PodEventType::kDeleted, id, id, std::make_shared<const SandboxRecord>(std::move(*record)));
   records_.erase(id);
   op_locks_.erase(id);
   spdlog::info("pod sandbox {} removed", id);
@@ -485,6 +550,7 @@ bool SandboxManager::OnContainerExit(const std::string& container_id) {
     if (record.infra_container_id != container_id) continue;
     if (record.infra_running) {
       record.infra_running = false;
+      if (DemoteIfWallMissing(record)) events_.Publish(PodEventType::kStopped, id, id);
       (void)Save(record);
     }
     return true;

@@ -43,6 +43,7 @@ nlohmann::json SandboxRecordToJson(const SandboxRecord& r) {
           {"ipcns", r.ipcns_path},
           {"utsns", r.utsns_path},
           {"userns", r.userns_path},
+          {"pidns", r.pidns_path},
           {"shm", r.shm_path},
           {"hostnameFile", r.hostname_path},
           {"hostsFile", r.hosts_path},
@@ -72,6 +73,7 @@ absl::StatusOr<SandboxRecord> SandboxRecordFromJson(const nlohmann::json& j) {
     r.ipcns_path = j.at("ipcns").get<std::string>();
     r.utsns_path = j.at("utsns").get<std::string>();
     r.userns_path = j.value("userns", "");  // absent in records from before user namespaces
+    r.pidns_path = j.value("pidns", "");    // absent in records from before the PID namespace pin
     r.shm_path = j.at("shm").get<std::string>();
     r.hostname_path = j.at("hostnameFile").get<std::string>();
     r.hosts_path = j.at("hostsFile").get<std::string>();

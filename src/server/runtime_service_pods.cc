@@ -4,6 +4,7 @@
 #include "cloison/server/cri_views.h"
 #include "cloison/server/grpc_status.h"
 #include "cloison/server/runtime_service.h"
+#include "cloison/util/ids.h"
 #include "nlohmann/json.hpp"
 
 namespace cloison::server {
@@ -35,6 +36,9 @@ grpc::Status RuntimeService::PodSandboxStatus(grpc::ServerContext*, const v1::Po
   absl::StatusOr<sandbox::SandboxRecord> record = sandboxes_.Get(request->pod_sandbox_id());
   if (!record.ok()) return ToGrpcStatus(record.status());
   FillPodSandboxStatus(*record, *response->mutable_status());
+  // As containerd answers (kubelet's Evented PLEG reads them): the pod's containers and when.
+  AddContainerStatuses(record->id, *response->mutable_containers_statuses());
+  response->set_timestamp(util::NowNanos());
   if (request->verbose()) {
     nlohmann::json info = sandbox::SandboxRecordToJson(*record);
     // CNI CHECK on demand only (crictl inspectp): kubelet never asks for verbose status, and

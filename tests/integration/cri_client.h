@@ -216,6 +216,15 @@ class CriClient {
     (void)runtime_->ListPodSandboxStats(&context, request, &response);
     return {response.stats().begin(), response.stats().end()};
   }
+  // GetContainerEvents: the open stream, already subscribed on return (cloisond sends its
+  // initial metadata once it is) unless the call failed (Finish() tells). `context` outlives
+  // the stream; context->TryCancel() ends it.
+  std::unique_ptr<grpc::ClientReader<v1::ContainerEventResponse>> Events(grpc::ClientContext* context) {
+    std::unique_ptr<grpc::ClientReader<v1::ContainerEventResponse>> reader =
+        runtime_->GetContainerEvents(context, v1::GetEventsRequest());
+    reader->WaitForInitialMetadata();
+    return reader;
+  }
   grpc::Status RuntimeStatus(v1::StatusResponse* response) {
     grpc::ClientContext context;
     return runtime_->Status(&context, v1::StatusRequest(), response);

@@ -15,6 +15,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "nlohmann/json.hpp"
@@ -294,6 +295,59 @@ TEST_F(Network, StopAfterARestartReleasesTheIp) {
   ASSERT_TRUE(client_->RemovePod(pod).ok());
 }
 
+// A crash in RunPodSandbox after it made the pod's cgroup, namespace pins, CNI attachment and
+// /dev/shm, its marker naming none of them but the cgroups (the marker names those as soon as
+// they are made): the restart releases all of it.
+TEST_F(Network, ACrashInRunPodSandboxLeaksNoMountNetnsIpOrCgroup) {
+  const std::string cgroup_root = "/cloison-it-" + std::to_string(getpid());
+  const std::string parent = cgroup_root + "/interrupted";
+  struct RemoveCgroups {  // what a failed test leaves
+    std::string parent, root;
+    ~RemoveCgroups() {
+      std::error_code ec;
+      for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
+        rmdir((hierarchy.path().string() + parent).c_str());
+        rmdir((hierarchy.path().string() + root).c_str());
+      }
+    }
+  } remove_cgroups{parent, cgroup_root};
+  v1::PodSandboxConfig config = PodConfig("interrupted", log_dir_);
+  config.mutable_linux()->set_cgroup_parent(parent);
+  std::string id;
+  ASSERT_TRUE(client_->RunPod(config, &id).ok()) << daemon_.Log();
+  v1::PodSandboxStatusResponse status;
+  ASSERT_TRUE(client_->PodStatus(id, &status).ok());
+  const std::string ip = status.status().network().ip();
+  ASSERT_THAT(Reservations(), ::testing::ElementsAre(ip));
+  const std::string pod_dir = (daemon_.dir().path() / "state/sandboxes" / id).string();
+  ASSERT_THAT(MountsUnder(pod_dir), ::testing::SizeIs(4));  // net, ipc, uts, shm
+  const std::string memory_cgroup = "/sys/fs/cgroup/memory" + parent;
+  ASSERT_TRUE(std::filesystem::is_directory(memory_cgroup));
+  ASSERT_NE(VethsOnBridge(), "");
+
+  kill(daemon_.pid(), SIGKILL);
+  ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
+  const std::string record_path = (daemon_.dir().path() / "root/sandboxes" / (id + ".json")).string();
+  nlohmann::json record = nlohmann::json::parse(ReadText(record_path));
+  record["state"] = "creating";
+  for (const char* field : {"netns", "ipcns", "utsns", "shm", "hostnameFile", "hostsFile", "resolvFile"}) {
+    record[field] = "";
+  }
+  record["podIps"] = nlohmann::json::array();
+  std::ofstream(record_path, std::ios::trunc) << record.dump();
+  ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+  client_ = std::make_unique<CriClient>(daemon_);
+
+  EXPECT_THAT(client_->ListPods(), IsEmpty());
+  EXPECT_THAT(MountsUnder(pod_dir), IsEmpty());
+  EXPECT_FALSE(std::filesystem::exists(pod_dir));
+  EXPECT_THAT(Reservations(), IsEmpty());
+  EXPECT_FALSE(std::filesystem::exists(daemon_.dir().path() / "root/cni" / (id + ".json")));
+  EXPECT_EQ(VethsOnBridge(), "");  // the pod's network namespace is gone with its veth
+  EXPECT_FALSE(std::filesystem::exists(memory_cgroup));
+  EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup/memory" + cgroup_root));
+}
+
 TEST_F(Network, PodCidrFromUpdateRuntimeConfigBecomesTheIpRange) {
   // host-local with no range of its own: the pod's address can only come from ipRanges.
   WriteNetworkWith("", R"("ipRanges": true)", R"({"type": "portmap", "capabilities": {"portMappings": true}})");
@@ -392,7 +446,7 @@ TEST_F(Network, HostNetworkPodsGetTheNodesHostnameAndHostsFile) {
   gethostname(node, sizeof(node) - 1);
   v1::ExecSyncResponse out;
   ASSERT_TRUE(client_->Exec(shell, {"/bin/busybox", "cat", "/etc/hostname", "/etc/hosts"}, 10, &out).ok());
-  EXPECT_EQ(out.stdout(), std::string(node) + "\n" + CloisondProcess::ReadFile("/etc/hosts")) << out.stderr();
+  EXPECT_EQ(out.stdout(), std::string(node) + "\n" + ReadText("/etc/hosts")) << out.stderr();
   ASSERT_TRUE(client_->Exec(shell, {"/bin/busybox", "hostname"}, 10, &out).ok());
   EXPECT_EQ(out.stdout(), std::string(node) + "\n");
 }

@@ -110,7 +110,7 @@ class PodFixture : public ::testing::Test {
   }
 
   // The CRI log of container `name` (ContainerConfig logs to <log_dir_>/<name>.log).
-  std::string LogOf(const std::string& name) const { return CloisondProcess::ReadFile(log_dir_ + "/" + name + ".log"); }
+  std::string LogOf(const std::string& name) const { return ReadText(log_dir_ + "/" + name + ".log"); }
 
   TempDir files_;  // declared before daemon_: the configuration function may name its paths
   std::unique_ptr<LocalRegistry> registry_;

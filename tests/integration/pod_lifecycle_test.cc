@@ -136,17 +136,17 @@ TEST_F(PodLifecycle, ExitCodesReasonsAndLogs) {
 TEST_F(PodLifecycle, ReopenContainerLogAfterRotation) {
   auto [pod_id, id] = RunOne("rotate", {"sh", "-c", "echo one; sleep 1; echo two; sleep 1000"});
   const std::string log = log_dir_ + "/rotate-c.log";
-  for (int i = 0; i < 100 && CloisondProcess::ReadFile(log).find("one") == std::string::npos; ++i) {
+  for (int i = 0; i < 100 && ReadText(log).find("one") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::filesystem::rename(log, log + ".1");
   ASSERT_TRUE(client_->ReopenLog(id).ok());
-  for (int i = 0; i < 150 && CloisondProcess::ReadFile(log).find("two") == std::string::npos; ++i) {
+  for (int i = 0; i < 150 && ReadText(log).find("two") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_THAT(CloisondProcess::ReadFile(log + ".1"), HasSubstr("stdout F one"));
-  EXPECT_THAT(CloisondProcess::ReadFile(log), HasSubstr("stdout F two"));
-  EXPECT_THAT(CloisondProcess::ReadFile(log), ::testing::Not(HasSubstr("one")));
+  EXPECT_THAT(ReadText(log + ".1"), HasSubstr("stdout F one"));
+  EXPECT_THAT(ReadText(log), HasSubstr("stdout F two"));
+  EXPECT_THAT(ReadText(log), ::testing::Not(HasSubstr("one")));
 }
 
 // A container's monitor runs from a sealed in-memory copy of cloison-monitor: its
@@ -157,7 +157,7 @@ TEST_F(PodLifecycle, ReopenContainerLogAfterRotation) {
 TEST_F(PodLifecycle, TheMonitorRunsFromASealedCopyOfItsBinary) {
   auto [pod_id, id] = RunOne("sealed", {"sleep", "1000"});
   const std::string monitor_pid =
-      CloisondProcess::ReadFile((daemon_.dir().path() / "state/containers" / id / "monitor.pid").string());
+      ReadText((daemon_.dir().path() / "state/containers" / id / "monitor.pid").string());
   ASSERT_FALSE(monitor_pid.empty());
   const std::string proc = "/proc/" + std::to_string(std::stoi(monitor_pid));
   const int exe = open((proc + "/exe").c_str(), O_RDONLY | O_CLOEXEC);
@@ -168,7 +168,7 @@ TEST_F(PodLifecycle, TheMonitorRunsFromASealedCopyOfItsBinary) {
   ASSERT_NE(seals, -1) << "the monitor runs from a file that has no seals (not a memfd): "
                        << std::strerror(seals_error);
   EXPECT_EQ(seals, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
-  EXPECT_THAT(CloisondProcess::ReadFile(proc + "/cmdline"), HasSubstr("cloison-monitor"));
+  EXPECT_THAT(ReadText(proc + "/cmdline"), HasSubstr("cloison-monitor"));
   EXPECT_EQ(ProcessName(proc), "cloison-monitor");
   v1::ExecSyncResponse response = ExecSync(id, {"echo", "still-runs"});
   EXPECT_EQ(response.stdout(), "still-runs\n");
@@ -399,7 +399,7 @@ TEST_F(PodLifecycle, InterruptedStartsWaitForTheirMonitorsLivenessLock) {
   // StartContainer saved these running before their monitors reported (runc run --detach).
   for (const std::string name : {"held-running", "free-running"}) {
     const std::string record_path = (root / (ids[name] + ".json")).string();
-    nlohmann::json record = nlohmann::json::parse(CloisondProcess::ReadFile(record_path));
+    nlohmann::json record = nlohmann::json::parse(ReadText(record_path));
     record["state"] = "running";
     std::ofstream(record_path, std::ios::trunc) << record.dump();
   }
@@ -479,6 +479,8 @@ TEST_F(PodLifecycle, CreatedContainerRunsNothingUntilStartEvenAcrossARestart) {
   ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
   client_ = std::make_unique<CriClient>(daemon_);
   EXPECT_EQ(client_->StatusOf(waiting).state(), v1::CONTAINER_CREATED);
+  // The resources in force, for kubelet's in-place resize: what the update applied, kept.
+  EXPECT_EQ(client_->StatusOf(waiting).resources().linux().cpu_shares(), 512);
 
   ASSERT_TRUE(client_->Start(waiting).ok()) << daemon_.Log();
   const v1::ContainerStatus running = client_->StatusOf(waiting);
@@ -500,6 +502,43 @@ TEST_F(PodLifecycle, CreatedContainerRunsNothingUntilStartEvenAcrossARestart) {
   ASSERT_TRUE(client_->Remove(dropped).ok()) << daemon_.Log();
   ASSERT_TRUE(client_->Stop(waiting, 0).ok());
   EXPECT_EQ(client_->StatusOf(waiting).exit_code(), 137);
+}
+
+// kubelet names the image by its id in CreateContainer and the pod spec's image in
+// user_specified_image; ContainerStatus, ListContainers and the image-name annotation show a
+// name, not the id.
+TEST_F(PodLifecycle, ContainersCreatedByImageIdShowTheImagesName) {
+  const TestPod pod = RunPod("byid");
+  std::string by_tag, by_id, as_specified;
+  ASSERT_TRUE(client_->Create(pod.id, ContainerConfig("by-tag", image_, {"true"}), pod.config, &by_tag).ok())
+      << daemon_.Log();
+  const std::string image_id = client_->StatusOf(by_tag).image_id();
+  ASSERT_THAT(image_id, ::testing::StartsWith("sha256:"));
+  ASSERT_TRUE(client_->Create(pod.id, ContainerConfig("by-id", image_id, {"true"}), pod.config, &by_id).ok());
+  v1::ContainerConfig specified = ContainerConfig("as-specified", image_id, {"true"});
+  specified.mutable_image()->set_user_specified_image("busybox-as-the-pod-spec-says");
+  ASSERT_TRUE(client_->Create(pod.id, specified, pod.config, &as_specified).ok());
+
+  EXPECT_EQ(client_->StatusOf(by_tag).image().image(), image_);
+  const v1::ContainerStatus status = client_->StatusOf(by_id);
+  EXPECT_EQ(status.image().image(), image_);  // the image's repo tag
+  EXPECT_EQ(status.image().user_specified_image(), "");
+  EXPECT_EQ(status.image_id(), image_id);
+  const v1::ContainerStatus specified_status = client_->StatusOf(as_specified);
+  EXPECT_EQ(specified_status.image().image(), "busybox-as-the-pod-spec-says");
+  EXPECT_EQ(specified_status.image().user_specified_image(), "busybox-as-the-pod-spec-says");
+  v1::ContainerFilter filter;
+  filter.set_id(by_id);
+  const std::vector<v1::Container> listed = client_->List(filter);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].image().image(), image_);
+
+  v1::ContainerStatusResponse verbose;
+  ASSERT_TRUE(client_->Status(by_id, &verbose, true).ok());
+  const nlohmann::json info = nlohmann::json::parse(verbose.info().at("info"));
+  EXPECT_EQ(info["runtimeSpec"]["annotations"]["io.kubernetes.cri.image-name"], image_);
+  EXPECT_EQ(info["runtimeSpec"]["annotations"]["io.kubernetes.cri-o.Image"], image_id);
+  for (const std::string& id : {by_tag, by_id, as_specified}) EXPECT_TRUE(client_->Remove(id).ok());
 }
 
 TEST_F(PodLifecycle, MissingEntrypointFailsStartContainerNamingIt) {

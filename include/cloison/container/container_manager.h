@@ -45,7 +45,9 @@ class ContainerManager {
   ContainerManager(ContainerManagerOptions options, runtime::RuntimeSet& runtimes,
                    sandbox::SandboxManager& sandboxes, image::ImageManager& images);
 
-  absl::Status Recover();
+  // Interrupted creates and starts are waited for until `settle_deadline`, one deadline for
+  // the whole recovery pass.
+  absl::Status Recover(absl::Time settle_deadline);
 
   // The pod's config recorded at RunPodSandbox is used; kubelet's copy in the request is not.
   // `cdi` is the [cdi] table of the configuration the call is served under (SIGHUP may change
@@ -118,6 +120,9 @@ class ContainerManager {
   std::string ExitFile(const std::string& id) const;
   static std::string OomMarker(const ContainerRecord& record);
   absl::Status Discard(ContainerRecord& record);
+  // Recover: discards what an interrupted CreateContainer left, once the monitor the call
+  // spawned (runsc, vm handlers) has made the container or ended, or `deadline` has passed.
+  void DiscardInterruptedCreate(ContainerRecord& record, absl::Time deadline);
 
   // Recover: brings `record` up to date with its exit file and its monitor. A StartContainer
   // that cloisond's end interrupted (its monitor's liveness lock or pid file is in the state

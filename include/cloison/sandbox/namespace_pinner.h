@@ -43,11 +43,18 @@ struct PinnedNamespaces {
   std::string ipc;
   std::string uts;
   std::string user;
+  std::string pid;  // PinPidNamespace's, never PinNamespaces'
 };
 
 // INVALID_ARGUMENT (naming the field) for a bad request, a sysctl that is not allowed or a
 // value the kernel rejects; ALREADY_EXISTS when a pin file is already there.
 absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request);
+
+// Pins the PID namespace of process `pid` (a pod's infra container) to `<dir>/pid` (`dir` is
+// created if missing), so that containers join that namespace by a path no other process can
+// take over once the infra container is gone (joining a PID namespace whose init has exited
+// fails). Its path; ALREADY_EXISTS when the file is already there.
+absl::StatusOr<std::string> PinPidNamespace(int pid, const std::string& dir);
 
 // Unmounts and removes the pinned files. Idempotent: files already gone are fine.
 absl::Status UnpinNamespaces(const PinnedNamespaces& pinned);

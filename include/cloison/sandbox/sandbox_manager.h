@@ -19,10 +19,12 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "cloison/cri/api.h"
 #include "cloison/network/network_manager.h"
 #include "cloison/oci/user_namespace.h"
 #include "cloison/runtime/runtime_set.h"
+#include "cloison/sandbox/pod_event_hub.h"
 #include "cloison/sandbox/sandbox_record.h"
 #include "cloison/state/record_store.h"
 
@@ -42,8 +44,10 @@ class SandboxManager {
  public:
   SandboxManager(SandboxManagerOptions options, runtime::RuntimeSet& runtimes, network::NetworkManager& network);
 
-  // Loads the records; releases the resources of pods whose creation was interrupted.
-  absl::Status Recover();
+  // Loads the records; releases the resources of pods whose creation was interrupted (their
+  // infra container once its monitor has made it or ended, or `settle_deadline` has passed,
+  // one deadline for the whole recovery pass), and whatever is still mounted under their dirs.
+  absl::Status Recover(absl::Time settle_deadline);
 
   absl::StatusOr<std::string> Run(const ::runtime::v1::PodSandboxConfig& config, const std::string& handler);
   // Stops the pod's containers (through the hook) and its infra container, and releases its
@@ -74,6 +78,10 @@ class SandboxManager {
   // Called by the exit watcher for any container id; true when it was an infra container.
   bool OnContainerExit(const std::string& container_id);
 
+  // The lifecycle events of the pods and their containers (GetContainerEvents): this manager
+  // publishes the pods' own, the container manager its containers'.
+  PodEventHub& Events() { return events_; }
+
   using PodHook = std::function<absl::Status(const std::string& pod_id)>;
   void SetContainerHooks(PodHook stop_all, PodHook remove_all);
 
@@ -84,6 +92,10 @@ class SandboxManager {
   absl::Status StartInfraContainer(SandboxRecord& record, const runtime::ResolvedHandler& handler);
   absl::Status StopInfraContainer(SandboxRecord& record);
   absl::Status ReleaseNodeResources(SandboxRecord& record);
+  // Recover of a `creating` record: releases what it names, once its infra container's monitor
+  // (if any) has made it or ended or `deadline` has passed, and unmounts what is left under the
+  // pod's dir; the record stays (for the next start) when something could not be released.
+  void ReleaseInterruptedRun(SandboxRecord& record, absl::Time deadline);
   void Publish(const SandboxRecord& record);
   std::string ExitFile(const std::string& container_id) const;
 
@@ -98,6 +110,7 @@ class SandboxManager {
   std::map<std::string, SandboxRecord> records_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> reserved_names_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<absl::Mutex>> op_locks_ ABSL_GUARDED_BY(mu_);
+  PodEventHub events_;
 };
 
 // "name_namespace_uid_attempt": two RunPodSandbox calls with the same key are one pod.

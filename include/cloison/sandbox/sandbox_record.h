@@ -37,6 +37,7 @@ struct SandboxRecord {
   std::string ipcns_path;
   std::string utsns_path;
   std::string userns_path;    // the pod's own user namespace ("" = the host's)
+  std::string pidns_path;     // a shared-PID pod's: its infra container's, pinned ("" otherwise or released)
   std::string shm_path;       // tmpfs mount ("" with host IPC)
   std::string hostname_path;  // pod files
   std::string hosts_path;

@@ -90,6 +90,10 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
   grpc::Status StreamPodSandboxMetrics(grpc::ServerContext* context,
                                        const ::runtime::v1::StreamPodSandboxMetricsRequest* request,
                                        grpc::ServerWriter<::runtime::v1::StreamPodSandboxMetricsResponse>* writer) override;
+  // The lifecycle events of pods and containers until the client cancels or cloisond shuts
+  // down (runtime_service_events.cc).
+  grpc::Status GetContainerEvents(grpc::ServerContext* context, const ::runtime::v1::GetEventsRequest* request,
+                                  grpc::ServerWriter<::runtime::v1::ContainerEventResponse>* writer) override;
   grpc::Status Exec(grpc::ServerContext* context, const ::runtime::v1::ExecRequest* request,
                       ::runtime::v1::ExecResponse* response) override;
   grpc::Status Attach(grpc::ServerContext* context, const ::runtime::v1::AttachRequest* request,
@@ -104,6 +108,10 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
   grpc::Status ListContainersWireAnswer(const ::runtime::v1::ListContainersRequest& request, std::string& wire);
   grpc::Status ListPodSandboxWireAnswer(const ::runtime::v1::ListPodSandboxRequest& request, std::string& wire);
   absl::StatusOr<container::ContainerRecord> RunningContainer(const std::string& id) const;
+  // The ContainerStatus of each container of pod `pod_id` (PodSandboxStatus, GetContainerEvents).
+  void AddContainerStatuses(const std::string& pod_id,
+                            google::protobuf::RepeatedPtrField<::runtime::v1::ContainerStatus>& out) const;
+  ::runtime::v1::ContainerEventResponse EventResponse(const sandbox::PodEvent& event) const;
 
   const LiveConfig& live_config_;
   sandbox::SandboxManager& sandboxes_;

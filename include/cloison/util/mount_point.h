@@ -16,4 +16,9 @@ absl::StatusOr<bool> IsMountPoint(const std::string& path);
 // `path`. OK when nothing is mounted there or `path` does not exist.
 absl::Status DetachMounts(const std::string& path);
 
+// Lazily unmounts every mount at or below the directory `dir` in cloisond's mount namespace
+// (/proc/self/mountinfo), the deepest first: what an interrupted call mounted there before it
+// could record it. OK when nothing is mounted there.
+absl::Status DetachMountsUnder(const std::string& dir);
+
 }  // namespace cloison::util

@@ -1,0 +1,131 @@
+// A cloisond crash in the middle of RunPodSandbox or CreateContainer on runsc (gVisor), whose
+// monitors start at those calls (the infra container's, then each container's), simulated by
+// rewriting the record of a call that completed to its `creating` marker: after the restart
+// nothing of the interrupted call is left, neither runsc sandbox or container, nor monitor,
+// nor mount. Skipped without runsc.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "pod_fixture.h"
+
+namespace cloison::testing {
+namespace {
+
+using ::testing::IsEmpty;
+
+class RunscRecovery : public PodFixture {
+ protected:
+  void SetUp() override {
+    if (access("/usr/bin/runsc", X_OK) != 0) GTEST_SKIP() << "runsc is not installed";
+    PodFixture::SetUp();
+  }
+
+  // Every process of this test's cloisond (its monitors, runsc and its sandboxes name the
+  // test's directory) is gone once the pods are removed; a failed test's leftover processes
+  // are killed and its leftover mounts detached.
+  void TearDown() override {
+    PodFixture::TearDown();
+    const std::string dir = daemon_.dir().path().string();
+    EXPECT_TRUE(WaitUntil([&] { return Leftovers(dir).empty(); }, std::chrono::seconds(30)));
+    for (int pid : Leftovers(dir)) kill(pid, SIGKILL);
+    const std::vector<std::string> mounts = MountsUnder(dir);
+    for (auto mount = mounts.rbegin(); mount != mounts.rend(); ++mount) umount2(mount->c_str(), MNT_DETACH);
+  }
+
+  // The processes whose command line names `needle`, but cloisond.
+  std::vector<int> Leftovers(const std::string& needle) const {
+    std::vector<int> pids = ProcessesMatching("", needle);
+    std::erase(pids, daemon_.pid());
+    return pids;
+  }
+
+  void Crash() {
+    kill(daemon_.pid(), SIGKILL);
+    ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
+  }
+
+  void Restart() {
+    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+    client_ = std::make_unique<CriClient>(daemon_);
+  }
+
+  // Rewrites the record <root>/<kind>/<id>.json with `change`.
+  void Rewrite(const std::string& kind, const std::string& id, const std::function<void(nlohmann::json&)>& change) {
+    const std::string path = (daemon_.dir().path() / "root" / kind / (id + ".json")).string();
+    nlohmann::json record = nlohmann::json::parse(ReadText(path));
+    change(record);
+    std::ofstream(path, std::ios::trunc) << record.dump();
+  }
+
+  std::string PodDir(const std::string& id) const { return (daemon_.dir().path() / "state/sandboxes" / id).string(); }
+};
+
+// The marker of a RunPodSandbox cut short while the infra container was being made: creating,
+// the infra container named but not recorded running, and (as after a crash right after they
+// were made) neither the namespace pins nor /dev/shm recorded.
+TEST_F(RunscRecovery, AnInterruptedRunPodSandboxLeavesNoSandboxMonitorOrMount) {
+  const TestPod pod = RunPod("gv-run", "runsc");
+  ASSERT_FALSE(pod.id.empty());
+  ASSERT_FALSE(Leftovers(pod.id).empty());
+  ASSERT_FALSE(MountsUnder(PodDir(pod.id)).empty());
+  Crash();
+  Rewrite("sandboxes", pod.id, [](nlohmann::json& record) {
+    record["state"] = "creating";
+    record["infraRunning"] = false;
+    record["infraPid"] = 0;
+    for (const char* field : {"netns", "ipcns", "utsns", "shm"}) record[field] = "";
+  });
+  Restart();
+
+  EXPECT_THAT(client_->ListPods(), IsEmpty());
+  EXPECT_TRUE(WaitUntil([&] { return Leftovers(pod.id).empty(); }, std::chrono::seconds(30)))
+      << "left running: " << ::testing::PrintToString(Leftovers(pod.id)) << daemon_.Log();
+  EXPECT_THAT(MountsUnder(PodDir(pod.id)), IsEmpty());
+  EXPECT_FALSE(std::filesystem::exists(PodDir(pod.id)));
+}
+
+// The marker of a CreateContainer cut short after its monitor made the container in runsc:
+// creating, without pids.
+TEST_F(RunscRecovery, AnInterruptedCreateContainerLeavesNoContainerMonitorOrRootfs) {
+  const TestPod pod = RunPod("gv-create", "runsc");
+  std::string id;
+  ASSERT_TRUE(client_->Create(pod.id, ContainerConfig("victim", image_, {"sleep", "1000"}), pod.config, &id).ok())
+      << daemon_.Log();
+  const std::string storage = (daemon_.dir().path() / "root/storage").string();
+  const auto rootfs_mounts = [&] {
+    std::vector<std::string> mounts;
+    for (const std::string& mount : MountsUnder(storage)) {
+      if (mount.find(id) != std::string::npos) mounts.push_back(mount);
+    }
+    return mounts;
+  };
+  ASSERT_FALSE(rootfs_mounts().empty());
+  ASSERT_FALSE(Leftovers("--id " + id).empty());  // its monitor
+  Crash();
+  Rewrite("containers", id, [](nlohmann::json& record) {
+    record["state"] = "creating";
+    record["pid"] = 0;
+    record["monitorPid"] = 0;
+  });
+  Restart();
+
+  EXPECT_THAT(client_->List(), IsEmpty());
+  EXPECT_TRUE(WaitUntil([&] { return Leftovers(id).empty(); }, std::chrono::seconds(30)))
+      << "left running: " << ::testing::PrintToString(Leftovers(id)) << daemon_.Log();
+  EXPECT_THAT(rootfs_mounts(), IsEmpty());
+  // The pod lives on, and its sandbox takes new containers.
+  const std::string next = RunContainer(pod, "next", {"sleep", "1000"});
+  EXPECT_EQ(ExecSync(next, {"echo", "alive"}).stdout(), "alive\n");
+}
+
+}  // namespace
+}  // namespace cloison::testing
