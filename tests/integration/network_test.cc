@@ -15,7 +15,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "nlohmann/json.hpp"
@@ -327,14 +326,13 @@ TEST_F(Network, ACrashInRunPodSandboxLeaksNoMountNetnsIpOrCgroup) {
 
   kill(daemon_.pid(), SIGKILL);
   ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
-  const std::string record_path = (daemon_.dir().path() / "root/sandboxes" / (id + ".json")).string();
-  nlohmann::json record = nlohmann::json::parse(ReadText(record_path));
-  record["state"] = "creating";
-  for (const char* field : {"netns", "ipcns", "utsns", "shm", "hostnameFile", "hostsFile", "resolvFile"}) {
-    record[field] = "";
-  }
-  record["podIps"] = nlohmann::json::array();
-  std::ofstream(record_path, std::ios::trunc) << record.dump();
+  RewriteRecord("sandboxes", id, [](nlohmann::json& record) {
+    record["state"] = "creating";
+    for (const char* field : {"netns", "ipcns", "utsns", "shm", "hostnameFile", "hostsFile", "resolvFile"}) {
+      record[field] = "";
+    }
+    record["podIps"] = nlohmann::json::array();
+  });
   ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
   client_ = std::make_unique<CriClient>(daemon_);
 

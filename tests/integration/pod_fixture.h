@@ -11,6 +11,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,6 +22,7 @@
 #include "cri_client.h"
 #include "host_probes.h"
 #include "local_registry.h"
+#include "nlohmann/json.hpp"
 
 namespace cloison::testing {
 
@@ -66,6 +70,39 @@ class PodFixture : public ::testing::Test {
     EXPECT_THAT(MountsUnder(daemon_.dir().path().string()), ::testing::IsEmpty()) << daemon_.Log();
   }
 
+  // Kills cloisond as a crash would (SIGKILL) and waits for it to be gone.
+  void CrashDaemon() {
+    kill(daemon_.pid(), SIGKILL);
+    ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
+  }
+
+  // Starts cloisond again on the same directories and reconnects client_.
+  void RestartDaemon() {
+    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+    client_ = std::make_unique<CriClient>(daemon_);
+  }
+
+  // The record cloisond last wrote, <root>/<kind>/<id>.json (kind: sandboxes, containers);
+  // discarded JSON when it is unreadable.
+  nlohmann::json ReadRecord(const std::string& kind, const std::string& id) const {
+    return nlohmann::json::parse(ReadText(RecordPath(kind, id)), nullptr, false);
+  }
+
+  // Rewrites that record with `change` (while cloisond is down).
+  void RewriteRecord(const std::string& kind, const std::string& id,
+                     const std::function<void(nlohmann::json&)>& change) const {
+    nlohmann::json record = ReadRecord(kind, id);
+    change(record);
+    std::ofstream(RecordPath(kind, id), std::ios::trunc) << record.dump();
+  }
+
+  // The processes whose command line names `needle`, but cloisond.
+  std::vector<int> ProcessesNaming(const std::string& needle) const {
+    std::vector<int> pids = ProcessesMatching("", needle);
+    std::erase(pids, daemon_.pid());
+    return pids;
+  }
+
   // Runs pod `name` (PodConfig, logs in log_dir_) on `handler` ("" = the default).
   TestPod RunPod(const std::string& name, const std::string& handler = "",
                  v1::NamespaceMode pid_mode = v1::NamespaceMode::CONTAINER) {
@@ -111,6 +148,10 @@ class PodFixture : public ::testing::Test {
 
   // The CRI log of container `name` (ContainerConfig logs to <log_dir_>/<name>.log).
   std::string LogOf(const std::string& name) const { return ReadText(log_dir_ + "/" + name + ".log"); }
+
+  std::string RecordPath(const std::string& kind, const std::string& id) const {
+    return (daemon_.dir().path() / "root" / kind / (id + ".json")).string();
+  }
 
   TempDir files_;  // declared before daemon_: the configuration function may name its paths
   std::unique_ptr<LocalRegistry> registry_;

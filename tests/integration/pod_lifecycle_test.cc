@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -394,14 +393,10 @@ TEST_F(PodLifecycle, InterruptedStartsWaitForTheirMonitorsLivenessLock) {
   }
   kill(daemon_.pid(), SIGKILL);
   ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
-  const std::filesystem::path root = daemon_.dir().path() / "root/containers";
   const std::filesystem::path state = daemon_.dir().path() / "state/containers";
   // StartContainer saved these running before their monitors reported (runc run --detach).
   for (const std::string name : {"held-running", "free-running"}) {
-    const std::string record_path = (root / (ids[name] + ".json")).string();
-    nlohmann::json record = nlohmann::json::parse(ReadText(record_path));
-    record["state"] = "running";
-    std::ofstream(record_path, std::ios::trunc) << record.dump();
+    RewriteRecord("containers", ids[name], [](nlohmann::json& record) { record["state"] = "running"; });
   }
   const std::string free_lock = (state / ids["free-running"] / "monitor.lock").string();
   ASSERT_TRUE(util::TakeLivenessLock(free_lock).ok());  // taken, and let go: its monitor is gone

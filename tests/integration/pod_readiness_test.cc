@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "nlohmann/json.hpp"
 #include "pod_fixture.h"
@@ -58,26 +57,11 @@ exit 0
   void TearDown() override {
     PodFixture::TearDown();
     const std::string dir = daemon_.dir().path().string();
-    EXPECT_TRUE(WaitUntil([&] { return Leftovers(dir).empty(); }, std::chrono::seconds(30)));
-    for (int pid : Leftovers(dir)) kill(pid, SIGKILL);
-  }
-
-  std::vector<int> Leftovers(const std::string& needle) const {
-    std::vector<int> pids = ProcessesMatching("", needle);
-    std::erase(pids, daemon_.pid());
-    return pids;
+    EXPECT_TRUE(WaitUntil([&] { return ProcessesNaming(dir).empty(); }, std::chrono::seconds(30)));
+    for (int pid : ProcessesNaming(dir)) kill(pid, SIGKILL);
   }
 
   std::string CniLog() const { return (daemon_.dir().path() / "cni-calls.log").string(); }
-
-  // The pod's record as cloisond last wrote it (<root>/sandboxes/<id>.json).
-  nlohmann::json Record(const std::string& pod_id) const {
-    return nlohmann::json::parse(ReadText(daemon_.dir().path() / "root/sandboxes" / (pod_id + ".json")), nullptr,
-                                 false);
-  }
-  void WriteRecord(const std::string& pod_id, const nlohmann::json& record) const {
-    std::ofstream(daemon_.dir().path() / "root/sandboxes" / (pod_id + ".json"), std::ios::trunc) << record.dump();
-  }
 
   v1::PodSandboxState StateOf(const std::string& pod_id) {
     v1::PodSandboxStatusResponse response;
@@ -87,22 +71,12 @@ exit 0
 
   // The pod's infra container's pid, once it runs `expected` (the pause binary, runsc).
   int InfraPid(const std::string& pod_id, const std::string& expected) {
-    const int pid = Record(pod_id).value("infraPid", 0);
+    const int pid = ReadRecord("sandboxes", pod_id).value("infraPid", 0);
     EXPECT_GT(pid, 0);
     // runc may still be exec'ing it when RunPodSandbox returns.
     EXPECT_TRUE(WaitUntil([&] { return Cmdline(pid).find(expected) != std::string::npos; }, kWaitLimit))
         << Cmdline(pid);
     return pid;
-  }
-
-  void Crash() {
-    kill(daemon_.pid(), SIGKILL);
-    ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
-  }
-
-  void Restart() {
-    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
-    client_ = std::make_unique<CriClient>(daemon_);
   }
 
   void ExpectCreateContainerRefused(const TestPod& pod) {
@@ -188,17 +162,17 @@ TEST_F(PodReadiness, ARunscPodWhoseSandboxIsKilledIsNotReady) {
 TEST_F(PodReadiness, APodWhosePinnedNetnsWentWhileCloisondWasDownIsNotReady) {
   const TestPod pod = RunPod("reboot");
   ASSERT_FALSE(pod.id.empty());
-  const std::string netns = Record(pod.id).value("netns", "");
+  const std::string netns = ReadRecord("sandboxes", pod.id).value("netns", "");
   ASSERT_FALSE(netns.empty());
   EXPECT_THAT(ReadText(CniLog()), HasSubstr("ADD netns=[" + netns + "]"));
 
-  Crash();
+  CrashDaemon();
   ASSERT_EQ(umount2(netns.c_str(), MNT_DETACH), 0);
   ASSERT_EQ(unlink(netns.c_str()), 0);
-  Restart();
+  RestartDaemon();
 
   EXPECT_EQ(StateOf(pod.id), v1::SANDBOX_NOTREADY);
-  EXPECT_EQ(Record(pod.id).value("state", ""), "notready");  // persisted
+  EXPECT_EQ(ReadRecord("sandboxes", pod.id).value("state", ""), "notready");  // persisted
   ExpectCreateContainerRefused(pod);
   ExpectStopAndRemoveRelease(pod);
   EXPECT_THAT(ReadText(CniLog()), HasSubstr("DEL netns=[]"));
@@ -213,17 +187,15 @@ TEST_F(PodReadiness, ASharedPidPodWhoseInfraDiedRefusesToJoinWhatTookItsPid) {
   const int infra = InfraPid(pod.id, "pause");
   ASSERT_GT(infra, 0);
 
-  Crash();
+  CrashDaemon();
   ASSERT_EQ(kill(infra, SIGKILL), 0);
   // Its monitor records the exit (the infra container's id is the pod's).
   const std::filesystem::path exit_file = daemon_.dir().path() / "state/exits" / pod.id;
   ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(exit_file); }, kWaitLimit));
   StandIn stand_in;
   ASSERT_GT(stand_in.pid(), 0);
-  nlohmann::json record = Record(pod.id);
-  record["infraPid"] = stand_in.pid();
-  WriteRecord(pod.id, record);
-  Restart();
+  RewriteRecord("sandboxes", pod.id, [&](nlohmann::json& record) { record["infraPid"] = stand_in.pid(); });
+  RestartDaemon();
 
   EXPECT_EQ(StateOf(pod.id), v1::SANDBOX_NOTREADY);
   ExpectCreateContainerRefused(pod);

@@ -10,8 +10,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <functional>
 #include <vector>
 
 #include "nlohmann/json.hpp"
@@ -35,35 +33,10 @@ class RunscRecovery : public PodFixture {
   void TearDown() override {
     PodFixture::TearDown();
     const std::string dir = daemon_.dir().path().string();
-    EXPECT_TRUE(WaitUntil([&] { return Leftovers(dir).empty(); }, std::chrono::seconds(30)));
-    for (int pid : Leftovers(dir)) kill(pid, SIGKILL);
+    EXPECT_TRUE(WaitUntil([&] { return ProcessesNaming(dir).empty(); }, std::chrono::seconds(30)));
+    for (int pid : ProcessesNaming(dir)) kill(pid, SIGKILL);
     const std::vector<std::string> mounts = MountsUnder(dir);
     for (auto mount = mounts.rbegin(); mount != mounts.rend(); ++mount) umount2(mount->c_str(), MNT_DETACH);
-  }
-
-  // The processes whose command line names `needle`, but cloisond.
-  std::vector<int> Leftovers(const std::string& needle) const {
-    std::vector<int> pids = ProcessesMatching("", needle);
-    std::erase(pids, daemon_.pid());
-    return pids;
-  }
-
-  void Crash() {
-    kill(daemon_.pid(), SIGKILL);
-    ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
-  }
-
-  void Restart() {
-    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
-    client_ = std::make_unique<CriClient>(daemon_);
-  }
-
-  // Rewrites the record <root>/<kind>/<id>.json with `change`.
-  void Rewrite(const std::string& kind, const std::string& id, const std::function<void(nlohmann::json&)>& change) {
-    const std::string path = (daemon_.dir().path() / "root" / kind / (id + ".json")).string();
-    nlohmann::json record = nlohmann::json::parse(ReadText(path));
-    change(record);
-    std::ofstream(path, std::ios::trunc) << record.dump();
   }
 
   std::string PodDir(const std::string& id) const { return (daemon_.dir().path() / "state/sandboxes" / id).string(); }
@@ -75,20 +48,20 @@ class RunscRecovery : public PodFixture {
 TEST_F(RunscRecovery, AnInterruptedRunPodSandboxLeavesNoSandboxMonitorOrMount) {
   const TestPod pod = RunPod("gv-run", "runsc");
   ASSERT_FALSE(pod.id.empty());
-  ASSERT_FALSE(Leftovers(pod.id).empty());
+  ASSERT_FALSE(ProcessesNaming(pod.id).empty());
   ASSERT_FALSE(MountsUnder(PodDir(pod.id)).empty());
-  Crash();
-  Rewrite("sandboxes", pod.id, [](nlohmann::json& record) {
+  CrashDaemon();
+  RewriteRecord("sandboxes", pod.id, [](nlohmann::json& record) {
     record["state"] = "creating";
     record["infraRunning"] = false;
     record["infraPid"] = 0;
     for (const char* field : {"netns", "ipcns", "utsns", "shm"}) record[field] = "";
   });
-  Restart();
+  RestartDaemon();
 
   EXPECT_THAT(client_->ListPods(), IsEmpty());
-  EXPECT_TRUE(WaitUntil([&] { return Leftovers(pod.id).empty(); }, std::chrono::seconds(30)))
-      << "left running: " << ::testing::PrintToString(Leftovers(pod.id)) << daemon_.Log();
+  EXPECT_TRUE(WaitUntil([&] { return ProcessesNaming(pod.id).empty(); }, std::chrono::seconds(30)))
+      << "left running: " << ::testing::PrintToString(ProcessesNaming(pod.id)) << daemon_.Log();
   EXPECT_THAT(MountsUnder(PodDir(pod.id)), IsEmpty());
   EXPECT_FALSE(std::filesystem::exists(PodDir(pod.id)));
 }
@@ -109,18 +82,18 @@ TEST_F(RunscRecovery, AnInterruptedCreateContainerLeavesNoContainerMonitorOrRoot
     return mounts;
   };
   ASSERT_FALSE(rootfs_mounts().empty());
-  ASSERT_FALSE(Leftovers("--id " + id).empty());  // its monitor
-  Crash();
-  Rewrite("containers", id, [](nlohmann::json& record) {
+  ASSERT_FALSE(ProcessesNaming("--id " + id).empty());  // its monitor
+  CrashDaemon();
+  RewriteRecord("containers", id, [](nlohmann::json& record) {
     record["state"] = "creating";
     record["pid"] = 0;
     record["monitorPid"] = 0;
   });
-  Restart();
+  RestartDaemon();
 
   EXPECT_THAT(client_->List(), IsEmpty());
-  EXPECT_TRUE(WaitUntil([&] { return Leftovers(id).empty(); }, std::chrono::seconds(30)))
-      << "left running: " << ::testing::PrintToString(Leftovers(id)) << daemon_.Log();
+  EXPECT_TRUE(WaitUntil([&] { return ProcessesNaming(id).empty(); }, std::chrono::seconds(30)))
+      << "left running: " << ::testing::PrintToString(ProcessesNaming(id)) << daemon_.Log();
   EXPECT_THAT(rootfs_mounts(), IsEmpty());
   // The pod lives on, and its sandbox takes new containers.
   const std::string next = RunContainer(pod, "next", {"sleep", "1000"});
