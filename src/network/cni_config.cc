@@ -33,6 +33,7 @@ absl::StatusOr<NetworkConfigList> ParseNetworkConfig(absl::string_view text, con
   const nlohmann::json json = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (!json.is_object()) return absl::InvalidArgumentError(absl::StrCat(source, ": not a JSON object"));
   NetworkConfigList list;
+  list.source = source;
   absl::StatusOr<std::string> name = StringField(json, "name", source, "name");
   if (!name.ok()) return name.status();
   list.name = *name;

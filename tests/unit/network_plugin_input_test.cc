@@ -45,7 +45,7 @@ TEST(PodRuntimeConfig, Dns) {
 }
 
 TEST(PluginStdin, OffersOnlyDeclaredCapabilitiesAndChainsPrevResult) {
-  NetworkConfigList list{"net", "1.0.0", false, {}};
+  NetworkConfigList list{"net", "1.0.0", false, {}, "test"};
   const nlohmann::json runtime_config = PodRuntimeConfig(PodWithPorts());
   const nlohmann::json portmap = {{"type", "portmap"}, {"capabilities", {{"portMappings", true}, {"dns", false}}}};
   const nlohmann::json prev = {{"cniVersion", "1.0.0"}, {"ips", nlohmann::json::array()}};

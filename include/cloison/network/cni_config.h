@@ -18,6 +18,7 @@ struct NetworkConfigList {
   std::string cni_version;
   bool disable_check = false;
   std::vector<nlohmann::json> plugins;  // each has a string "type"
+  std::string source;                   // where it was read (the file's path), for messages
 };
 
 // INVALID_ARGUMENT naming `source` and the field (name, cniVersion, plugins[i].type) when the
