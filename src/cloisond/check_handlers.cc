@@ -61,7 +61,7 @@ absl::StatusOr<std::string> RunThrowaway(const runtime::HandlerInfo& handler, co
   const runtime::OciRuntimeOptions options = runtime::OciOptionsForHandler(handler, systemd_cgroup);
   const std::string id = absl::StrCat("cloison-check-", util::NewObjectId().substr(0, 12));
   auto command = [&](std::initializer_list<std::string> subcommand) {
-    std::vector<std::string> argv = {options.runtime_path};
+    std::vector<std::string> argv = {options.programs.runtime_path};
     argv.insert(argv.end(), options.global_args.begin(), options.global_args.end());
     argv.insert(argv.end(), subcommand);
     return argv;

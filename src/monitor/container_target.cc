@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <vector>
 
 #include "absl/algorithm/container.h"
@@ -50,7 +49,8 @@ absl::StatusOr<int> DifferingNamespaces(pid_t pid) {
     struct stat theirs{}, ours{};
     if (stat(absl::StrCat("/proc/", pid, "/ns/", name).c_str(), &theirs) != 0) {
       const int error = errno;
-      return Gone(absl::StrCat("/proc/", pid, "/ns/", name, ": ", std::strerror(error)));
+      return util::SystemCallErrorOf(absl::StatusCode::kFailedPrecondition, error,  // gone, as Gone()
+                                     absl::StrCat("/proc/", pid, "/ns/", name));
     }
     if (stat(absl::StrCat("/proc/self/ns/", name).c_str(), &ours) != 0) {
       return util::SystemCallError("/proc/self/ns/", name);
@@ -105,7 +105,8 @@ absl::StatusOr<ContainerTarget> OpenContainerTarget(const std::string& bundle) {
   target.pidfd.reset(static_cast<int>(syscall(SYS_pidfd_open, target.pid, 0)));
   if (!target.pidfd.valid()) {
     const int error = errno;
-    return Gone(absl::StrCat("pidfd_open(", target.pid, "): ", std::strerror(error)));
+    return util::SystemCallErrorOf(absl::StatusCode::kFailedPrecondition, error,  // gone, as Gone()
+                                   absl::StrCat("pidfd_open(", target.pid, ")"));
   }
   absl::StatusOr<int64_t> started = StartedAtRealtimeNs(target.pid);
   if (!started.ok()) return started.status();

@@ -16,6 +16,7 @@
 #include "cloison/monitor/direct_exec.h"
 #include "cloison/monitor/process.h"
 #include "cloison/util/errno_status.h"
+#include "cloison/util/output_drain.h"
 #include "cloison/util/pid_file.h"
 #include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
@@ -27,9 +28,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxCapture = 16 << 20;
 // Output is read after the exec ends until EOF, until nothing came for kGrace, or for at most
-// kDrainLimit; after a timeout kill, for kGrace at most.
+// util::kDrainLimit (the monitors' drain bound: util/output_drain.h); after a timeout kill, for
+// kGrace at most.
 constexpr auto kGrace = std::chrono::milliseconds(500);
-constexpr auto kDrainLimit = std::chrono::seconds(5);
 // How long `<runtime> kill` of a timed-out exec may take.
 constexpr auto kKillLimit = std::chrono::seconds(5);
 
@@ -157,7 +158,7 @@ absl::StatusOr<ExecResult> Execute(const MonitorOptions& options) {
     std::optional<Clock::time_point> stop_reading;
     if (status) {
       stop_reading = result.timed_out ? last_activity + kGrace
-                                      : std::min(last_activity + kGrace, exited_at + kDrainLimit);
+                                      : std::min(last_activity + kGrace, exited_at + util::kDrainLimit);
       if (!reading || now >= *stop_reading) break;
     }
     if (!status && !result.timed_out && now >= deadline) {

@@ -3,7 +3,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 
 namespace cloison::monitor {
@@ -44,7 +43,7 @@ void OutputRelay::OnOutput(int stream) {
     log_->Write(LogStreamOf(stream), absl::string_view(packet + 1, static_cast<size_t>(n)), RealtimeNow()).IgnoreError();
     packet[0] = kStreamIds[stream];
     attach_.Broadcast(absl::string_view(packet, static_cast<size_t>(n) + 1));
-    last_output_ = Clock::now();
+    drain_.Output();
     return;
   }
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
@@ -52,19 +51,11 @@ void OutputRelay::OnOutput(int stream) {
   log_->Flush(LogStreamOf(stream), RealtimeNow()).IgnoreError();
 }
 
-void OutputRelay::StartDrain() { drain_start_ = last_output_ = Clock::now(); }
+void OutputRelay::StartDrain() { drain_.Start(); }
 
-bool OutputRelay::Drained() const {
-  if (!output_[0].valid() && !output_[1].valid()) return true;
-  const Clock::time_point now = Clock::now();
-  return now - drain_start_ >= kDrainLimit || now - last_output_ >= kDrainIdle;
-}
+bool OutputRelay::Drained() const { return (!output_[0].valid() && !output_[1].valid()) || drain_.Over(); }
 
-int OutputRelay::DrainTimeoutMs() const {
-  const Clock::time_point until = std::min(drain_start_ + kDrainLimit, last_output_ + kDrainIdle);
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
-  return static_cast<int>(std::max<int64_t>(left.count(), 0));
-}
+int OutputRelay::DrainTimeoutMs() const { return drain_.TimeoutMs(); }
 
 void OutputRelay::FlushLog() {
   const timespec now = RealtimeNow();

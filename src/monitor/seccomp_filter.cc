@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <set>
 #include <string>
 
@@ -30,6 +29,11 @@ struct Context {
 
 absl::Status Unsupported(const std::string& what) {
   return absl::UnimplementedError(absl::StrCat("linux.seccomp: ", what));
+}
+
+// A libseccomp call failing with -`error`, reported as Unsupported.
+absl::Status UnsupportedErrno(int error, const std::string& what) {
+  return util::SystemCallErrorOf(absl::StatusCode::kUnimplemented, error, absl::StrCat("linux.seccomp: ", what));
 }
 
 // The action `name` with `errno_ret` (the rule's, or the default's errnoRet; -1 when absent).
@@ -62,7 +66,7 @@ absl::Status AddArchitectures(scmp_filter_ctx ctx, const json& section) {
     const uint32_t arch = util::SeccompArchToken(name);
     if (arch == 0) return Unsupported(absl::StrCat("architecture ", name));
     const int rc = seccomp_arch_add(ctx, arch);
-    if (rc != 0 && rc != -EEXIST) return Unsupported(absl::StrCat("adding architecture ", name, ": ", std::strerror(-rc)));
+    if (rc != 0 && rc != -EEXIST) return UnsupportedErrno(-rc, absl::StrCat("adding architecture ", name));
   }
   return absl::OkStatus();
 }
@@ -133,7 +137,7 @@ absl::Status AddRule(scmp_filter_ctx ctx, const json& rule, uint32_t default_act
     } else {
       rc = seccomp_rule_add_array(ctx, *action, number, static_cast<unsigned>(conditions->size()), conditions->data());
     }
-    if (rc != 0) return Unsupported(absl::StrCat("rule for ", name.get<std::string>(), ": ", std::strerror(-rc)));
+    if (rc != 0) return UnsupportedErrno(-rc, absl::StrCat("rule for ", name.get<std::string>()));
   }
   return absl::OkStatus();
 }

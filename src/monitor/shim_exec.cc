@@ -25,6 +25,7 @@
 #include "cloison/shim/ttrpc_client.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/json_file.h"
+#include "cloison/util/output_drain.h"
 #include "cloison/util/unique_fd.h"
 #include "nlohmann/json.hpp"
 
@@ -38,10 +39,6 @@ constexpr int kSetupFailed = 126;
 constexpr int kKilled = 128 + SIGKILL;
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 constexpr auto kKilledExitWait = std::chrono::seconds(10);
-// As in the container monitors: after the exit, output is read until EOF, kDrainIdle without
-// any, or kDrainLimit in all.
-constexpr auto kDrainIdle = std::chrono::milliseconds(250);
-constexpr auto kDrainLimit = std::chrono::seconds(5);
 
 bool WriteAll(int fd, const char* data, size_t size) {
   while (size > 0) {
@@ -127,8 +124,7 @@ class ShimExec {
   std::mutex waited_mu_;
   std::optional<absl::StatusOr<shim::TaskExit>> waited_;
   std::optional<int> exit_code_;
-  Clock::time_point exit_time_;
-  Clock::time_point last_output_;
+  util::OutputDrain drain_;  // from the exit on, as in the container monitors
 };
 
 ShimExec::~ShimExec() {
@@ -252,15 +248,12 @@ void ShimExec::Watch(PollSet& poll) {
 bool ShimExec::Done() const {
   if (!exit_code_) return false;
   if (gone_ || (!output_[0].valid() && !output_[1].valid())) return true;
-  const Clock::time_point now = Clock::now();
-  return now - exit_time_ >= kDrainLimit || now - last_output_ >= kDrainIdle;
+  return drain_.Over();
 }
 
 int ShimExec::PollTimeoutMs() const {
   if (!exit_code_) return -1;
-  const Clock::time_point until = std::min(exit_time_ + kDrainLimit, last_output_ + kDrainIdle);
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
-  return static_cast<int>(std::max<int64_t>(left.count(), 0));
+  return drain_.TimeoutMs();
 }
 
 void ShimExec::OnSignal() {
@@ -313,7 +306,7 @@ void ShimExec::OnOutput(int stream) {
   char buffer[kChunk];
   const ssize_t n = read(output_[stream].get(), buffer, sizeof(buffer));
   if (n > 0) {
-    last_output_ = Clock::now();
+    drain_.Output();
     if (!WriteAll(stream == 0 ? 1 : 2, buffer, static_cast<size_t>(n))) ClientGone();
     return;
   }
@@ -335,7 +328,7 @@ void ShimExec::OnWaiterDone() {
                  waited ? std::string(waited->status().message()).c_str() : "no answer");
     exit_code_ = 255;
   }
-  exit_time_ = last_output_ = Clock::now();
+  drain_.Start();
 }
 
 void ShimExec::ClientGone() {

@@ -116,6 +116,7 @@ class ShimMonitor {
   int PollTimeoutMs() const;
   int Finish();
   bool OomKilled(const ExitInfo& info) const;
+  void WritePidFile() const;
   void RemoveSocketsAndFifos() const;
   void KeepShimLogDrained();
 
@@ -166,12 +167,13 @@ int ShimMonitor::Run() {
   if (ready.ok()) ready = StartShim();
   absl::StatusOr<uint32_t> pid = ready.ok() ? CreateTask() : absl::StatusOr<uint32_t>(ready);
   if (!pid.ok()) {
-    WriteAll(sync_fd_.get(), SyncError(pid.status()));
     RemoveSocketsAndFifos();
     KeepShimLogDrained();
+    WriteAll(sync_fd_.get(), SyncError(pid.status()));
     return 1;
   }
   task_pid_ = *pid;
+  WritePidFile();
   if (absl::StatusOr<OomCounter> counter = OomCounter::ForProcess(static_cast<pid_t>(task_pid_)); counter.ok()) {
     absl::StatusOr<uint64_t> before = counter->Read();
     oom_before_ = before.ok() ? *before : 0;
@@ -181,9 +183,8 @@ int ShimMonitor::Run() {
   WriteAll(sync_fd_.get(), absl::StrCat(R"({"pid":)", task_pid_, "}\n"));
   sync_fd_.reset();
   Serve();
-  const int status = Finish();
   KeepShimLogDrained();
-  return status;
+  return Finish();
 }
 
 absl::Status ShimMonitor::Prepare() {
@@ -265,6 +266,16 @@ absl::StatusOr<uint32_t> ShimMonitor::CreateTask() {
   absl::StatusOr<uint32_t> pid = task_->Create(options_.id, options_.bundle, stdio);
   if (!pid.ok()) return absl::FailedPreconditionError(absl::StrCat("shim create: ", pid.status().message()));
   return pid;
+}
+
+// <state_dir>/pidfile, where an OCI runtime's create leaves the container's pid: it tells
+// cloisond's recovery that the container was made (runtime/monitor_settling.h), which it would
+// otherwise learn only from this monitor's end. Without it recovery just waits longer.
+void ShimMonitor::WritePidFile() const {
+  const std::string path = options_.state_dir + "/pidfile";
+  if (absl::Status s = util::ReplaceFile(path, absl::StrCat(task_pid_, "\n"), 0644); !s.ok()) {
+    std::fprintf(stderr, "cloison-monitor: %s\n", std::string(s.message()).c_str());
+  }
 }
 
 void ShimMonitor::StartWaiter() {
@@ -387,7 +398,9 @@ void ShimMonitor::RemoveSocketsAndFifos() const {
 // The pod's shim serves its other containers after this one: if this monitor's `start` made it,
 // the shim still holds this log FIFO once the monitor lets go of its own write end, and a child
 // of the monitor goes on draining it into the pod's shim.log until the shim exits (without a
-// reader the shim's log writes fail and its lines are lost).
+// reader the shim's log writes fail and its lines are lost). Done before the end is reported
+// (the exit file, the sync report): cloisond removes a container it learnt ended and then kills
+// its monitor should it still live (runtime::KillMonitor), which must not come before the fork.
 void ShimMonitor::KeepShimLogDrained() {
   if (!shim_log_fifo_.valid()) return;
   shim_log_hold_.reset();

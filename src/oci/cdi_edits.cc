@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 
 namespace cloison::oci {
 namespace {
@@ -44,8 +44,8 @@ absl::Status HostNode(const std::string& device, const std::string& path, std::s
   struct stat st {};
   if (lstat(path.c_str(), &st) != 0) {
     const int error = errno;
-    return absl::FailedPreconditionError(
-        absl::StrCat("CDI device ", device, ": host device node ", path, ": ", std::strerror(error)));
+    return util::SystemCallErrorOf(absl::StatusCode::kFailedPrecondition, error,
+                                   absl::StrCat("CDI device ", device, ": host device node ", path));
   }
   if (S_ISBLK(st.st_mode)) {
     type = "b";

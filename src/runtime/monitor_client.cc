@@ -4,7 +4,6 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "cloison/util/errno_status.h"
@@ -22,13 +21,13 @@ absl::StatusOr<nlohmann::json> CallMonitor(const std::string& control_socket, co
   if (!fd.valid()) return util::SystemCallError("socket");
   if (connect(fd.get(), address->get(), address->length) != 0) {
     const int error = errno;
-    return absl::UnavailableError(
-        absl::StrCat("container monitor not reachable at ", control_socket, ": ", std::strerror(error)));
+    return util::SystemCallErrorOf(absl::StatusCode::kUnavailable, error,
+                                   absl::StrCat("container monitor not reachable at ", control_socket));
   }
   const std::string packet = request.dump();
   if (send(fd.get(), packet.data(), packet.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(packet.size())) {
     const int error = errno;
-    return absl::UnavailableError(absl::StrCat("writing to ", control_socket, ": ", std::strerror(error)));
+    return util::SystemCallErrorOf(absl::StatusCode::kUnavailable, error, absl::StrCat("writing to ", control_socket));
   }
   pollfd pfd{fd.get(), POLLIN, 0};
   const int ready = poll(&pfd, 1, static_cast<int>(timeout.count()));

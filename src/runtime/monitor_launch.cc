@@ -92,6 +92,11 @@ std::string MonitorBesideDaemon() {
   return (self.parent_path() / "cloison-monitor").string();
 }
 
+HandlerPrograms ProgramsForHandler(const HandlerInfo& handler) {
+  return HandlerPrograms{handler.resolved_path,
+                         handler.config.monitor_path.empty() ? MonitorBesideDaemon() : handler.config.monitor_path};
+}
+
 absl::StatusOr<std::shared_ptr<const util::SealedCopy>> SealedMonitor(const std::string& path) {
   absl::StatusOr<std::shared_ptr<const util::SealedCopy>> copy = util::SharedSealedExecutable(path)->Current();
   if (!copy.ok()) {

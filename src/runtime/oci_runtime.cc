@@ -56,12 +56,11 @@ absl::StatusOr<ExitRecord> ReadExitFile(const std::string& path) {
 
 OciRuntimeOptions OciOptionsForHandler(const HandlerInfo& handler, bool systemd_cgroup) {
   OciRuntimeOptions options;
-  options.runtime_path = handler.resolved_path;
+  options.programs = ProgramsForHandler(handler);
   options.global_args.push_back(absl::StrCat("--root=", handler.config.runtime_root));
   if (systemd_cgroup) options.global_args.push_back("--systemd-cgroup");
   options.global_args.insert(options.global_args.end(), handler.config.runtime_args.begin(),
                              handler.config.runtime_args.end());
-  options.monitor_path = handler.config.monitor_path.empty() ? MonitorBesideDaemon() : handler.config.monitor_path;
   if (IsRunsc(handler)) {
     // The spec's seccomp profile is only applied inside the sandbox with --oci-seccomp.
     if (std::find(options.global_args.begin(), options.global_args.end(), "--oci-seccomp") == options.global_args.end()) {
@@ -80,14 +79,14 @@ OciRuntimeOptions OciOptionsForHandler(const HandlerInfo& handler, bool systemd_
 OciRuntime::OciRuntime(OciRuntimeOptions options) : options_(std::move(options)) {}
 
 std::vector<std::string> OciRuntime::RuntimeCommand(std::initializer_list<std::string> subcommand) const {
-  std::vector<std::string> argv = {options_.runtime_path};
+  std::vector<std::string> argv = {options_.programs.runtime_path};
   argv.insert(argv.end(), options_.global_args.begin(), options_.global_args.end());
   argv.insert(argv.end(), subcommand.begin(), subcommand.end());
   return argv;
 }
 
 std::vector<std::string> OciRuntime::MonitorRuntimeArgs() const {
-  std::vector<std::string> args = {"--runtime", options_.runtime_path};
+  std::vector<std::string> args = {"--runtime", options_.programs.runtime_path};
   for (const std::string& arg : options_.global_args) {
     args.push_back("--runtime-arg");
     args.push_back(arg);
@@ -96,7 +95,7 @@ std::vector<std::string> OciRuntime::MonitorRuntimeArgs() const {
 }
 
 absl::StatusOr<CreateResult> OciRuntime::LaunchMonitor(const CreateRequest& request, bool run) {
-  std::vector<std::string> argv = {options_.monitor_path};
+  std::vector<std::string> argv = {options_.programs.monitor_path};
   const std::vector<std::string> flags = MonitorContainerFlags(request);
   const std::vector<std::string> runtime_args = MonitorRuntimeArgs();
   argv.insert(argv.end(), flags.begin(), flags.end());
@@ -105,7 +104,7 @@ absl::StatusOr<CreateResult> OciRuntime::LaunchMonitor(const CreateRequest& requ
   if (run) argv.push_back("--run");
   if (options_.stdio_at_start) argv.push_back("--stdio-at-start");
   if (options_.wait_with_runtime) argv.push_back("--wait-with-runtime");
-  return LaunchContainerMonitor(argv, request, absl::StrCat(options_.runtime_path, run ? " run" : " create"));
+  return LaunchContainerMonitor(argv, request, absl::StrCat(options_.programs.runtime_path, run ? " run" : " create"));
 }
 
 absl::StatusOr<CreateResult> OciRuntime::Create(const CreateRequest& request) {
@@ -115,7 +114,7 @@ absl::StatusOr<CreateResult> OciRuntime::Create(const CreateRequest& request) {
 
 absl::StatusOr<CreateResult> OciRuntime::Start(const CreateRequest& request) {
   if (options_.create_at_start) return LaunchMonitor(request, true);
-  if (absl::Status s = StartThroughMonitor(request, options_.runtime_path); !s.ok()) return s;
+  if (absl::Status s = StartThroughMonitor(request, options_.programs.runtime_path); !s.ok()) return s;
   return CreateResult{};
 }
 
@@ -124,7 +123,7 @@ absl::Status OciRuntime::Kill(const std::string& id, int signal) {
       util::RunCommand(RuntimeCommand({"kill", id, std::to_string(signal)}), kCliTimeout);
   if (!result.ok()) return result.status();
   if (result->exit_code == 0 || MeansGone(Trimmed(*result)) || Stopped(id)) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(options_.runtime_path, " kill ", id, ": ", Trimmed(*result)));
+  return absl::InternalError(absl::StrCat(options_.programs.runtime_path, " kill ", id, ": ", Trimmed(*result)));
 }
 
 bool OciRuntime::Stopped(const std::string& id) const {
@@ -138,7 +137,7 @@ absl::Status OciRuntime::Delete(const std::string& id) {
   absl::StatusOr<util::CommandResult> result = util::RunCommand(RuntimeCommand({"delete", "--force", id}), kCliTimeout);
   if (!result.ok()) return result.status();
   if (result->exit_code == 0 || MeansGone(Trimmed(*result))) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(options_.runtime_path, " delete ", id, ": ", Trimmed(*result)));
+  return absl::InternalError(absl::StrCat(options_.programs.runtime_path, " delete ", id, ": ", Trimmed(*result)));
 }
 
 absl::StatusOr<ExecResult> OciRuntime::ExecSync(const std::string& id, const std::string& state_dir,
@@ -153,14 +152,14 @@ absl::StatusOr<ExecResult> OciRuntime::ExecSync(const std::string& id, const std
     }
   } cleanup{dir};
   if (absl::Status s = util::ReplaceFile(dir + "/process.json", process_json); !s.ok()) return s;
-  std::vector<std::string> argv = {options_.monitor_path, "--exec", "--id", id};
+  std::vector<std::string> argv = {options_.programs.monitor_path, "--exec", "--id", id};
   const std::vector<std::string> runtime_args = MonitorRuntimeArgs();
   argv.insert(argv.end(), runtime_args.begin(), runtime_args.end());
   argv.insert(argv.end(), {"--process-spec", dir + "/process.json", "--stdout-file", dir + "/stdout",
                            "--stderr-file", dir + "/stderr", "--timeout", std::to_string(timeout.count())});
   if (options_.kill_exec_with_runtime) argv.push_back("--kill-with-runtime");
   if (options_.direct_exec_sync) argv.insert(argv.end(), {"--direct-exec", "--bundle", state_dir});
-  absl::StatusOr<std::shared_ptr<const util::SealedCopy>> monitor = SealedMonitor(options_.monitor_path);
+  absl::StatusOr<std::shared_ptr<const util::SealedCopy>> monitor = SealedMonitor(options_.programs.monitor_path);
   if (!monitor.ok()) return monitor.status();
   util::CommandInput input;
   input.program = (*monitor)->ExecPath();
@@ -204,7 +203,8 @@ absl::Status OciRuntime::Update(const std::string& id, const std::string& state_
   unlink(file.c_str());
   if (!result.ok()) return result.status();
   if (result->exit_code == 0) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(options_.runtime_path, " update ", id, ": ", Trimmed(*result)));
+  return absl::FailedPreconditionError(
+      absl::StrCat(options_.programs.runtime_path, " update ", id, ": ", Trimmed(*result)));
 }
 
 }  // namespace cloison::runtime

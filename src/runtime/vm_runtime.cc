@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <optional>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -23,6 +22,7 @@
 #include "cloison/util/ids.h"
 #include "cloison/util/json_file.h"
 #include "cloison/util/logging.h"
+#include "cloison/util/output_drain.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_socket.h"
 #include "nlohmann/json.hpp"
@@ -36,11 +36,6 @@ constexpr auto kConnectTimeout = std::chrono::seconds(5);
 constexpr auto kCallTimeout = std::chrono::seconds(30);
 constexpr auto kKilledExitWait = std::chrono::seconds(10);
 constexpr size_t kMaxExecOutput = 16 << 20;
-// After an exec'd process exited, its output is read until EOF, kDrainIdle without any, or
-// kDrainLimit in all.
-constexpr auto kDrainIdle = std::chrono::milliseconds(250);
-constexpr auto kDrainLimit = std::chrono::seconds(5);
-
 
 // The shim is gone (or never came): nothing answers at its address.
 bool ShimGone(const absl::Status& status) {
@@ -55,15 +50,16 @@ absl::StatusOr<util::UniqueFd> MakeReadFifo(const std::string& path) {
 }
 
 // Reads both FIFOs (capped at kMaxExecOutput each) until `exited` is set and the output is
-// drained (EOF on both, or the drain bounds).
+// drained (EOF on both, or the drain bounds of util/output_drain.h).
 void CollectOutput(util::UniqueFd (&fds)[2], std::string (&out)[2], const std::atomic<bool>& exited) {
-  using Clock = std::chrono::steady_clock;
-  std::optional<Clock::time_point> exit_seen;
-  Clock::time_point last_output = Clock::now();
+  util::OutputDrain drain;
+  bool draining = false;
   while (fds[0].valid() || fds[1].valid()) {
-    const Clock::time_point now = Clock::now();
-    if (!exit_seen && exited.load()) exit_seen = last_output = now;
-    if (exit_seen && (now - *exit_seen >= kDrainLimit || now - last_output >= kDrainIdle)) return;
+    if (!draining && exited.load()) {
+      drain.Start();
+      draining = true;
+    }
+    if (draining && drain.Over()) return;
     pollfd pfds[2];
     nfds_t count = 0;
     int stream_of[2];
@@ -81,7 +77,7 @@ void CollectOutput(util::UniqueFd (&fds)[2], std::string (&out)[2], const std::a
       if (n > 0) {
         const size_t keep = std::min(static_cast<size_t>(n), kMaxExecOutput - std::min(kMaxExecOutput, out[stream].size()));
         out[stream].append(buffer, keep);
-        last_output = Clock::now();
+        drain.Output();
       } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
         fds[stream].reset();
       }
@@ -99,8 +95,7 @@ std::string ShimEventsSocket(const std::string& shim_dir) { return shim_dir + "/
 
 VmRuntimeOptions VmOptionsForHandler(const HandlerInfo& handler, const std::string& shim_dir) {
   VmRuntimeOptions options;
-  options.shim_path = handler.resolved_path;
-  options.monitor_path = handler.config.monitor_path.empty() ? MonitorBesideDaemon() : handler.config.monitor_path;
+  options.programs = ProgramsForHandler(handler);
   options.shim_address = ShimAddress(shim_dir);
   options.ttrpc_address = ShimEventsSocket(shim_dir);
   options.config_path = handler.config.runtime_config_path;
@@ -115,18 +110,18 @@ absl::StatusOr<CreateResult> VmRuntime::Create(const CreateRequest& request) {
   if (absl::Status s = util::MakeDirs(options_.tasks_dir, 0700); !s.ok()) return s;
   const std::string record = nlohmann::json{{"state_dir", request.state_dir}, {"bundle", request.bundle}}.dump();
   if (absl::Status s = util::ReplaceFile(options_.tasks_dir + "/" + request.id, record); !s.ok()) return s;
-  std::vector<std::string> argv = {options_.monitor_path};
+  std::vector<std::string> argv = {options_.programs.monitor_path};
   const std::vector<std::string> flags = MonitorContainerFlags(request);
   argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.insert(argv.end(), {"--shim", options_.shim_path, "--shim-namespace", options_.ns, "--shim-address",
-                           options_.shim_address, "--shim-ttrpc-address", options_.ttrpc_address, "--state-dir",
-                           request.state_dir, "--shim-log", ShimLogPath(request.pod_state_dir)});
+  argv.insert(argv.end(), {"--shim", options_.programs.runtime_path, "--shim-namespace", options_.ns,
+                           "--shim-address", options_.shim_address, "--shim-ttrpc-address", options_.ttrpc_address,
+                           "--state-dir", request.state_dir, "--shim-log", ShimLogPath(request.pod_state_dir)});
   if (!options_.config_path.empty()) argv.insert(argv.end(), {"--shim-config-path", options_.config_path});
-  return LaunchContainerMonitor(argv, request, absl::StrCat(options_.shim_path, " create"));
+  return LaunchContainerMonitor(argv, request, absl::StrCat(options_.programs.runtime_path, " create"));
 }
 
 absl::StatusOr<CreateResult> VmRuntime::Start(const CreateRequest& request) {
-  if (absl::Status s = StartThroughMonitor(request, options_.shim_path); !s.ok()) return s;
+  if (absl::Status s = StartThroughMonitor(request, options_.programs.runtime_path); !s.ok()) return s;
   return CreateResult{};
 }
 
@@ -199,15 +194,17 @@ absl::Status VmRuntime::DeleteWithoutShim(const std::string& id, const TaskPlace
   // Without an address the monitor never got a shim started: nothing to clean up there.
   if (access((place.state_dir + "/shim-address").c_str(), F_OK) != 0) return absl::OkStatus();
   shim::ShimStartOptions cleanup;
-  cleanup.shim_path = options_.shim_path;
+  cleanup.shim_path = options_.programs.runtime_path;
   cleanup.id = id;
   cleanup.bundle = place.bundle;
   cleanup.ns = options_.ns;
   cleanup.address = options_.shim_address;
   cleanup.ttrpc_address = options_.ttrpc_address;
-  cleanup.publish_binary = options_.shim_path;
+  cleanup.publish_binary = options_.programs.runtime_path;
   absl::Status deleted = shim::DeleteWithShimBinary(cleanup);
-  if (!deleted.ok()) spdlog::warn("{} delete for {} (its shim is gone): {}", options_.shim_path, id, deleted.message());
+  if (!deleted.ok()) {
+    spdlog::warn("{} delete for {} (its shim is gone): {}", options_.programs.runtime_path, id, deleted.message());
+  }
   return deleted;
 }
 
@@ -280,7 +277,7 @@ absl::StatusOr<std::vector<std::string>> VmRuntime::ExecCommand(const std::strin
   if (!address.ok()) {
     return absl::FailedPreconditionError(absl::StrCat("container ", id, " has no shim: ", address.status().message()));
   }
-  return std::vector<std::string>{options_.monitor_path, "--shim-exec", "--id", id, "--shim-address",
+  return std::vector<std::string>{options_.programs.monitor_path, "--shim-exec", "--id", id, "--shim-address",
                                   std::string(absl::StripAsciiWhitespace(*address)), "--shim-namespace", options_.ns,
                                   "--process-spec", process_file, "--state-dir", place->state_dir};
 }

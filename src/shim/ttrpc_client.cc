@@ -3,7 +3,6 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <cstring>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -12,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cloison/shim/ttrpc_frame.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_address.h"
 #include "ttrpc/request.pb.h"
@@ -169,7 +169,8 @@ absl::StatusOr<std::unique_ptr<TtrpcClient>> TtrpcClient::Connect(absl::string_v
     if (error == 0) return std::unique_ptr<TtrpcClient>(new UnixTtrpcClient(std::move(fd)));
     const bool retryable = error == ENOENT || error == ECONNREFUSED || error == EAGAIN;
     if (!retryable || std::chrono::steady_clock::now() >= deadline) {
-      return absl::UnavailableError(absl::StrCat("connecting to ttrpc ", address, ": ", std::strerror(error)));
+      return util::SystemCallErrorOf(absl::StatusCode::kUnavailable, error,
+                                     absl::StrCat("connecting to ttrpc ", address));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

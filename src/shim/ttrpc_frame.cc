@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 
 namespace cloison::shim {
 namespace {
@@ -50,7 +50,7 @@ absl::Status ReadFull(int fd, char* out, size_t size) {
     } else if (n == 0) {
       return absl::UnavailableError(done == 0 ? "ttrpc connection closed" : "ttrpc connection closed mid-frame");
     } else if (const int error = errno; error != EINTR) {
-      return absl::UnavailableError(absl::StrCat("ttrpc read: ", std::strerror(error)));
+      return util::SystemCallErrorOf(absl::StatusCode::kUnavailable, error, "ttrpc read");
     }
   }
   return absl::OkStatus();
@@ -98,7 +98,7 @@ absl::Status WriteFrame(int fd, absl::string_view encoded) {
     if (n > 0) {
       encoded.remove_prefix(static_cast<size_t>(n));
     } else if (const int error = errno; n < 0 && error != EINTR) {
-      return absl::UnavailableError(absl::StrCat("ttrpc write: ", std::strerror(error)));
+      return util::SystemCallErrorOf(absl::StatusCode::kUnavailable, error, "ttrpc write");
     }
   }
   return absl::OkStatus();

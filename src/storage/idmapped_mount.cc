@@ -4,7 +4,6 @@
 #include <sys/mount.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "cloison/util/errno_status.h"
@@ -22,8 +21,8 @@ absl::Status MountIdMapped(const std::string& source, const std::string& target,
   attr.userns_fd = static_cast<uint64_t>(userns_fd);
   if (mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof(attr)) != 0) {
     const int error = errno;
-    return absl::FailedPreconditionError(
-        absl::StrCat("ID-mapping a mount of ", source, " (mount_setattr): ", std::strerror(error)));
+    return util::SystemCallErrorOf(absl::StatusCode::kFailedPrecondition, error,
+                                   absl::StrCat("ID-mapping a mount of ", source, " (mount_setattr)"));
   }
   if (move_mount(tree.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
     return util::SystemCallError("move_mount ", source, " to ", target);

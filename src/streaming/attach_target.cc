@@ -3,11 +3,11 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/write.hpp"
 #include "cloison/runtime/monitor_client.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_address.h"
@@ -32,7 +32,8 @@ absl::StatusOr<std::shared_ptr<AttachTarget>> AttachTarget::Connect(asio::io_con
   util::UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
   if (!fd.valid() || connect(fd.get(), address->get(), address->length) != 0) {
     const int error = errno;
-    return absl::UnavailableError(absl::StrCat("cannot attach to the container (", path, "): ", std::strerror(error)));
+    return util::SystemCallErrorOf(absl::StatusCode::kUnavailable, error,
+                                   absl::StrCat("cannot attach to the container (", path, ")"));
   }
   std::shared_ptr<AttachTarget> target(new AttachTarget(io));
   target->socket_.assign(fd.release());

@@ -7,7 +7,6 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <cstring>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -33,8 +32,8 @@ absl::StatusOr<util::UniqueFd> DialInNetns(const std::string& netns_path, uint16
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (!fd.valid() || connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
       const int error = errno;
-      result =
-          absl::UnavailableError(absl::StrCat("connecting to 127.0.0.1:", port, " in the pod: ", std::strerror(error)));
+      result = util::SystemCallErrorOf(absl::StatusCode::kUnavailable, error,
+                                       absl::StrCat("connecting to 127.0.0.1:", port, " in the pod"));
       return;
     }
     result = std::move(fd);

@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 
 namespace cloison::util {
@@ -16,8 +16,8 @@ namespace {
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
   const int error = errno;
-  const std::string message = absl::StrCat(what, " ", path, ": ", std::strerror(error));
-  return error == ENOENT ? absl::NotFoundError(message) : absl::InternalError(message);
+  return SystemCallErrorOf(error == ENOENT ? absl::StatusCode::kNotFound : absl::StatusCode::kInternal, error,
+                           absl::StrCat(what, " ", path));
 }
 
 }  // namespace

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -101,8 +100,7 @@ absl::StatusOr<std::string> FindExecutable(const std::string& name) {
   if (name.empty()) return absl::NotFoundError("empty program name");
   if (name.find('/') != std::string::npos) {
     if (access(name.c_str(), X_OK) == 0) return name;
-    const int error = errno;
-    return absl::NotFoundError(absl::StrCat(name, ": ", std::strerror(error)));
+    return SystemCallErrorOf(absl::StatusCode::kNotFound, errno, name);
   }
   const char* path_env = getenv("PATH");
   const std::string search_path =

@@ -7,7 +7,11 @@
 namespace cloison::util {
 
 absl::Status SystemCallErrorOf(int error, absl::string_view what) {
-  return absl::InternalError(absl::StrCat(what, ": ", std::strerror(error)));
+  return SystemCallErrorOf(absl::StatusCode::kInternal, error, what);
+}
+
+absl::Status SystemCallErrorOf(absl::StatusCode code, int error, absl::string_view what) {
+  return absl::Status(code, absl::StrCat(what, ": ", std::strerror(error)));
 }
 
 }  // namespace cloison::util

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -45,7 +44,7 @@ absl::StatusOr<std::shared_ptr<const SealedCopy>> MakeCopyOnce(const std::string
   UniqueFd source(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!source.valid()) {
     const int error = errno;
-    if (error == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(error)));
+    if (error == ENOENT) return SystemCallErrorOf(absl::StatusCode::kNotFound, error, path);
     return Errno("open", path);
   }
   struct stat st {};
@@ -63,7 +62,7 @@ absl::StatusOr<std::shared_ptr<const SealedCopy>> MakeCopyOnce(const std::string
   }
   if (fcntl(memfd->get(), F_ADD_SEALS, kExecutableSeals) != 0) {
     if (const int error = errno; error == EBUSY) {
-      return absl::UnavailableError(absl::StrCat("F_ADD_SEALS (sealed copy of ", path, "): ", std::strerror(error)));
+      return SystemCallErrorOf(absl::StatusCode::kUnavailable, error, absl::StrCat("F_ADD_SEALS (sealed copy of ", path, ")"));
     }
     return Errno("F_ADD_SEALS", path);
   }
@@ -103,7 +102,7 @@ absl::StatusOr<std::shared_ptr<const SealedCopy>> SealedExecutable::Current() {
   struct stat st {};
   if (stat(path_.c_str(), &st) != 0) {
     const int error = errno;
-    if (error == ENOENT) return absl::NotFoundError(absl::StrCat(path_, ": ", std::strerror(error)));
+    if (error == ENOENT) return SystemCallErrorOf(absl::StatusCode::kNotFound, error, path_);
     return Errno("stat", path_);
   }
   absl::MutexLock lock(&mu_);

@@ -4,10 +4,10 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_address.h"
 
@@ -24,12 +24,11 @@ absl::Status NotifyServiceManager(std::string_view state) {
   if (!address.ok()) return address.status();
   UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) {
-    const int error = errno;
-    return absl::UnavailableError(absl::StrCat("socket for NOTIFY_SOCKET: ", std::strerror(error)));
+    return SystemCallErrorOf(absl::StatusCode::kUnavailable, errno, "socket for NOTIFY_SOCKET");
   }
   if (sendto(fd.get(), state.data(), state.size(), MSG_NOSIGNAL, address->get(), address->length) < 0) {
     const int error = errno;
-    return absl::UnavailableError(absl::StrCat("send to NOTIFY_SOCKET ", path, ": ", std::strerror(error)));
+    return SystemCallErrorOf(absl::StatusCode::kUnavailable, error, absl::StrCat("send to NOTIFY_SOCKET ", path));
   }
   return absl::OkStatus();
 }

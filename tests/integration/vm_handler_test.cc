@@ -1,9 +1,9 @@
 // Integration tests of a "vm" runtime handler through cloisond, driven with Debian's
 // containerd-shim-runc-v2 (the shim v2 protocol Kata's containerd-shim-kata-v2 speaks): pod
 // and container lifecycle, CRI logs, ExecSync, exits, stop, one shim per pod, cleanup of the
-// shim, its socket and the mounts, recovery after cloisond is SIGKILLed, the shim's log drained
-// for the pod's life and OOM kills reported by the shim's event. Skipped when the shim is not
-// installed.
+// shim, its socket and the mounts, recovery after cloisond is SIGKILLed (also of a
+// CreateContainer it cut short), the shim's log drained for the pod's life and OOM kills
+// reported by the shim's event. Skipped when the shim is not installed.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <fcntl.h>
@@ -12,11 +12,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "nlohmann/json.hpp"
 #include "pod_fixture.h"
 
 namespace cloison::testing {
@@ -91,10 +93,15 @@ class VmHandler : public PodFixture {
   void TearDown() override {
     PodFixture::TearDown();
     if (daemon_.pid() <= 0) return;
-    const std::vector<int> shims = OurShims(daemon_.dir().path().string());
+    // A shim asked to shut down once its last task is gone exits (and removes its socket) right
+    // after it answered: on a loaded machine, after RemovePodSandbox returned.
+    const std::string dir = daemon_.dir().path().string();
+    WaitUntil([&] { return OurShims(dir).empty(); }, std::chrono::seconds(30));
+    const std::vector<int> shims = OurShims(dir);
     EXPECT_THAT(shims, ::testing::IsEmpty()) << daemon_.Log();
     for (int pid : shims) kill(pid, SIGKILL);  // never leave one behind
     for (const std::string& socket : shim_sockets_) {
+      WaitUntil([&] { return access(socket.c_str(), F_OK) != 0; }, std::chrono::seconds(10));
       EXPECT_NE(access(socket.c_str(), F_OK), 0) << socket << " is left behind";
     }
   }
@@ -248,6 +255,84 @@ TEST_F(VmHandler, OomKillIsReportedByTheShimEvent) {
   ASSERT_TRUE(client_->Remove(id).ok());
   ASSERT_TRUE(client_->StopPod(pod.id).ok());
   ASSERT_TRUE(client_->RemovePod(pod.id).ok());
+}
+
+// The marker of a CreateContainer cut short after its monitor had the shim create the task:
+// creating, without pids. The monitor wrote the pid the shim reported to the state dir's
+// `pidfile`, as an OCI runtime's create does, so recovery sees the container made and deletes it
+// at once instead of waiting for the recovery deadline (then with a warning); nothing of it is
+// left, and the pod takes new containers.
+TEST_F(VmHandler, AnInterruptedCreateContainerSettlesOnThePidfileTheMonitorWrote) {
+  const TestPod pod = RunPod("vm-create", kHandler);
+  std::string id;
+  ASSERT_TRUE(client_->Create(pod.id, ContainerConfig("victim", image_, {"sleep", "5252"}), pod.config, &id).ok())
+      << daemon_.Log();
+  const std::filesystem::path state_dir = daemon_.dir().path() / "state/containers" / id;
+  EXPECT_GT(std::atoi(ReadText((state_dir / "pidfile").string()).c_str()), 0) << "no pid in the monitor's pidfile";
+  ASSERT_FALSE(ProcessesNaming("--id " + id).empty());  // its monitor, waiting for StartContainer
+  CrashDaemon();
+  RewriteRecord("containers", id, [](nlohmann::json& record) {
+    record["state"] = "creating";
+    record["pid"] = 0;
+    record["monitorPid"] = 0;
+  });
+  RestartDaemon();
+
+  EXPECT_THAT(client_->List(), ::testing::IsEmpty());
+  EXPECT_TRUE(WaitUntil([&] { return ProcessesNaming(id).empty(); }, std::chrono::seconds(30)))
+      << "left running: " << ::testing::PrintToString(ProcessesNaming(id)) << daemon_.Log();
+  EXPECT_FALSE(std::filesystem::exists(state_dir));
+  EXPECT_THAT(daemon_.Log(), ::testing::Not(HasSubstr("at the recovery deadline")));
+  const std::string next = RunContainer(pod, "next", {"sleep", "5353"});
+  EXPECT_EQ(ExecSync(next, {"echo", "alive"}).stdout(), "alive\n");
+}
+
+// The same for a RunPodSandbox cut short while the infra container was being made (its record
+// creating, the infra container named but not recorded running, nothing else recorded): the
+// infra container's monitor wrote the pidfile, so recovery deletes it at once, and the pod's
+// shim, monitor and mounts are gone.
+TEST_F(VmHandler, AnInterruptedRunPodSandboxSettlesOnThePidfileTheMonitorWrote) {
+  const TestPod pod = RunPod("vm-run", kHandler);
+  ASSERT_FALSE(pod.id.empty());
+  ASSERT_EQ(OurShims(daemon_.dir().path().string()).size(), 1u);
+  CrashDaemon();
+  RewriteRecord("sandboxes", pod.id, [](nlohmann::json& record) {
+    record["state"] = "creating";
+    record["infraRunning"] = false;
+    record["infraPid"] = 0;
+    for (const char* field : {"netns", "ipcns", "utsns", "shm"}) record[field] = "";
+  });
+  RestartDaemon();
+
+  EXPECT_THAT(client_->ListPods(), ::testing::IsEmpty());
+  EXPECT_TRUE(WaitUntil([&] { return ProcessesNaming(pod.id).empty(); }, std::chrono::seconds(30)))
+      << "left running: " << ::testing::PrintToString(ProcessesNaming(pod.id)) << daemon_.Log();
+  EXPECT_TRUE(WaitUntil([&] { return OurShims(daemon_.dir().path().string()).empty(); }, std::chrono::seconds(30)));
+  EXPECT_FALSE(std::filesystem::exists(daemon_.dir().path() / "state/sandboxes" / pod.id));
+  EXPECT_THAT(daemon_.Log(), ::testing::Not(HasSubstr("at the recovery deadline")));
+}
+
+// RemoveContainer of a running container whose monitor's `start` made the pod's shim (no infra
+// container), while another container runs under that shim: the removed container's monitor
+// ends by itself once its task is deleted, handing the shim's log FIFO to its cloison-shimlog
+// child, rather than being killed before it could (the monitor kill that follows a Delete is
+// for monitors that would never end).
+TEST_F(VmHandler, RemovingTheContainerThatStartedTheShimKeepsTheShimsLogDrained) {
+  const TestPod pod = RunPod("vm-shimlog-remove", "runc-shim-noinfra");
+  const std::string first = RunContainer(pod, "first", {"sleep", "5454"});
+  const std::string second = RunContainer(pod, "second", {"sleep", "5555"});
+  const std::string fifo = (daemon_.dir().path() / "state/containers" / first / "log").string();
+  ASSERT_TRUE(HasProcessNamed(ReadersOf(fifo), "cloison-monitor"));
+
+  ASSERT_TRUE(client_->Remove(first).ok()) << daemon_.Log();
+  // The child names itself after its fork, maybe after Remove returned.
+  EXPECT_TRUE(WaitUntil([&] { return HasProcessNamed(ReadersOf(fifo), "cloison-shimlog"); }, std::chrono::seconds(10)))
+      << "nothing reads the shim's log any more";
+  EXPECT_EQ(ExecSync(second, {"echo", "alive"}).stdout(), "alive\n");
+  ASSERT_TRUE(client_->StopPod(pod.id).ok());
+  ASSERT_TRUE(client_->RemovePod(pod.id).ok());
+  WaitUntil([&] { return ReadersOf(fifo).empty(); }, std::chrono::seconds(10));
+  EXPECT_THAT(ReadersOf(fifo), ::testing::IsEmpty()) << "the log's reader outlived the shim";
 }
 
 TEST_F(VmHandler, ContainersSurviveADaemonCrash) {

@@ -1,4 +1,5 @@
-// util::SystemCallErrorOf / SystemCallError: INTERNAL, the operation then strerror of the given errno (or of errno).
+// util::SystemCallErrorOf / SystemCallError: INTERNAL (or the code chosen), the operation then strerror of the given
+// errno (or of errno).
 #include "cloison/util/errno_status.h"
 
 #include <fcntl.h>
@@ -12,6 +13,12 @@ TEST(ErrnoStatusTest, NamesTheOperationAndTheError) {
   const absl::Status status = SystemCallErrorOf(ENOSPC, "mkdir /run/x");
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(status.message(), "mkdir /run/x: No space left on device");
+}
+
+TEST(ErrnoStatusTest, CarriesTheCodeChosen) {
+  const absl::Status status = SystemCallErrorOf(absl::StatusCode::kUnavailable, ECONNREFUSED, "connecting to /run/x.sock");
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(status.message(), "connecting to /run/x.sock: Connection refused");
 }
 
 TEST(ErrnoStatusTest, TakesErrnoOfTheFailedCall) {

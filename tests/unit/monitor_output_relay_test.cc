@@ -105,7 +105,7 @@ TEST(OutputRelay, AnIdleStreamEndsTheDrainWithoutEof) {
   relay.StartDrain();
   const int first_timeout = relay.DrainTimeoutMs();
   EXPECT_GE(first_timeout, 0);
-  EXPECT_LE(first_timeout, std::chrono::milliseconds(OutputRelay::kDrainIdle).count());  // idle, not the limit
+  EXPECT_LE(first_timeout, util::kDrainIdle.count());  // idle, not the limit
   ASSERT_TRUE(DrainEnds(relay));
   EXPECT_NE(relay.output(0), -1);  // ended by the idle rule: the stream never reached EOF
   EXPECT_EQ(relay.DrainTimeoutMs(), 0);
@@ -132,7 +132,7 @@ TEST(OutputRelay, OutputThatNeverStopsEndsTheDrainAtTheLimit) {
     }
   });
   relay.StartDrain();
-  const bool ended = DrainEnds(relay, std::chrono::milliseconds(OutputRelay::kDrainLimit) + std::chrono::seconds(10));
+  const bool ended = DrainEnds(relay, std::chrono::milliseconds(util::kDrainLimit) + std::chrono::seconds(10));
   stop = true;
   ticker.join();
   ASSERT_TRUE(ended) << "the drain went on past kDrainLimit while output kept coming";

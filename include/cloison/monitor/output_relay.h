@@ -2,12 +2,10 @@
 // runtime, and through a shim v2) relay them: every read goes to the CRI log and, as an attach
 // packet (stream id 2 or 3), to the attached clients; EOF (or EIO from a pty master whose slave
 // side closed) ends a stream and writes its unfinished log line. Once the container exited, the
-// output is drained: read until EOF on both streams, kDrainIdle without any, or kDrainLimit in
-// all, whichever comes first (processes outside the container, or a shim, may hold its stdio
-// open). Driven by the monitor's single-threaded poll loop.
+// output is drained by util/output_drain.h's policy (until EOF on both streams, or its idle and
+// total bounds). Driven by the monitor's single-threaded poll loop.
 #pragma once
 
-#include <chrono>
 #include <optional>
 #include <string>
 
@@ -15,15 +13,13 @@
 #include "cloison/monitor/attach_hub.h"
 #include "cloison/monitor/cri_log_writer.h"
 #include "cloison/monitor/poll_set.h"
+#include "cloison/util/output_drain.h"
 #include "cloison/util/unique_fd.h"
 
 namespace cloison::monitor {
 
 class OutputRelay {
  public:
-  static constexpr auto kDrainIdle = std::chrono::milliseconds(250);
-  static constexpr auto kDrainLimit = std::chrono::seconds(5);
-
   explicit OutputRelay(AttachHub& attach) : attach_(attach) {}
 
   // Opens the CRI log at `path` (CriLogWriter::Open), before any output is relayed.
@@ -48,15 +44,12 @@ class OutputRelay {
   void FlushLog();
 
  private:
-  using Clock = std::chrono::steady_clock;
-
   void OnOutput(int stream);
 
   AttachHub& attach_;
   std::optional<CriLogWriter> log_;
   util::UniqueFd output_[2];
-  Clock::time_point drain_start_;
-  Clock::time_point last_output_;
+  util::OutputDrain drain_;
 };
 
 }  // namespace cloison::monitor

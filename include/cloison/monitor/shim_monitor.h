@@ -6,9 +6,11 @@
 // FIFO (in the bundle) into --shim-log, the pod's file (when its `start` made the pod's shim, a
 // child of it goes on draining after it exits, until the shim exits), runs the shim's `start`
 // (a pod's later containers get the running shim's address back), writes the address to
-// <state_dir>/shim-address for cloisond, creates the task over ttrpc, starts it on the ctl
-// "start" request and learns the exit from the task service's Wait on a second thread. A
-// broken shim connection ends the monitor with exit code 255 and a message in the exit file.
+// <state_dir>/shim-address for cloisond, creates the task over ttrpc, writes the pid the shim
+// reports to <state_dir>/pidfile (as an OCI runtime's create does: recovery's sign that the
+// container was made), starts it on the ctl "start" request and learns the exit from the task
+// service's Wait on a second thread. A broken shim connection ends the monitor with exit code
+// 255 and a message in the exit file.
 #pragma once
 
 #include "cloison/monitor/options.h"

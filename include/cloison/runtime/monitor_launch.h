@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "cloison/runtime/handler_table.h"
 #include "cloison/runtime/runtime.h"
 #include "cloison/util/sealed_executable.h"
 
@@ -28,6 +29,16 @@ namespace cloison::runtime {
 
 // cloison-monitor in cloisond's own directory.
 std::string MonitorBesideDaemon();
+
+// The two programs a handler of either type runs, part of both OciRuntimeOptions and
+// VmRuntimeOptions.
+struct HandlerPrograms {
+  std::string runtime_path;  // the handler's resolved binary: an OCI runtime CLI, or a shim v2
+  std::string monitor_path;  // cloison-monitor
+};
+
+// `handler`'s resolved binary, and its monitor_path or else the monitor beside cloisond.
+HandlerPrograms ProgramsForHandler(const HandlerInfo& handler);
 
 // The monitor's liveness lock in a container's state dir.
 std::string MonitorLockPath(const std::string& state_dir);

@@ -14,14 +14,14 @@
 #include <vector>
 
 #include "cloison/runtime/handler_table.h"
+#include "cloison/runtime/monitor_launch.h"
 #include "cloison/runtime/runtime.h"
 
 namespace cloison::runtime {
 
 struct OciRuntimeOptions {
-  std::string runtime_path;               // resolved binary
+  HandlerPrograms programs;               // the runtime CLI and cloison-monitor
   std::vector<std::string> global_args;   // --root=..., handler runtime_args, --systemd-cgroup
-  std::string monitor_path;               // cloison-monitor
   bool stdio_at_start = false;            // the runtime hands stdio to the container at `start` (runsc)
   bool wait_with_runtime = false;         // the exit is observed through `<runtime> wait` (runsc)
   bool kill_exec_with_runtime = false;    // a timed-out exec is killed through `<runtime> kill --pid` (runsc)

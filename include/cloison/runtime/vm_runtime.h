@@ -1,9 +1,10 @@
 // The "vm" runtime type: a containerd shim v2 (Kata's containerd-shim-kata-v2, or
 // containerd-shim-runc-v2) per pod. Create spawns cloison-monitor in shim mode (it starts or
 // joins the pod's shim, owns the container's stdio, log and exit file, writes the shim's
-// address to <state_dir>/shim-address and the shim's own log to <pod_state_dir>/shim.log,
-// which outlives the pod's containers and goes with the pod's state dir); Start and ReopenLog
-// go through the monitor's ctl socket. Kill, Delete, Update and ExecSync speak ttrpc to the
+// address to <state_dir>/shim-address, the task's pid to <state_dir>/pidfile once the shim
+// created it (where recovery looks for an OCI runtime's) and the shim's own log to
+// <pod_state_dir>/shim.log, which outlives the pod's containers and goes with the pod's state
+// dir); Start and ReopenLog go through the monitor's ctl socket. Kill, Delete, Update and ExecSync speak ttrpc to the
 // shim directly, over one cached connection per shim address, made again when it closed
 // (after a shim or cloisond restart). Which state dir and bundle a container id has is kept
 // in <runtime_root>/tasks/<id>, so the calls that get only an id work after a cloisond
@@ -21,6 +22,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "cloison/runtime/handler_table.h"
+#include "cloison/runtime/monitor_launch.h"
 #include "cloison/runtime/runtime.h"
 #include "cloison/shim/task_client.h"
 #include "cloison/shim/ttrpc_client.h"
@@ -28,8 +30,7 @@
 namespace cloison::runtime {
 
 struct VmRuntimeOptions {
-  std::string shim_path;     // resolved shim binary
-  std::string monitor_path;  // cloison-monitor
+  HandlerPrograms programs;  // the shim binary (runtime_path) and cloison-monitor
   std::string ns = "cloison";
   std::string shim_address;   // the shim's -address: stable across restarts
   std::string ttrpc_address;  // cloisond's shim events endpoint (TTRPC_ADDRESS)
