@@ -9,6 +9,7 @@
 #include "cloison/runtime/monitor_launch.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/liveness_lock.h"
+#include "cloison/util/logging.h"
 #include "cloison/util/pid_file.h"
 #include "cloison/util/proc_stat.h"
 
@@ -53,6 +54,13 @@ MonitorSettling SettleMonitor(const std::string& state_dir, absl::Time deadline)
     }
     absl::SleepFor(kSettleRecheck);
   }
+}
+
+void SettleBeforeDelete(const std::string& state_dir, absl::Time deadline, absl::string_view subject) {
+  if (SettleMonitor(state_dir, deadline).outcome != MonitorSettling::kUnderWay) return;
+  spdlog::warn("{}: its monitor still lives at the recovery deadline without the runtime's pidfile (still "
+               "creating the container?); deleting it anyway",
+               subject);
 }
 
 void KillMonitor(const std::string& state_dir, const std::string& id) {

@@ -232,6 +232,14 @@ absl::Status ValidateRequest(const PinRequest& request) {
   return absl::OkStatus();
 }
 
+// Creates the directory of the pins, and its parents, when missing.
+absl::Status MakePinDir(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return absl::InternalError(absl::StrCat("create ", dir, ": ", error.message()));
+  return absl::OkStatus();
+}
+
 // Writes `text` into /proc/<pid>/<file> in one write, as the kernel requires.
 absl::Status WriteIdMap(pid_t pid, const char* file, const std::string& text) {
   const std::string path = absl::StrCat("/proc/", pid, "/", file);
@@ -261,11 +269,7 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
                     (request.uts ? CLONE_NEWUTS : 0);
   if (flags == 0 && !request.user) return PinnedNamespaces{};
 
-  std::error_code error;
-  std::filesystem::create_directories(request.dir, error);
-  if (error) {
-    return absl::InternalError(absl::StrCat("create ", request.dir, ": ", error.message()));
-  }
+  if (absl::Status status = MakePinDir(request.dir); !status.ok()) return status;
 
   int sockets[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) {
@@ -324,9 +328,7 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
 }
 
 absl::StatusOr<std::string> PinPidNamespace(int pid, const std::string& dir) {
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) return absl::InternalError(absl::StrCat("create ", dir, ": ", error.message()));
+  if (absl::Status status = MakePinDir(dir); !status.ok()) return status;
   const std::string target = (std::filesystem::path(dir) / "pid").string();
   if (absl::Status status = BindNamespace(absl::StrCat("/proc/", pid, "/ns/pid"), target); !status.ok()) return status;
   return target;

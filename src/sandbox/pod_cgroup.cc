@@ -327,6 +327,25 @@ absl::StatusOr<std::vector<std::string>> SplitCgroupParent(const std::string& cg
 
 }  // namespace
 
+absl::StatusOr<std::vector<std::string>> MissingPodCgroupDirs(const ::runtime::v1::LinuxPodSandboxConfig& config) {
+  std::vector<std::string> missing;
+  const std::string& cgroup_parent = config.cgroup_parent();
+  if (cgroup_parent.empty() || absl::EndsWith(cgroup_parent, ".slice")) return missing;
+  absl::StatusOr<std::vector<std::string>> components = SplitCgroupParent(cgroup_parent);
+  if (!components.ok()) return components.status();
+  absl::StatusOr<std::vector<CgroupHierarchy>> hierarchies = MountedCgroupHierarchies();
+  if (!hierarchies.ok()) return hierarchies.status();
+  for (const CgroupHierarchy& hierarchy : *hierarchies) {
+    std::string dir = hierarchy.mount_point;
+    for (const std::string& component : *components) {
+      absl::StrAppend(&dir, "/", component);
+      struct stat info {};
+      if (stat(dir.c_str(), &info) != 0 && errno == ENOENT) missing.push_back(dir);
+    }
+  }
+  return missing;
+}
+
 absl::StatusOr<PodCgroup> CreatePodCgroup(const ::runtime::v1::LinuxPodSandboxConfig& config) {
   PodCgroup cgroup;
   cgroup.cgroup_parent = config.cgroup_parent();

@@ -45,11 +45,15 @@ std::string MissingWall(const SandboxRecord& record) {
   return "";
 }
 
-bool DemoteIfWallMissing(SandboxRecord& record) {
+bool DemoteIfWallMissing(SandboxRecord& record, DemotionCause cause) {
   if (record.state != SandboxState::kReady) return false;
   const std::string missing = MissingWall(record);
   if (missing.empty()) return false;
-  spdlog::warn("pod sandbox {} is not ready: {}", record.id, missing);
+  if (cause == DemotionCause::kStopping) {
+    spdlog::info("pod sandbox {} is stopping: {}", record.id, missing);
+  } else {
+    spdlog::warn("pod sandbox {} is not ready: {}", record.id, missing);
+  }
   record.state = SandboxState::kNotReady;
   return true;
 }

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/match.h"
@@ -42,6 +43,9 @@ absl::Status WithContext(const absl::Status& status, absl::string_view context) 
 
 // The infra container's bundle and its monitor's state dir.
 std::string InfraDir(const SandboxRecord& record) { return record.dir + "/infra"; }
+
+// Where the pod's namespaces are pinned.
+std::string NamespaceDir(const SandboxRecord& record) { return record.dir + "/ns"; }
 
 std::string HostHostname() {
   char name[256] = {};
@@ -96,6 +100,27 @@ std::shared_ptr<absl::Mutex> SandboxManager::OperationLock(const std::string& id
 
 absl::Status SandboxManager::Save(const SandboxRecord& record) {
   return store_.Save(record.id, SandboxRecordToJson(record));
+}
+
+absl::Status SandboxManager::SaveReleasing(const SandboxRecord& record) {
+  const std::string id = record.id;
+  const nlohmann::json json = SandboxRecordToJson(record);
+  save_mu_.Lock();
+  mu_.Unlock();
+  const absl::Status saved = store_.Save(id, json);
+  save_mu_.Unlock();
+  return saved;
+}
+
+absl::Status SandboxManager::Update(const std::string& id, absl::FunctionRef<void(SandboxRecord&)> change) {
+  mu_.Lock();
+  const auto it = records_.find(id);
+  if (it == records_.end()) {
+    mu_.Unlock();
+    return absl::NotFoundError(absl::StrCat("pod sandbox \"", id, "\" not found"));
+  }
+  change(it->second);
+  return SaveReleasing(it->second);
 }
 
 void SandboxManager::Publish(const SandboxRecord& record) {
@@ -180,10 +205,13 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   record.host_ipc = ns.ipc() == v1::NamespaceMode::NODE;
   record.host_pid = ns.pid() == v1::NamespaceMode::NODE;
   record.cgroup_parent = config.linux().cgroup_parent();
-  // The crash-recovery marker, saved again as soon as each step has made something that only
-  // the record names (the cgroups cloison created, the namespace pins, /dev/shm): Recover
-  // releases what it names, and unmounts whatever is mounted under the pod's dir. The CNI
-  // attachment needs no mark: NetworkManager caches it before ADD, and DEL goes by the pod id.
+  absl::StatusOr<std::vector<std::string>> cgroups_to_make = MissingPodCgroupDirs(config.linux());
+  if (!cgroups_to_make.ok()) return cgroups_to_make.status();
+  record.created_cgroups = *std::move(cgroups_to_make);
+  // The crash-recovery marker: Recover releases what it names (the cgroups, named before they
+  // are made; the infra container, named before it is made) and unmounts whatever is mounted
+  // under the pod's dir (the namespace pins, /dev/shm). The CNI attachment needs no mark:
+  // NetworkManager caches it before ADD, and DEL goes by the pod id.
   const auto mark = [&] { return store_.SaveMarker(record.id, SandboxRecordToJson(record)); };
   if (absl::Status s = mark(); !s.ok()) return s;
 
@@ -197,9 +225,12 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   if (absl::Status s = util::MakeDirs(record.dir, 0711); !s.ok()) return fail(s);
 
   absl::StatusOr<PodCgroup> cgroup = CreatePodCgroup(config.linux());
-  if (!cgroup.ok()) return fail(cgroup.status());
-  record.created_cgroups = cgroup->created;
-  if (!record.created_cgroups.empty()) {
+  if (!cgroup.ok()) {
+    record.created_cgroups.clear();  // it removed what it made
+    return fail(cgroup.status());
+  }
+  if (cgroup->created != record.created_cgroups) {  // another call made some of them meanwhile
+    record.created_cgroups = cgroup->created;
     if (absl::Status s = mark(); !s.ok()) return fail(s);
   }
 
@@ -209,7 +240,7 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   pin.uts = !record.host_network;
   pin.hostname = record.host_network ? "" : config.hostname();
   pin.sysctls = {config.linux().sysctls().begin(), config.linux().sysctls().end()};
-  pin.dir = record.dir + "/ns";
+  pin.dir = NamespaceDir(record);
   if (userns->has_value()) {
     pin.user = true;
     pin.uid_map = oci::IdMapFileText((*userns)->uids);
@@ -221,7 +252,6 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
   record.ipcns_path = pinned->ipc;
   record.utsns_path = pinned->uts;
   record.userns_path = pinned->user;
-  if (absl::Status s = mark(); !s.ok()) return fail(s);
 
   if (!record.host_network) {
     absl::StatusOr<std::vector<std::string>> ips = network_.SetUpPod(record.id, record.netns_path, config);
@@ -246,11 +276,9 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
       record.shm_path.clear();
       return fail(s);
     }
-    if (absl::Status s = mark(); !s.ok()) return fail(s);
   }
 
-  const bool shared_pid = ns.pid() == v1::NamespaceMode::POD;
-  if (shared_pid || handler->info.config.sandbox_mode == config::SandboxMode::kInfra) {
+  if (SharesPidNamespace(record) || handler->info.config.sandbox_mode == config::SandboxMode::kInfra) {
     if (absl::Status s = StartInfraContainer(record, *handler); !s.ok()) {
       return fail(WithContext(s, "starting the pod's infra container"));
     }
@@ -326,7 +354,7 @@ absl::Status SandboxManager::StartInfraContainer(SandboxRecord& record, const ru
   record.infra_pid = started->pid > 0 ? started->pid : created->pid;  // whichever made the process
   record.infra_running = true;
   if (SharesPidNamespace(record)) {
-    absl::StatusOr<std::string> pidns = PinPidNamespace(record.infra_pid, record.dir + "/ns");
+    absl::StatusOr<std::string> pidns = PinPidNamespace(record.infra_pid, NamespaceDir(record));
     if (!pidns.ok()) return pidns.status();
     record.pidns_path = *pidns;
   }
@@ -336,11 +364,9 @@ absl::Status SandboxManager::StartInfraContainer(SandboxRecord& record, const ru
 void SandboxManager::ReleaseInterruptedRun(SandboxRecord& record, absl::Time deadline) {
   // The infra container's monitor may still be making it: the Delete waits until it has made
   // it or ended, so that it is not made after the Delete.
-  if (!record.infra_container_id.empty() &&
-      runtime::SettleMonitor(InfraDir(record), deadline).outcome == runtime::MonitorSettling::kUnderWay) {
-    spdlog::warn("pod sandbox {}: the monitor of its infra container still lives at the recovery deadline "
-                 "without the runtime's pidfile (still creating it?); deleting the container anyway",
-                 record.id);
+  if (!record.infra_container_id.empty()) {
+    runtime::SettleBeforeDelete(InfraDir(record), deadline,
+                                absl::StrCat("the infra container of pod sandbox ", record.id));
   }
   absl::Status released = ReleaseNodeResources(record);
   // What the call mounted but had not recorded yet (namespace pins, /dev/shm).
@@ -355,7 +381,7 @@ void SandboxManager::ReleaseInterruptedRun(SandboxRecord& record, absl::Time dea
   (void)store_.Delete(record.id);
 }
 
-absl::Status SandboxManager::StopInfraContainer(SandboxRecord& record) {
+absl::Status SandboxManager::StopInfraContainer(const SandboxRecord& record) {
   if (record.infra_container_id.empty() || !record.infra_running) return absl::OkStatus();
   absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record.runtime_handler);
   if (!handler.ok()) return handler.status();
@@ -366,7 +392,6 @@ absl::Status SandboxManager::StopInfraContainer(SandboxRecord& record) {
     usleep(20000);
   }
   if (access(exit_file.c_str(), F_OK) != 0) (void)handler->runtime->Kill(record.infra_container_id, SIGKILL);
-  record.infra_running = false;
   return absl::OkStatus();
 }
 
@@ -426,6 +451,19 @@ absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
   absl::MutexLock op_lock(op.get());
   absl::StatusOr<SandboxRecord> record = Get(id);
   if (!record.ok()) return record.status();
+  {
+    // Its infra container's exit is this call's doing from here on (OnContainerExit).
+    absl::MutexLock lock(&mu_);
+    stopping_.insert(id);
+  }
+  struct StoppingDone {
+    SandboxManager* self;
+    std::string id;
+    ~StoppingDone() {
+      absl::MutexLock lock(&self->mu_);
+      self->stopping_.erase(id);
+    }
+  } stopping_done{this, id};
   if (stop_containers_) {
     if (absl::Status s = stop_containers_(id); !s.ok()) return WithContext(s, "stopping the pod's containers");
   }
@@ -434,18 +472,14 @@ absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
   // RemovePodSandbox: containers that were stopped may still be inspected, and kubelet removes
   // the pod right after.
   if (absl::Status s = network_.TearDownPod(id); !s.ok()) return WithContext(s, "tearing down the pod network");
-  record->pod_ips.clear();
-  record->state = SandboxState::kNotReady;
-  if (absl::Status s = Save(*record); !s.ok()) return s;
-  {
-    // An infra exit may have made it NOTREADY (and said so) already.
-    absl::MutexLock lock(&mu_);
-    auto it = records_.find(id);
-    const bool was_ready = it != records_.end() && it->second.state == SandboxState::kReady;
-    records_[id] = *record;
+  return Update(id, [&](SandboxRecord& stored) {
+    // An infra exit may have made it NOTREADY (and announced it) already.
+    const bool was_ready = stored.state == SandboxState::kReady;
+    stored.state = SandboxState::kNotReady;
+    stored.infra_running = false;
+    stored.pod_ips.clear();
     if (was_ready) events_.Publish(PodEventType::kStopped, id, id);
-  }
-  return absl::OkStatus();
+  });
 }
 
 absl::Status SandboxManager::UpdateResources(const std::string& id_or_prefix,
@@ -462,14 +496,16 @@ absl::Status SandboxManager::UpdateResources(const std::string& id_or_prefix,
   absl::MutexLock op_lock(op.get());
   absl::StatusOr<SandboxRecord> record = Get(id);
   if (!record.ok()) return record.status();
-  *record->config.mutable_linux()->mutable_overhead() = overhead;
-  *record->config.mutable_linux()->mutable_resources() = resources;
+  v1::LinuxPodSandboxConfig pod_linux = record->config.linux();
+  *pod_linux.mutable_overhead() = overhead;
+  *pod_linux.mutable_resources() = resources;
   const PodCgroup cgroup{record->cgroup_parent, absl::EndsWith(record->cgroup_parent, ".slice"),
                          record->created_cgroups};
-  if (absl::Status s = UpdatePodCgroup(cgroup, record->config.linux()); !s.ok()) return s;
-  if (absl::Status s = Save(*record); !s.ok()) return s;
-  Publish(*record);
-  return absl::OkStatus();
+  if (absl::Status s = UpdatePodCgroup(cgroup, pod_linux); !s.ok()) return s;
+  return Update(id, [&](SandboxRecord& stored) {
+    *stored.config.mutable_linux()->mutable_overhead() = overhead;
+    *stored.config.mutable_linux()->mutable_resources() = resources;
+  });
 }
 
 absl::Status SandboxManager::Remove(const std::string& id_or_prefix) {
@@ -492,7 +528,15 @@ absl::Status SandboxManager::Remove(const std::string& id_or_prefix) {
   if (absl::Status s = ReleaseNodeResources(*record); !s.ok()) return s;
   std::error_code ec;
   std::filesystem::remove_all(record->dir, ec);
-  if (absl::Status s = store_.Delete(id); !s.ok()) return s;
+  {
+    // An infra exit taken in from now on writes nothing (OnContainerExit): the file goes next.
+    absl::MutexLock lock(&mu_);
+    if (const auto it = records_.find(id); it != records_.end()) it->second.infra_running = false;
+  }
+  {
+    absl::MutexLock lock(&save_mu_);  // after the write of an exit taken in before
+    if (absl::Status s = store_.Delete(id); !s.ok()) return s;
+  }
   absl::MutexLock lock(&mu_);
   record->state = SandboxState::kNotReady;
   events_.Publish(PodEventType::kDeleted, id, id, std::make_shared<const SandboxRecord>(std::move(*record)));
@@ -545,17 +589,19 @@ void SandboxManager::ForEach(absl::FunctionRef<void(const SandboxRecord&)> visit
 }
 
 bool SandboxManager::OnContainerExit(const std::string& container_id) {
-  absl::MutexLock lock(&mu_);
-  for (auto& [id, record] : records_) {
-    if (record.infra_container_id != container_id) continue;
-    if (record.infra_running) {
-      record.infra_running = false;
-      if (DemoteIfWallMissing(record)) events_.Publish(PodEventType::kStopped, id, id);
-      (void)Save(record);
-    }
-    return true;
+  mu_.Lock();
+  const auto it = std::find_if(records_.begin(), records_.end(),
+                               [&](const auto& entry) { return entry.second.infra_container_id == container_id; });
+  if (it == records_.end() || !it->second.infra_running) {
+    mu_.Unlock();
+    return it != records_.end();
   }
-  return false;
+  SandboxRecord& record = it->second;
+  record.infra_running = false;
+  const DemotionCause cause = stopping_.contains(record.id) ? DemotionCause::kStopping : DemotionCause::kUnexpected;
+  if (DemoteIfWallMissing(record, cause)) events_.Publish(PodEventType::kStopped, record.id, record.id);
+  (void)SaveReleasing(record);
+  return true;
 }
 
 }  // namespace cloison::sandbox

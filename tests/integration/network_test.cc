@@ -295,8 +295,8 @@ TEST_F(Network, StopAfterARestartReleasesTheIp) {
 }
 
 // A crash in RunPodSandbox after it made the pod's cgroup, namespace pins, CNI attachment and
-// /dev/shm, its marker naming none of them but the cgroups (the marker names those as soon as
-// they are made): the restart releases all of it.
+// /dev/shm, its marker naming none of them but the cgroups (the marker names those before they
+// are made): the restart releases all of it.
 TEST_F(Network, ACrashInRunPodSandboxLeaksNoMountNetnsIpOrCgroup) {
   const std::string cgroup_root = "/cloison-it-" + std::to_string(getpid());
   const std::string parent = cgroup_root + "/interrupted";

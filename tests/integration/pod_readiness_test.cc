@@ -3,8 +3,10 @@
 // reboot does to the state dir). Such a pod refuses CreateContainer with FAILED_PRECONDITION
 // (no container joins a dead infra container's PID namespace, nor whatever process took its
 // pid over), and StopPodSandbox (CNI DEL with an empty netns, as containerd) and
-// RemovePodSandbox release it. Real runc, runsc (skipped without it) and CNI plugins
-// (loopback, and a script that logs what each call got).
+// RemovePodSandbox release it. An UpdatePodSandboxResources racing the infra container's exit
+// does not undo it, and a StopPodSandbox (which kills the infra container itself) warns of
+// nothing. Real runc, runsc (skipped without it) and CNI plugins (loopback, and a script that
+// logs what each call got).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -14,7 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <sstream>
+#include <thread>
 
 #include "nlohmann/json.hpp"
 #include "pod_fixture.h"
@@ -201,6 +206,67 @@ TEST_F(PodReadiness, ASharedPidPodWhoseInfraDiedRefusesToJoinWhatTookItsPid) {
   ExpectCreateContainerRefused(pod);
   ExpectStopAndRemoveRelease(pod);
   EXPECT_EQ(kill(stand_in.pid(), 0), 0);  // untouched
+}
+
+// UpdatePodSandboxResources, call after call, while the infra container is killed: no update
+// that read the pod before the exit was taken in writes it back READY with its infra container
+// running, in memory or on disk. Round after round, as the exit lands anywhere in those calls.
+TEST_F(PodReadiness, AnInfraExitDuringUpdatePodSandboxResourcesIsNotLost) {
+  for (int round = 0; round < 6; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const TestPod pod = RunPod("resized-" + std::to_string(round), "", v1::NamespaceMode::POD);
+    ASSERT_FALSE(pod.id.empty());
+    const int infra = InfraPid(pod.id, "pause");
+    ASSERT_GT(infra, 0);
+    std::atomic<int> updates{0};
+    {
+      std::jthread updater([&](const std::stop_token& stop) {
+        v1::LinuxContainerResources overhead, resources;
+        overhead.set_cpu_shares(2);
+        for (int64_t shares = 100; !stop.stop_requested(); ++shares) {
+          resources.set_cpu_shares(shares);
+          if (client_->UpdatePodResources(pod.id, overhead, resources).ok()) ++updates;
+        }
+      });
+      ASSERT_TRUE(WaitUntil([&] { return updates > 0; }, kWaitLimit));
+      ASSERT_EQ(kill(infra, SIGKILL), 0);
+      EXPECT_TRUE(WaitUntil([&] { return StateOf(pod.id) == v1::SANDBOX_NOTREADY; }, kWaitLimit)) << daemon_.Log();
+      const int seen = updates;
+      EXPECT_TRUE(WaitUntil([&] { return updates > seen; }, kWaitLimit));  // one more, after the exit
+    }  // the updater stops and is joined
+    EXPECT_EQ(StateOf(pod.id), v1::SANDBOX_NOTREADY);
+    const nlohmann::json record = ReadRecord("sandboxes", pod.id);
+    EXPECT_EQ(record.value("state", ""), "notready");
+    EXPECT_FALSE(record.value("infraRunning", true));
+    ExpectStopAndRemoveRelease(pod);
+  }
+}
+
+// A StopPodSandbox kubelet asks for kills the pod's infra container itself: its exit is no news
+// worth a warning (as it is when the infra container dies on its own, above).
+TEST_F(PodReadiness, StoppingAPodWithAnInfraContainerWarnsOfNothing) {
+  struct Case {
+    std::string name, handler;
+    v1::NamespaceMode pid_mode;
+  };
+  std::vector<Case> cases = {{"quiet-shared-pid", "", v1::NamespaceMode::POD}};
+  if (access("/usr/bin/runsc", X_OK) == 0) cases.push_back({"quiet-runsc", "runsc", v1::NamespaceMode::CONTAINER});
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const TestPod pod = RunPod(c.name, c.handler, c.pid_mode);
+    ASSERT_FALSE(pod.id.empty());
+    ASSERT_GT(InfraPid(pod.id, c.handler.empty() ? "pause" : "runsc"), 0);
+    const grpc::Status stopped = client_->StopPod(pod.id);
+    ASSERT_TRUE(stopped.ok()) << stopped.error_message() << daemon_.Log();
+    EXPECT_EQ(StateOf(pod.id), v1::SANDBOX_NOTREADY);
+    std::vector<std::string> warnings;
+    std::istringstream log(daemon_.Log());
+    for (std::string line; std::getline(log, line);) {
+      if (line.find(" warning ") != std::string::npos && line.find(pod.id) != std::string::npos) warnings.push_back(line);
+    }
+    EXPECT_THAT(warnings, IsEmpty());
+    ASSERT_TRUE(client_->RemovePod(pod.id).ok()) << daemon_.Log();
+  }
 }
 
 }  // namespace

@@ -224,6 +224,33 @@ TEST_F(PodCgroupTest, RejectsBadParentsAndPageSizes) {
   EXPECT_FALSE(IsDir(kMemory + top_));
 }
 
+// What RunPodSandbox records before it creates the pod's cgroups: what CreatePodCgroup then
+// makes, no directory that was there before.
+TEST_F(PodCgroupTest, MissingDirsAreWhatCreateMakes) {
+  ASSERT_EQ(mkdir((kMemory + top_).c_str(), 0755), 0);  // an ancestor someone else made
+  ::runtime::v1::LinuxPodSandboxConfig config;
+  config.set_cgroup_parent(top_ + "/pod-m");
+  absl::StatusOr<std::vector<std::string>> missing = MissingPodCgroupDirs(config);
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  EXPECT_THAT(*missing, ::testing::Contains(kMemory + top_ + "/pod-m"));
+  EXPECT_THAT(*missing, ::testing::Not(::testing::Contains(kMemory + top_)));
+  EXPECT_THAT(*missing, ::testing::IsSupersetOf({kCpu + top_, kCpu + top_ + "/pod-m"}));
+  absl::StatusOr<PodCgroup> cgroup = CreatePodCgroup(config);
+  ASSERT_TRUE(cgroup.ok()) << cgroup.status();
+  EXPECT_EQ(cgroup->created, *missing);
+  EXPECT_THAT(MissingPodCgroupDirs(config).value_or(std::vector<std::string>{"<error>"}), ::testing::IsEmpty());
+  EXPECT_TRUE(RemovePodCgroup(*cgroup).ok());
+
+  for (const char* parent : {"", "kubepods-besteffort-podabc.slice"}) {
+    config.set_cgroup_parent(parent);
+    EXPECT_THAT(MissingPodCgroupDirs(config).value_or(std::vector<std::string>{"<error>"}), ::testing::IsEmpty())
+        << parent;
+  }
+  config.set_cgroup_parent("/a/../b");
+  EXPECT_EQ(MissingPodCgroupDirs(config).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(MissingPodCgroupDirs(config).status().message()), HasSubstr("linux.cgroup_parent"));
+}
+
 TEST_F(PodCgroupTest, FailureRemovesWhatWasCreated) {
   ::runtime::v1::LinuxPodSandboxConfig config;
   config.set_cgroup_parent(top_ + "/pod-f");

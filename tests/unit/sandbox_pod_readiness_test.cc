@@ -112,9 +112,14 @@ TEST(PodReadiness, DemotesOnlyAReadyPodWithAMissingWall) {
   EXPECT_TRUE(DemoteIfWallMissing(fallen));
   EXPECT_EQ(fallen.state, SandboxState::kNotReady);
   EXPECT_FALSE(DemoteIfWallMissing(fallen));  // already NOTREADY
+  SandboxRecord stopping = SharedPidPod(getpid(), "/proc/self/ns/pid");
+  stopping.infra_running = false;
+  EXPECT_TRUE(DemoteIfWallMissing(stopping, DemotionCause::kStopping));  // the same, only logged at info
+  EXPECT_EQ(stopping.state, SandboxState::kNotReady);
 }
 
 TEST(SharedPidNamespace, IsThePinWhileTheInfraContainerRunsInIt) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (a PID namespace, a bind mount)";
   testing::TempDir tmp;
   PidNamespaceChild infra;
   ASSERT_GT(infra.pid(), 0);

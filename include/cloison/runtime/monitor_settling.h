@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace cloison::runtime {
@@ -31,6 +32,12 @@ struct MonitorSettling {
 // monitor whose liveness lock is free, or without the lock whose pid file names no live
 // monitor, will never make it); kUnderWay once the deadline has passed with neither.
 MonitorSettling SettleMonitor(const std::string& state_dir, absl::Time deadline);
+
+// Recovery of a create that cloisond's end cut short, before the runtime's Delete of what it
+// may have made: waits as SettleMonitor does, so that the container is not made after its
+// deletion; when the deadline passes first, warns that the monitor of `subject` ("container
+// <id>", "the infra container of pod sandbox <id>") may still be making what is deleted anyway.
+void SettleBeforeDelete(const std::string& state_dir, absl::Time deadline, absl::string_view subject);
 
 // SIGKILLs the monitor of container `id` in `state_dir` if it still lives (its liveness lock
 // held, its monitor.pid naming a cloison-monitor of `id`): for a container that is deleted

@@ -43,6 +43,13 @@ struct PodCgroup {
   std::vector<std::string> created;  // absolute directories cloison made, ancestors first
 };
 
+// The directories CreatePodCgroup(config) would make now: in each mounted hierarchy, those of
+// cgroup_parent that are missing, ancestors first (none for an empty cgroup_parent or a systemd
+// slice). RunPodSandbox records them before it creates them, so that a crash in between
+// leaves recovery their names. INVALID_ARGUMENT names linux.cgroup_parent when it is no valid
+// cgroupfs path.
+absl::StatusOr<std::vector<std::string>> MissingPodCgroupDirs(const ::runtime::v1::LinuxPodSandboxConfig& config);
+
 // An empty cgroup_parent does nothing. INVALID_ARGUMENT names linux.cgroup_parent or the
 // resource field at fault; on any failure the directories created so far are removed.
 absl::StatusOr<PodCgroup> CreatePodCgroup(const ::runtime::v1::LinuxPodSandboxConfig& config);

@@ -22,9 +22,13 @@ bool SharesPidNamespace(const SandboxRecord& record);
 // needs it pinned (pods recorded by a cloisond from before the pin have none).
 std::string MissingWall(const SandboxRecord& record);
 
-// Makes a READY `record` NOTREADY, with a warning naming what is missing, when MissingWall
-// names something. True when it changed `record` (the caller saves it).
-bool DemoteIfWallMissing(SandboxRecord& record);
+// Why a pod is checked: nothing asked it to stop (a missing wall is news: a warning), or
+// StopPodSandbox is stopping it (the infra container's exit is its own doing: logged at info).
+enum class DemotionCause { kUnexpected, kStopping };
+
+// Makes a READY `record` NOTREADY, logging what is missing, when MissingWall names something.
+// True when it changed `record` (the caller saves it).
+bool DemoteIfWallMissing(SandboxRecord& record, DemotionCause cause = DemotionCause::kUnexpected);
 
 // For a pod that shares its PID namespace: the pinned namespace a new container joins, once
 // its infra container is seen running in it (the namespace of /proc/<infra_pid>/ns/pid is the

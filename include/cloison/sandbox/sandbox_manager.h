@@ -88,9 +88,17 @@ class SandboxManager {
  private:
   std::shared_ptr<absl::Mutex> OperationLock(const std::string& id);
   absl::StatusOr<std::string> ResolveIdLocked(const std::string& id) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // A record no other thread writes yet (Run, Recover).
   absl::Status Save(const SandboxRecord& record);
+  // Applies `change` to the stored record `id` under mu_ and saves the result (SaveReleasing).
+  // Callers change only the fields they own: an infra exit may have changed others meanwhile.
+  // NOT_FOUND when the pod is gone.
+  absl::Status Update(const std::string& id, absl::FunctionRef<void(SandboxRecord&)> change) ABSL_LOCKS_EXCLUDED(mu_);
+  // Saves `record` (one of records_, changed under mu_), releasing mu_ before the write: Get and
+  // List do not wait for its fsync.
+  absl::Status SaveReleasing(const SandboxRecord& record) ABSL_UNLOCK_FUNCTION(mu_);
   absl::Status StartInfraContainer(SandboxRecord& record, const runtime::ResolvedHandler& handler);
-  absl::Status StopInfraContainer(SandboxRecord& record);
+  absl::Status StopInfraContainer(const SandboxRecord& record);
   absl::Status ReleaseNodeResources(SandboxRecord& record);
   // Recover of a `creating` record: releases what it names, once its infra container's monitor
   // (if any) has made it or ended or `deadline` has passed, and unmounts what is left under the
@@ -110,6 +118,11 @@ class SandboxManager {
   std::map<std::string, SandboxRecord> records_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> reserved_names_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<absl::Mutex>> op_locks_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> stopping_ ABSL_GUARDED_BY(mu_);  // pods a StopPodSandbox is stopping
+  // Held around every write and deletion of a stored record's file, taken before mu_ is
+  // released (after mu_ when both are held): the writes of one record follow its changes in
+  // order, and none follows its deletion.
+  absl::Mutex save_mu_ ABSL_ACQUIRED_AFTER(mu_);
   PodEventHub events_;
 };
 
