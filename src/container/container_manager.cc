@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cloison/container/shown_image.h"
+#include "cloison/container/target_pid_pin.h"
 #include "cloison/oci/cgroups_path.h"
 #include "cloison/oci/image_config.h"
 #include "cloison/oci/resources.h"
@@ -34,6 +35,7 @@ namespace {
 namespace v1 = ::runtime::v1;
 namespace fs = std::filesystem;
 
+constexpr char kTargetIdField[] = "config.linux.security_context.namespace_options.target_id";
 constexpr std::chrono::seconds kKillGrace{30};
 constexpr absl::Duration kExitRecheck = absl::Milliseconds(200);
 // The interrupted StartContainer calls whose monitors still ran the runtime at the recovery
@@ -142,7 +144,7 @@ void ContainerManager::RefreshFromExitFile(const std::string& id) {
   }
   const int32_t exit_code = it->second.exit_code;
   const std::string reason = it->second.reason;
-  sandboxes_.Events().Publish(sandbox::PodEventType::kStopped, id, it->second.pod_id);
+  if (!starting_.contains(id)) sandboxes_.Events().Publish(sandbox::PodEventType::kStopped, id, it->second.pod_id);
   // Until the write below lands, the exit file in the state dir still tells the exit.
   const absl::Status saved = SaveReleasing(it->second);
   if (!saved.ok()) spdlog::error("saving container {}: {}", id, saved);
@@ -327,13 +329,8 @@ absl::Status ContainerManager::RefuseWhileStartUnderWay(const std::string& id) c
 void ContainerManager::DiscardInterruptedCreate(ContainerRecord& record, absl::Time deadline) {
   // A runtime that makes the container at CreateContainer (runsc, vm handlers) had the call
   // spawn its monitor: the Delete waits until that monitor has made the container or ended, so
-  // that the container is not made after it.
-  if (access(runtime::MonitorLockPath(record.state_dir).c_str(), F_OK) == 0 &&
-      runtime::SettleMonitor(record.state_dir, deadline).outcome == runtime::MonitorSettling::kUnderWay) {
-    spdlog::warn("container {}: its monitor still lives at the recovery deadline without the runtime's pidfile "
-                 "(still creating it?); deleting the container anyway",
-                 record.id);
-  }
+  // that the container is not made after it (a runc container's state dir has no monitor yet).
+  runtime::SettleBeforeDelete(record.state_dir, deadline, absl::StrCat("container ", record.id));
   (void)Discard(record);
 }
 
@@ -345,6 +342,7 @@ absl::Status ContainerManager::Discard(ContainerRecord& record) {
     result.Update(deleted);
   }
   result.Update(rootfs_.Remove(record.id));
+  result.Update(UnpinTargetPidNamespace(record.state_dir));
   std::error_code ec;
   fs::remove_all(record.state_dir, ec);
   fs::remove_all(runtime::MonitorSocketDir(options_.state_dir, record.id), ec);
@@ -469,8 +467,8 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   input.user_namespace = *userns;
   input.namespaces.pid = *pod_pidns;
   if (config.linux().security_context().namespace_options().pid() == v1::NamespaceMode::TARGET) {
-    absl::StatusOr<std::string> target =
-        TargetPidNamespace(pod->id, config.linux().security_context().namespace_options().target_id());
+    absl::StatusOr<std::string> target = PinTargetPidNamespaceOf(
+        pod->id, config.linux().security_context().namespace_options().target_id(), record.state_dir);
     if (!target.ok()) return fail(target.status());
     input.namespaces.pid = *target;
   }
@@ -553,37 +551,42 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   // instead of following them, and a node crash from then on recovers it as exited, never as
   // startable. Its pids stay in the state dir (monitor.pid, pidfile), where Recover reads them.
   const bool made_by_start = NotInRuntimeYet(*record);
+  {
+    absl::MutexLock lock(&mu_);
+    starting_.insert(*id);
+  }
   absl::Status running_saved;
   std::jthread save_running;
   if (made_by_start) save_running = std::jthread([&] { running_saved = SaveRunningBeforeStart(*id, started_at); });
   const absl::StatusOr<runtime::CreateResult> started = handler->runtime->Start(RequestFor(*record));
   if (save_running.joinable()) save_running.join();
+  const absl::Status failure = started.ok() ? absl::OkStatus() : ExplainStartFailure(*record, started.status());
   mu_.Lock();
+  starting_.erase(*id);
   ContainerRecord& current = records_.at(*id);
+  // An exit the watcher recorded meanwhile is published here, where its order can be kept.
+  const bool exited_meanwhile = current.state == ContainerState::kExited;
   if (!started.ok()) {
     current.exit_code = 128;
     current.reason = "StartError";
-    current.message = std::string(started.status().message());
+    current.message = std::string(failure.message());
     current.finished_at_ns = util::NowNanos();
-    // An exit the watcher recorded meanwhile was published already.
-    if (current.state != ContainerState::kExited) {
-      sandboxes_.Events().Publish(sandbox::PodEventType::kStopped, *id, current.pod_id);
-    }
+    sandboxes_.Events().Publish(sandbox::PodEventType::kStopped, *id, current.pod_id);
     current.state = ContainerState::kExited;
     (void)SaveReleasing(current);
-    return WithContext(started.status(), "starting the container");
+    return WithContext(failure, "starting the container");
   }
   if (started->pid > 0) {  // created by this start
     current.pid = started->pid;
     current.monitor_pid = started->monitor_pid;
   }
-  if (current.state == ContainerState::kCreated) {
-    current.state = ContainerState::kRunning;
-    current.started_at_ns = started_at;
-    sandboxes_.Events().Publish(sandbox::PodEventType::kStarted, *id, current.pod_id);
-  }
+  // Every successful start is published STARTED, as containerd does, even when the container's
+  // exit came first; the exit's STOPPED follows.
+  if (current.state == ContainerState::kCreated) current.state = ContainerState::kRunning;
+  current.started_at_ns = started_at;
+  sandboxes_.Events().Publish(sandbox::PodEventType::kStarted, *id, current.pod_id);
   // An exit recorded meanwhile is in the record to save; otherwise what is on disk is current.
-  const bool exited = ApplyExitFile(current);
+  const bool exited = ApplyExitFile(current) || exited_meanwhile;
   if (exited) sandboxes_.Events().Publish(sandbox::PodEventType::kStopped, *id, current.pod_id);
   if (exited || !made_by_start || !running_saved.ok()) return SaveReleasing(current);
   mu_.Unlock();
@@ -671,25 +674,39 @@ absl::StatusOr<ContainerRecord> ContainerManager::Get(const std::string& id_or_p
   return it->second;
 }
 
-absl::StatusOr<std::string> ContainerManager::TargetPidNamespace(const std::string& pod_id,
-                                                                const std::string& target_id) const {
-  constexpr char kField[] = "config.linux.security_context.namespace_options.target_id";
+absl::StatusOr<std::string> ContainerManager::PinTargetPidNamespaceOf(const std::string& pod_id,
+                                                                     const std::string& target_id,
+                                                                     const std::string& state_dir) const {
   if (target_id.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(kField, ": required when the pid mode is TARGET"));
+    return absl::InvalidArgumentError(absl::StrCat(kTargetIdField, ": required when the pid mode is TARGET"));
   }
   absl::StatusOr<ContainerRecord> target = Get(target_id);
   if (!target.ok()) {
-    return absl::Status(target.status().code(), absl::StrCat(kField, ": ", target.status().message()));
+    return absl::Status(target.status().code(), absl::StrCat(kTargetIdField, ": ", target.status().message()));
   }
   if (target->pod_id != pod_id) {
     return absl::InvalidArgumentError(
-        absl::StrCat(kField, ": container ", target->id, " belongs to pod ", target->pod_id, ", not ", pod_id));
+        absl::StrCat(kTargetIdField, ": container ", target->id, " belongs to pod ", target->pod_id, ", not ", pod_id));
   }
-  const std::string path = absl::StrCat("/proc/", target->pid, "/ns/pid");
-  if (target->state != ContainerState::kRunning || target->pid <= 0 || access(path.c_str(), F_OK) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(kField, ": container ", target->id, " is not running"));
+  if (target->state != ContainerState::kRunning || target->pid <= 0) {
+    return absl::FailedPreconditionError(absl::StrCat(kTargetIdField, ": container ", target->id, " is not running"));
   }
-  return path;
+  return PinTargetPidNamespace({target->id, target->pid}, state_dir, kTargetIdField);
+}
+
+absl::Status ContainerManager::ExplainStartFailure(const ContainerRecord& record, const absl::Status& failure) const {
+  const v1::NamespaceOption& namespaces = record.config.linux().security_context().namespace_options();
+  if (namespaces.pid() == v1::NamespaceMode::TARGET) {
+    absl::StatusOr<ContainerRecord> target = Get(namespaces.target_id());
+    if (!target.ok() || target->state != ContainerState::kRunning) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          kTargetIdField, ": container ", namespaces.target_id(),
+          ", whose PID namespace this container joins, is no longer running (no process can enter a PID namespace "
+          "whose first process has exited); the runtime says: ",
+          failure.message()));
+    }
+  }
+  return failure;
 }
 
 std::vector<ContainerRecord> ContainerManager::List() const {

@@ -1,15 +1,18 @@
 // Integration tests of GetContainerEvents against the real cloisond and runc: the events of a
 // pod and of a container, in order, with their ids and the statuses they carry, seen alike by
-// two subscribers; a container's own exit; a cancelled stream that lets go of its subscription;
-// and a shutdown that does not wait for an open stream.
+// two subscribers; a container's own exit, also one that comes before StartContainer answers;
+// a cancelled stream that lets go of its subscription; and a shutdown that does not wait for an
+// open stream.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/synchronization/mutex.h"
 #include "pod_fixture.h"
 #include "wait_until.h"
@@ -174,6 +177,32 @@ TEST_F(ContainerEventsTest, AContainerThatExitsByItselfIsReportedStopped) {
   EXPECT_EQ(stopped()->containers_statuses(0).state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(stopped()->containers_statuses(0).exit_code(), 3);
   EXPECT_EQ(stopped()->pod_sandbox_status().id(), pod.id);
+}
+
+// A container whose command ends at once often exits before StartContainer has answered (its exit
+// recorded first); each start is published all the same, before the exit.
+TEST_F(ContainerEventsTest, EveryStartIsPublishedBeforeTheExitOfAContainerThatEndsAtOnce) {
+  EventStream stream(*client_);
+  const TestPod pod = RunPod("events-quick");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) ids.push_back(RunContainer(pod, "quick-" + std::to_string(i), {"/bin/busybox", "true"}));
+  const auto types_of = [&](const std::string& id) {
+    std::vector<std::string> types;
+    for (const v1::ContainerEventResponse& event : stream.Events()) {
+      if (event.container_id() == id) types.push_back(v1::ContainerEventType_Name(event.container_event_type()));
+    }
+    return types;
+  };
+  ASSERT_TRUE(WaitUntil([&] {
+    return std::all_of(ids.begin(), ids.end(), [&](const std::string& id) {
+      return absl::c_linear_search(types_of(id), "CONTAINER_STOPPED_EVENT");
+    });
+  })) << ::testing::PrintToString(Summary(stream.Events()));
+  for (const std::string& id : ids) {
+    EXPECT_THAT(types_of(id),
+                ElementsAre("CONTAINER_CREATED_EVENT", "CONTAINER_STARTED_EVENT", "CONTAINER_STOPPED_EVENT"))
+        << id;
+  }
 }
 
 TEST_F(ContainerEventsTest, ACancelledStreamLetsGoOfItsSubscription) {

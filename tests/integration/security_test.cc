@@ -54,6 +54,20 @@ class Security : public PodFixture {
     return RunContainer(pod_, config);
   }
 
+  // A TARGET-mode (ephemeral) container config `name`, sharing the PID namespace of `target`.
+  v1::ContainerConfig TargetingConfig(const std::string& name, const std::string& target) {
+    v1::ContainerConfig config = Config(name);
+    v1::NamespaceOption* ns = config.mutable_linux()->mutable_security_context()->mutable_namespace_options();
+    ns->set_pid(v1::NamespaceMode::TARGET);
+    ns->set_target_id(target);
+    return config;
+  }
+
+  // The state dir of container `id`, its bundle.
+  std::string StateDirOf(const std::string& id) const {
+    return (daemon_.dir().path() / "state" / "containers" / id).string();
+  }
+
   TestPod pod_;  // the pod of the last Create or Run
 };
 
@@ -315,8 +329,13 @@ TEST_F(Security, EphemeralContainerSeesItsTargetsProcesses) {
   ns->set_target_id(target);
   std::string debug_id;
   ASSERT_TRUE(client_->Create(pod_.id, debug, pod_.config, &debug_id).ok()) << daemon_.Log();
+  // It joins the target's PID namespace through a pin of it in its own dir, not by the pid.
+  EXPECT_THAT(MountsUnder(StateDirOf(debug_id)), ::testing::ElementsAre(StateDirOf(debug_id) + "/ns/pid"));
   ASSERT_TRUE(client_->Start(debug_id).ok()) << daemon_.Log();
   EXPECT_THAT(ExecSync(debug_id, {kBusybox, "ps"}).stdout(), HasSubstr("sleep 4242"));
+  ASSERT_TRUE(client_->Remove(debug_id).ok()) << daemon_.Log();
+  EXPECT_THAT(MountsUnder(StateDirOf(debug_id)), ::testing::IsEmpty());
+  EXPECT_FALSE(std::filesystem::exists(StateDirOf(debug_id)));
 
   // A container of its own PID namespace does not.
   std::string other_id;
@@ -330,6 +349,62 @@ TEST_F(Security, EphemeralContainerSeesItsTargetsProcesses) {
   const grpc::Status missing = client_->Create(pod_.id, debug, pod_.config, &missing_id);
   EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND) << missing.error_message();
   EXPECT_THAT(missing.error_message(), HasSubstr("namespace_options.target_id"));
+}
+
+TEST_F(Security, EphemeralContainerWhoseTargetStoppedBeforeItsStartFailsCleanly) {
+  const std::string target = Run(Config("gone-target", {kBusybox, "sleep", "4343"}));
+  std::string debug_id;
+  ASSERT_TRUE(client_->Create(pod_.id, TargetingConfig("late-debug", target), pod_.config, &debug_id).ok())
+      << daemon_.Log();
+  ASSERT_TRUE(client_->Stop(target, 0).ok());
+  // The pinned namespace outlives its processes, but no process can enter it any more.
+  const grpc::Status started = client_->Start(debug_id);
+  EXPECT_EQ(started.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << started.error_message();
+  EXPECT_THAT(started.error_message(), HasSubstr("namespace_options.target_id: container " + target));
+  v1::ContainerStatusResponse status;
+  ASSERT_TRUE(client_->Status(debug_id, &status).ok());
+  EXPECT_EQ(status.status().state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(status.status().reason(), "StartError");
+  EXPECT_THAT(status.status().message(), HasSubstr("is no longer running"));
+  EXPECT_TRUE(WaitUntil([&] { return ProcessesNaming(debug_id).empty(); })) << daemon_.Log();
+  ASSERT_TRUE(client_->Remove(debug_id).ok()) << daemon_.Log();
+  EXPECT_THAT(MountsUnder(StateDirOf(debug_id)), ::testing::IsEmpty());
+  EXPECT_FALSE(std::filesystem::exists(StateDirOf(debug_id)));
+}
+
+// The marker of a CreateContainer cut short once the target's PID namespace was pinned.
+TEST_F(Security, EphemeralContainerWhoseCreateWasInterruptedLeavesNoPin) {
+  const std::string target = Run(Config("kept-target", {kBusybox, "sleep", "4444"}));
+  std::string debug_id;
+  ASSERT_TRUE(client_->Create(pod_.id, TargetingConfig("cut-debug", target), pod_.config, &debug_id).ok())
+      << daemon_.Log();
+  ASSERT_THAT(MountsUnder(StateDirOf(debug_id)), ::testing::ElementsAre(StateDirOf(debug_id) + "/ns/pid"));
+  CrashDaemon();
+  RewriteRecord("containers", debug_id, [](nlohmann::json& record) { record["state"] = "creating"; });
+  RestartDaemon();
+
+  const std::vector<v1::Container> containers = client_->List();
+  ASSERT_EQ(containers.size(), 1u);
+  EXPECT_EQ(containers[0].id(), target);
+  EXPECT_THAT(MountsUnder(StateDirOf(debug_id)), ::testing::IsEmpty());
+  EXPECT_FALSE(std::filesystem::exists(StateDirOf(debug_id)));
+}
+
+TEST_F(Security, EphemeralContainerCannotTargetAHostPidContainer) {
+  pod_ = RunPod("host-pid-pod", "", v1::NamespaceMode::NODE);
+  const std::string target = RunContainer(pod_, Config("host-pid-target"));
+  std::string debug_id;
+  const grpc::Status refused = client_->Create(pod_.id, TargetingConfig("host-debug", target), pod_.config, &debug_id);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << refused.error_message();
+  EXPECT_THAT(refused.error_message(), HasSubstr("namespace_options.target_id"));
+  EXPECT_THAT(refused.error_message(), HasSubstr("PID namespace, the host's"));
+  // Nothing of the refused container is left: no record, no pin, no dir but the target's.
+  EXPECT_EQ(client_->List().size(), 1u);
+  const std::string containers = (daemon_.dir().path() / "state" / "containers").string();
+  EXPECT_THAT(MountsUnder(containers + "/"), ::testing::Not(::testing::Contains(HasSubstr("/ns/pid"))));
+  size_t dirs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(containers)) dirs += entry.is_directory() ? 1 : 0;
+  EXPECT_EQ(dirs, 1u);
 }
 
 TEST_F(Security, StrictSupplementalGroupsAndTheUserInContainerStatus) {

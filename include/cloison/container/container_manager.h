@@ -107,16 +107,23 @@ class ContainerManager {
   absl::Status SaveRunningBeforeStart(const std::string& id, int64_t started_at) ABSL_LOCKS_EXCLUDED(mu_);
   // Applies the exit file to `record` when one exists. Returns true if it changed.
   bool ApplyExitFile(ContainerRecord& record) const;
-  // Re-reads the record's exit file under mu_ and persists a change.
+  // Re-reads the record's exit file under mu_ and persists a change; publishes STOPPED unless
+  // the container is starting_.
   void RefreshFromExitFile(const std::string& id);
   bool WaitForExit(const std::string& id, std::chrono::milliseconds timeout);
   // Stop of a created container that only StartContainer would have made in the runtime:
   // records it exited (137, as a SIGKILL before the start), with nothing to kill.
   absl::Status RecordStoppedBeforeStart(const std::string& id);
   runtime::CreateRequest RequestFor(const ContainerRecord& record) const;
-  // NamespaceMode TARGET (an ephemeral container sharing its target's processes): the PID
-  // namespace of the running container `target_id` of pod `pod_id`, as /proc/<pid>/ns/pid.
-  absl::StatusOr<std::string> TargetPidNamespace(const std::string& pod_id, const std::string& target_id) const;
+  // NamespaceMode TARGET (an ephemeral container sharing its target's processes): pins the PID
+  // namespace of the running container `target_id` of pod `pod_id` under `state_dir` (the new
+  // container's; Discard unpins it) and returns the pin's path (target_pid_pin.h).
+  absl::StatusOr<std::string> PinTargetPidNamespaceOf(const std::string& pod_id, const std::string& target_id,
+                                                      const std::string& state_dir) const;
+  // The error of a failed Start of `record`: the runtime's `failure`, but for a TARGET-mode
+  // container whose target is no longer running, FAILED_PRECONDITION naming target_id, since the
+  // runtime's own words for a PID namespace it cannot enter are obscure (runc: ENOMEM).
+  absl::Status ExplainStartFailure(const ContainerRecord& record, const absl::Status& failure) const;
   std::string ExitFile(const std::string& id) const;
   static std::string OomMarker(const ContainerRecord& record);
   absl::Status Discard(ContainerRecord& record);
@@ -153,6 +160,9 @@ class ContainerManager {
   std::set<std::string> reserved_names_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<absl::Mutex>> op_locks_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> starts_under_way_ ABSL_GUARDED_BY(mu_);
+  // The containers whose Start is in the runtime's hands: an exit recorded meanwhile is published
+  // (STOPPED) by that Start once it knows how the start went, after its STARTED.
+  std::set<std::string> starting_ ABSL_GUARDED_BY(mu_);
   // Held around every write and deletion of a record file, taken after mu_ when both are held:
   // an exit is recorded in memory under mu_, and its file is written once mu_ is released
   // (StopContainer and the lists do not wait for that fsync) but still before any later
