@@ -140,6 +140,18 @@ absl::Status ReadInt(const toml::value& value, absl::string_view key, int low, i
   return absl::OkStatus();
 }
 
+// An array of pinned image patterns; a bad entry is reported at its own line.
+absl::Status ReadPinnedImages(const toml::value& value, absl::string_view key, std::vector<std::string>& out) {
+  std::vector<std::string> entries;
+  if (absl::Status s = ReadStringArray(value, key, entries); !s.ok()) return s;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    absl::StatusOr<PinnedImagePattern> pattern = ParsePinnedImagePattern(entries[i]);
+    if (!pattern.ok()) return Bad(value.as_array()[i], key, pattern.status().message());
+  }
+  out = std::move(entries);
+  return absl::OkStatus();
+}
+
 absl::Status ApplyImage(const toml::value& table, Config& config) {
   if (absl::Status s = RequireTable(table, "image"); !s.ok()) return s;
   for (const auto& [key, value] : table.as_table()) {
@@ -149,6 +161,8 @@ absl::Status ApplyImage(const toml::value& table, Config& config) {
       s = ReadStringArray(value, full, config.image.search_registries);
     } else if (key == "max_concurrent_downloads") {
       s = ReadInt(value, full, 1, 64, config.image.max_concurrent_downloads);
+    } else if (key == "pinned_images") {
+      s = ReadPinnedImages(value, full, config.image.pinned_images);
     } else {
       s = Bad(value, full, "unknown key");
     }

@@ -41,6 +41,7 @@ std::string ToToml(const Config& config) {
       << "\n[image]\n"
       << "search_registries = " << QuoteAll(config.image.search_registries) << "\n"
       << "max_concurrent_downloads = " << config.image.max_concurrent_downloads << "\n"
+      << "pinned_images = " << QuoteAll(config.image.pinned_images) << "\n"
       << "\n[cdi]\n"
       << "enabled = " << (config.cdi.enabled ? "true" : "false") << "\n"
       << "spec_dirs = " << QuoteAll(config.cdi.spec_dirs) << "\n";
@@ -108,7 +109,8 @@ nlohmann::json ToJson(const Config& config) {
       {"streaming", {{"address", config.streaming.address}, {"port", config.streaming.port}}},
       {"image",
        {{"search_registries", config.image.search_registries},
-        {"max_concurrent_downloads", config.image.max_concurrent_downloads}}},
+        {"max_concurrent_downloads", config.image.max_concurrent_downloads},
+        {"pinned_images", config.image.pinned_images}}},
       {"cdi", {{"enabled", config.cdi.enabled}, {"spec_dirs", config.cdi.spec_dirs}}},
       {"registries", registries},
       {"runtimes", runtimes},

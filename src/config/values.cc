@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
@@ -67,6 +68,32 @@ absl::Status ValidateHandlerName(absl::string_view name) {
   if (ok) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       "\"", name, "\" is not a handler name (1-63 of a-z, 0-9, '-' and '.')"));
+}
+
+absl::StatusOr<PinnedImagePattern> ParsePinnedImagePattern(absl::string_view entry) {
+  auto bad = [entry](absl::string_view reason) {
+    return absl::InvalidArgumentError(absl::StrCat("entry \"", entry, "\" ", reason));
+  };
+  if (entry.empty()) return bad("is empty");
+  for (char c : entry) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c))) return bad("contains white space");
+  }
+  absl::string_view text = entry;
+  const bool leading_star = absl::ConsumePrefix(&text, "*");
+  const bool trailing_star = absl::ConsumeSuffix(&text, "*");
+  if (text.empty()) return bad("matches every image: name something beside the '*'");
+  if (leading_star && !trailing_star) {
+    return bad("starts with '*' but does not end with one (use \"*keyword*\" or \"prefix*\")");
+  }
+  if (absl::StrContains(text, '*')) {
+    return bad("has a '*' inside (only \"name\", \"prefix*\" and \"*keyword*\" are patterns)");
+  }
+  PinnedImagePattern pattern;
+  pattern.form = leading_star    ? PinnedImagePattern::Form::kKeyword
+                 : trailing_star ? PinnedImagePattern::Form::kPrefix
+                                 : PinnedImagePattern::Form::kExact;
+  pattern.text = absl::AsciiStrToLower(text);
+  return pattern;
 }
 
 absl::StatusOr<std::string> ParseListenAddress(absl::string_view text) {

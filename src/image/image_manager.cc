@@ -52,6 +52,9 @@ ImageManager::ImageManager(std::string images_dir, config::ImageConfig config)
       usage_([dir = dir_] { return MeasureStoreUsage(dir); }) {}
 
 absl::Status ImageManager::Start() {
+  absl::StatusOr<PinnedImages> pinned = PinnedImages::FromConfig(config_.pinned_images);
+  if (!pinned.ok()) return pinned.status();
+  pinned_ = *std::move(pinned);
   absl::MutexLock gc_lock(&gc_mu_);
   absl::MutexLock lock(&mu_);
   StoreUsageCache::Change change(usage_);

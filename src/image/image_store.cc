@@ -82,7 +82,11 @@ absl::Status ImageStore::Load() {
       continue;
     }
     absl::StatusOr<json> doc = util::ReadJsonObjectFile(path);
-    absl::StatusOr<ImageRecord> record = doc.ok() ? FromJson(*doc) : absl::StatusOr<ImageRecord>(doc.status());
+    if (!doc.ok()) {
+      spdlog::error("skipping unreadable image record: {}", doc.status().message());  // names the path
+      continue;
+    }
+    absl::StatusOr<ImageRecord> record = FromJson(*doc);
     if (!record.ok()) {
       spdlog::error("skipping unreadable image record {}: {}", path, record.status().message());
       continue;

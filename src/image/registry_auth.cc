@@ -65,13 +65,32 @@ class Scanner {
 
 }  // namespace
 
+std::string RegistryHost(absl::string_view address) {
+  absl::string_view authority = address;
+  if (const size_t scheme_end = authority.find("://"); scheme_end != absl::string_view::npos) {
+    authority.remove_prefix(scheme_end + 3);
+  }
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (const size_t at = authority.rfind('@'); at != absl::string_view::npos) authority.remove_prefix(at + 1);
+  const std::string host = absl::AsciiStrToLower(authority);
+  if (host == "index.docker.io" || host == "registry-1.docker.io" || host == "registry.hub.docker.com") {
+    return "docker.io";
+  }
+  return host;
+}
+
 absl::StatusOr<Credentials> CredentialsFromAuthConfig(absl::string_view username,
                                                       absl::string_view password,
                                                       absl::string_view auth,
                                                       absl::string_view identity_token,
-                                                      absl::string_view registry_token) {
+                                                      absl::string_view registry_token,
+                                                      absl::string_view server_address) {
   Credentials credentials{std::string(username), std::string(password), std::string(identity_token),
-                          std::string(registry_token)};
+                          std::string(registry_token), RegistryHost(server_address)};
+  if (!server_address.empty() && credentials.registry_host.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("auth.server_address \"", server_address, "\" names no registry host"));
+  }
   if (!auth.empty()) {
     std::string decoded;
     if (!absl::Base64Unescape(auth, &decoded)) {

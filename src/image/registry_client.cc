@@ -48,14 +48,17 @@ RegistryClient::RegistryClient(const std::string& registry, std::string reposito
       timeout_seconds_(config.timeout),
       ca_file_(config.ca_file),
       credentials_(std::move(credentials)) {
-  for (const std::string& mirror : config.mirrors) {
-    auto [base, plain] = EndpointBase(mirror, config.insecure);
-    endpoints_.push_back({base, plain});
-  }
+  std::vector<std::string> addresses = config.mirrors;
   // Docker Hub's API lives on registry-1.docker.io.
-  const std::string origin = registry == "docker.io" ? "registry-1.docker.io" : registry;
-  auto [base, plain] = EndpointBase(origin, config.insecure);
-  endpoints_.push_back({base, plain});
+  addresses.push_back(registry == "docker.io" ? "registry-1.docker.io" : registry);
+  for (const std::string& address : addresses) {
+    auto [base, plain] = EndpointBase(address, config.insecure);
+    const bool send_credentials = credentials_.AppliesTo(RegistryHost(base));
+    if (!send_credentials && !credentials_.empty()) {
+      spdlog::debug("not sending the credentials for {} to {}", credentials_.registry_host, base);
+    }
+    endpoints_.push_back({base, plain, send_credentials});
+  }
 }
 
 RegistryClient::Endpoint RegistryClient::EndpointAt(size_t index) const {
@@ -75,7 +78,7 @@ absl::StatusOr<HttpResponse> RegistryClient::GetOnce(const Endpoint& endpoint, c
     absl::MutexLock lock(&mu_);
     if (auto it = authorization_.find(endpoint.base); it != authorization_.end()) {
       request.headers.push_back(it->second);
-    } else if (!credentials_.registry_token.empty()) {
+    } else if (endpoint.send_credentials && !credentials_.registry_token.empty()) {
       request.headers.push_back(absl::StrCat("Authorization: Bearer ", credentials_.registry_token));
     }
   }
@@ -110,10 +113,12 @@ absl::Status RegistryClient::Authenticate(const Endpoint& endpoint, const HttpRe
   const std::vector<AuthChallenge> challenges =
       header == challenge_response.headers.end() ? std::vector<AuthChallenge>{}
                                                  : ParseWwwAuthenticate(header->second);
-  const bool have_password = !credentials_.username.empty() || !credentials_.password.empty();
+  const Credentials none;
+  const Credentials& credentials = endpoint.send_credentials ? credentials_ : none;
+  const bool have_password = !credentials.username.empty() || !credentials.password.empty();
   for (const AuthChallenge& challenge : challenges) {
     if (challenge.scheme == "basic" && have_password) {
-      const std::string basic = absl::Base64Escape(absl::StrCat(credentials_.username, ":", credentials_.password));
+      const std::string basic = absl::Base64Escape(absl::StrCat(credentials.username, ":", credentials.password));
       absl::MutexLock lock(&mu_);
       authorization_[endpoint.base] = absl::StrCat("Authorization: Basic ", basic);
       return absl::OkStatus();
@@ -130,19 +135,19 @@ absl::Status RegistryClient::Authenticate(const Endpoint& endpoint, const HttpRe
     token_request.timeout_seconds = timeout_seconds_;
     std::string query = absl::StrCat("scope=", PercentEncode(scope_value));
     if (service != challenge.params.end()) absl::StrAppend(&query, "&service=", PercentEncode(service->second));
-    if (!credentials_.identity_token.empty()) {
+    if (!credentials.identity_token.empty()) {
       // OAuth2 refresh-token grant, as Docker does with an identity token.
       token_request.method = "POST";
       token_request.url = realm->second;
       token_request.headers.push_back("Content-Type: application/x-www-form-urlencoded");
       token_request.body = absl::StrCat(query, "&grant_type=refresh_token&client_id=cloison&refresh_token=",
-                                        PercentEncode(credentials_.identity_token));
+                                        PercentEncode(credentials.identity_token));
     } else {
       token_request.url = absl::StrCat(realm->second, absl::StrContains(realm->second, "?") ? "&" : "?", query);
       if (have_password) {
         token_request.headers.push_back(absl::StrCat(
             "Authorization: Basic ",
-            absl::Base64Escape(absl::StrCat(credentials_.username, ":", credentials_.password))));
+            absl::Base64Escape(absl::StrCat(credentials.username, ":", credentials.password))));
       }
     }
     absl::StatusOr<HttpResponse> token_response = PerformHttp(token_request);
@@ -167,9 +172,15 @@ absl::Status RegistryClient::Authenticate(const Endpoint& endpoint, const HttpRe
     authorization_[endpoint.base] = absl::StrCat("Authorization: Bearer ", token);
     return absl::OkStatus();
   }
-  return absl::UnauthenticatedError(absl::StrCat(
-      "registry ", registry_, ": authentication required to pull ", repository_,
-      have_password || !credentials_.identity_token.empty() ? "" : " and no credentials were given"));
+  std::string missing;
+  if (!credentials_.empty() && !endpoint.send_credentials) {
+    missing = absl::StrCat(" and the credentials given belong to ", credentials_.registry_host,
+                           " (auth.server_address), not ", RegistryHost(endpoint.base));
+  } else if (!have_password && credentials.identity_token.empty()) {
+    missing = " and no credentials were given";
+  }
+  return absl::UnauthenticatedError(
+      absl::StrCat("registry ", registry_, ": authentication required to pull ", repository_, missing));
 }
 
 absl::Status RegistryClient::StatusFromResponse(const HttpResponse& response, absl::string_view what) const {

@@ -14,7 +14,7 @@ namespace {
 
 namespace v1 = ::runtime::v1;
 
-void FillImage(const image::ImageRecord& record, v1::Image& out) {
+void FillImage(const image::ImageRecord& record, bool pinned, v1::Image& out) {
   out.set_id(record.id);
   for (const std::string& tag : record.repo_tags) out.add_repo_tags(tag);
   for (const std::string& digest : record.repo_digests) out.add_repo_digests(digest);
@@ -22,6 +22,7 @@ void FillImage(const image::ImageRecord& record, v1::Image& out) {
   if (record.uid) out.mutable_uid()->set_value(*record.uid);
   out.set_username(record.username);
   out.mutable_spec()->set_image(record.id);
+  out.set_pinned(pinned);
 }
 
 grpc::Status MissingImageName(absl::string_view field) {
@@ -35,10 +36,12 @@ grpc::Status ImageService::ListImages(grpc::ServerContext*, const v1::ListImages
   const std::string& wanted = request->filter().image().image();
   if (!wanted.empty()) {
     absl::StatusOr<image::ImageRecord> record = images_.Find(wanted);
-    if (record.ok()) FillImage(*record, *response->add_images());
+    if (record.ok()) FillImage(*record, images_.IsPinned(*record), *response->add_images());
     return grpc::Status::OK;
   }
-  for (const image::ImageRecord& record : images_.List()) FillImage(record, *response->add_images());
+  for (const image::ImageRecord& record : images_.List()) {
+    FillImage(record, images_.IsPinned(record), *response->add_images());
+  }
   return grpc::Status::OK;
 }
 
@@ -58,7 +61,7 @@ grpc::Status ImageService::ImageStatus(grpc::ServerContext*, const v1::ImageStat
   absl::StatusOr<image::ImageRecord> record = images_.Find(request->image().image());
   if (absl::IsNotFound(record.status())) return grpc::Status::OK;  // kubelet expects an empty answer
   if (!record.ok()) return ToGrpcStatus(record.status());
-  FillImage(*record, *response->mutable_image());
+  FillImage(*record, images_.IsPinned(*record), *response->mutable_image());
   if (request->verbose()) {
     nlohmann::json layers = nlohmann::json::array();
     for (const image::LayerRecord& layer : record->layers) {
@@ -79,7 +82,8 @@ grpc::Status ImageService::PullImage(grpc::ServerContext*, const v1::PullImageRe
   if (request->image().image().empty()) return MissingImageName("image.image");
   const v1::AuthConfig& auth = request->auth();
   absl::StatusOr<image::Credentials> credentials = image::CredentialsFromAuthConfig(
-      auth.username(), auth.password(), auth.auth(), auth.identity_token(), auth.registry_token());
+      auth.username(), auth.password(), auth.auth(), auth.identity_token(), auth.registry_token(),
+      auth.server_address());
   if (!credentials.ok()) return ToGrpcStatus(credentials.status());
   absl::StatusOr<image::ImageRecord> record = images_.Pull(request->image().image(), *credentials);
   // The pull's download and unpack buffers went back to the malloc arenas of the threads that

@@ -42,6 +42,27 @@ PullResult Pull(CloisondProcess& daemon, const std::string& image, const std::st
   return result;
 }
 
+// The auth kubelet sends for an image pull secret of `server_address`'s registry.
+v1::AuthConfig AuthFor(const std::string& server_address) {
+  v1::AuthConfig auth;
+  auth.set_username(LocalRegistry::kUser);
+  auth.set_password(LocalRegistry::kPassword);
+  auth.set_server_address(server_address);
+  return auth;
+}
+
+PullResult PullWithAuth(CloisondProcess& daemon, const std::string& image, const v1::AuthConfig& auth) {
+  grpc::ClientContext context;
+  v1::PullImageRequest request;
+  request.mutable_image()->set_image(image);
+  *request.mutable_auth() = auth;
+  v1::PullImageResponse response;
+  PullResult result;
+  result.status = daemon.Images()->PullImage(&context, request, &response);
+  result.image_ref = response.image_ref();
+  return result;
+}
+
 v1::ImageStatusResponse Status(CloisondProcess& daemon, const std::string& image, bool verbose = false) {
   grpc::ClientContext context;
   v1::ImageStatusRequest request;
@@ -53,10 +74,12 @@ v1::ImageStatusResponse Status(CloisondProcess& daemon, const std::string& image
   return response;
 }
 
-std::vector<v1::Image> ListImages(CloisondProcess& daemon) {
+std::vector<v1::Image> ListImages(CloisondProcess& daemon, const std::string& filter = "") {
   grpc::ClientContext context;
+  v1::ListImagesRequest request;
+  if (!filter.empty()) request.mutable_filter()->mutable_image()->set_image(filter);
   v1::ListImagesResponse response;
-  EXPECT_TRUE(daemon.Images()->ListImages(&context, v1::ListImagesRequest(), &response).ok());
+  EXPECT_TRUE(daemon.Images()->ListImages(&context, request, &response).ok());
   return {response.images().begin(), response.images().end()};
 }
 
@@ -249,6 +272,65 @@ TEST(ImageService, TokenAuth) {
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
+// kubelet names the registry its credentials belong to (AuthConfig.server_address): they are
+// sent there only, so a secret for one registry never reaches another.
+TEST(ImageService, CredentialsGoOnlyToTheRegistryTheyBelongTo) {
+  auto registry = LocalRegistry::Start(RegistryAuth::kBasic);
+  ASSERT_NE(registry, nullptr);
+  registry->Push("busybox", "private/busybox:1");
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const std::string name = registry->host() + "/private/busybox:1";
+
+  const PullResult foreign = PullWithAuth(daemon, name, AuthFor("https://registry.example.com/v2/"));
+  EXPECT_EQ(foreign.status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << foreign.status.error_message();
+  EXPECT_THAT(foreign.status.error_message(),
+              HasSubstr("the credentials given belong to registry.example.com (auth.server_address), not " +
+                        registry->host()));
+  // Another port is another registry.
+  const PullResult other_port = PullWithAuth(daemon, name, AuthFor("127.0.0.1:1"));
+  EXPECT_EQ(other_port.status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << other_port.status.error_message();
+  EXPECT_TRUE(ListImages(daemon).empty());
+
+  const PullResult no_host = PullWithAuth(daemon, name, AuthFor("https:///v2/"));
+  EXPECT_EQ(no_host.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << no_host.status.error_message();
+  EXPECT_THAT(no_host.status.error_message(), HasSubstr("auth.server_address"));
+
+  const PullResult matching = PullWithAuth(daemon, name, AuthFor("http://" + registry->host() + "/v2/"));
+  EXPECT_TRUE(matching.status.ok()) << matching.status.error_message();
+  const PullResult bare_host = PullWithAuth(daemon, name, AuthFor(registry->host()));
+  EXPECT_TRUE(bare_host.status.ok()) << bare_host.status.error_message();
+}
+
+// As containerd: credentials naming the registry are not sent to its mirrors (the mirror
+// answers 401 and the origin serves the pull); credentials naming no registry go to both.
+TEST(ImageService, CredentialsNamingTheOriginAreNotSentToItsMirror) {
+  auto origin = LocalRegistry::Start(RegistryAuth::kBasic);
+  auto mirror = LocalRegistry::Start(RegistryAuth::kBasic);
+  ASSERT_NE(origin, nullptr);
+  ASSERT_NE(mirror, nullptr);
+  origin->Push("busybox", "private/busybox:1");
+  mirror->Push("busybox", "private/busybox:1");
+  CloisondProcess daemon("[registries.\"" + origin->host() + "\"]\nmirrors = [\"" + mirror->host() + "\"]\n");
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const std::string name = origin->host() + "/private/busybox:1";
+
+  const PullResult bound = PullWithAuth(daemon, name, AuthFor(origin->host()));
+  ASSERT_TRUE(bound.status.ok()) << bound.status.error_message();
+  const nlohmann::json info = nlohmann::json::parse(Status(daemon, name, true).info().at("info"));
+  ASSERT_EQ(info["layers"].size(), 1u);
+  const std::string layer = info["layers"][0]["digest"];
+  EXPECT_EQ(origin->CountBlobGets(layer), 1);
+  EXPECT_EQ(mirror->CountBlobGets(layer), 0);
+
+  ASSERT_TRUE(Remove(daemon, bound.image_ref).ok());  // collects the layer: the next pull fetches it again
+  const PullResult unbound = PullWithAuth(daemon, name, AuthFor(""));
+  ASSERT_TRUE(unbound.status.ok()) << unbound.status.error_message();
+  EXPECT_EQ(mirror->CountBlobGets(layer), 1);
+  EXPECT_EQ(origin->CountBlobGets(layer), 1);
+}
+
 TEST(ImageService, CorruptedBlobFailsThePullAndKeepsNothing) {
   auto registry = LocalRegistry::Start();
   ASSERT_NE(registry, nullptr);
@@ -342,6 +424,40 @@ TEST(ImageService, ShortNamesUseTheSearchRegistries) {
   const PullResult pulled = Pull(daemon, "busybox:1.0");
   ASSERT_TRUE(pulled.status.ok()) << pulled.status.error_message();
   EXPECT_THAT(Status(daemon, "busybox:1.0").image().repo_tags(), ElementsAre(registry->host() + "/busybox:1.0"));
+}
+
+// [image] pinned_images: ListImages and ImageStatus report pinned=true for the images it
+// matches (kubelet's image garbage collection keeps them), and false for the others.
+TEST(ImageService, PinnedImagesAreReportedInListAndStatus) {
+  auto registry = LocalRegistry::Start();
+  ASSERT_NE(registry, nullptr);
+  registry->Push("busybox", "infra/agent:1.0");
+  registry->Push("multilayer", "apps/web:1.0");
+  CloisondProcess daemon("[image]\npinned_images = [\"" + registry->host() + "/infra/*\", \"*no-such-image*\"]\n");
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const std::string agent = registry->host() + "/infra/agent:1.0";
+  const std::string web = registry->host() + "/apps/web:1.0";
+  const PullResult agent_pull = Pull(daemon, agent);
+  const PullResult web_pull = Pull(daemon, web);
+  ASSERT_TRUE(agent_pull.status.ok()) << agent_pull.status.error_message();
+  ASSERT_TRUE(web_pull.status.ok()) << web_pull.status.error_message();
+  ASSERT_NE(agent_pull.image_ref, web_pull.image_ref);
+
+  const std::vector<v1::Image> images = ListImages(daemon);
+  ASSERT_EQ(images.size(), 2u);
+  for (const v1::Image& image : images) {
+    EXPECT_EQ(image.pinned(), image.id() == agent_pull.image_ref) << image.id();
+  }
+  const std::vector<v1::Image> filtered = ListImages(daemon, agent);
+  ASSERT_EQ(filtered.size(), 1u);
+  EXPECT_TRUE(filtered[0].pinned());
+  EXPECT_TRUE(Status(daemon, agent).image().pinned());
+  EXPECT_TRUE(Status(daemon, agent_pull.image_ref).image().pinned());  // found by id, pinned by its tag
+  EXPECT_FALSE(Status(daemon, web).image().pinned());
+
+  // Pinning is for kubelet's garbage collection: RemoveImage still removes the image (as CRI-O).
+  ASSERT_TRUE(Remove(daemon, agent).ok());
+  EXPECT_FALSE(Status(daemon, agent).has_image());
 }
 
 TEST(ImageService, RemoveUntagsThenRemovesAndCollectsLayers) {

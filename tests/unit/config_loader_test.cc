@@ -329,6 +329,39 @@ TEST(ConfigLoader, ImageAndRegistrySettings) {
               StartsWith(bad + ":2: registries.\"x.io\".mirror: unknown key"));
 }
 
+TEST(ConfigLoader, PinnedImagesAreEmptyByDefaultAndValidatedEntryByEntry) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->image.pinned_images.empty());  // cloison pulls no pause image to pin
+
+  dir.Write("conf.d/30-pin.toml",
+            "[image]\npinned_images = [\"registry.k8s.io/pause:3.10\", \"quay.io/infra/*\", \"*agent*\"]\n");
+  config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->image.pinned_images,
+            (std::vector<std::string>{"registry.k8s.io/pause:3.10", "quay.io/infra/*", "*agent*"}));
+
+  const std::string bad =
+      dir.Write("conf.d/30-pin.toml", "[image]\npinned_images = [\n  \"quay.io/ok\",\n  \"quay.io/*/x\",\n]\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              StartsWith(bad + ":4: image.pinned_images: entry \"quay.io/*/x\" has a '*' inside"));
+
+  dir.Write("conf.d/30-pin.toml", "[image]\npinned_images = [\"*\"]\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("image.pinned_images: entry \"*\" matches every image"));
+
+  dir.Write("conf.d/30-pin.toml", "[image]\npinned_images = \"quay.io/app\"\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("image.pinned_images: expected an array of strings"));
+}
+
 TEST(ConfigLoader, CdiSettings) {
   testing::TempDir dir;
   ConfigSources sources = Isolated(dir);
@@ -362,6 +395,7 @@ TEST(ConfigSerialize, TomlOutputLoadsBackToTheSameConfig) {
             "[runtimes.crun]\nruntime_path = \"/usr/bin/crun\"\nruntime_args = [\"--debug\", \"a\\\"b\"]\n"
             "allowed_annotations = [\"io.x/*\"]\n"
             "[registries.\"127.0.0.1:5000\"]\nmirrors = [\"a\", \"b\"]\ninsecure = true\n"
+            "[image]\npinned_images = [\"quay.io/app:1\", \"*pause*\"]\n"
             "[cdi]\nenabled = false\nspec_dirs = [\"/a\", \"/b\"]\n");
   absl::StatusOr<Config> config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -381,6 +415,7 @@ TEST(ConfigSerialize, JsonHasEveryHandler) {
   EXPECT_EQ(json["runtimes"]["runc"]["runtime_type"], "oci");
   EXPECT_EQ(json["network"]["cni_config_dir"], "/etc/cni/net.d");
   EXPECT_EQ(json["cdi"]["spec_dirs"][1], "/var/run/cdi");
+  EXPECT_EQ(json["image"]["pinned_images"], nlohmann::json::array());
 }
 
 }  // namespace

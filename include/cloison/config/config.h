@@ -67,6 +67,9 @@ struct ImageConfig {
   std::vector<std::string> search_registries;  // for short names such as "busybox"
   int max_concurrent_downloads = 0;            // layer downloads at once, across pulls
   std::map<std::string, RegistryConfig> registries;  // by registry host[:port]
+  // Patterns (ParsePinnedImagePattern) of the images reported pinned=true, which kubelet's
+  // image garbage collection leaves alone.
+  std::vector<std::string> pinned_images;
 
   bool operator==(const ImageConfig&) const = default;
 };

@@ -4,6 +4,7 @@
 // under <root>/images. Thread-safe. Containers hold the image they use (FindAndHold at
 // CreateContainer, Release at RemoveContainer): Remove refuses an image while it is held,
 // decided under the same lock as the lookup, so no container is ever made on a removed image.
+// IsPinned applies [image] pinned_images (pinned_images.h).
 #pragma once
 
 #include <map>
@@ -19,6 +20,7 @@
 #include "cloison/image/content_store.h"
 #include "cloison/image/image_store.h"
 #include "cloison/image/layer_store.h"
+#include "cloison/image/pinned_images.h"
 #include "cloison/image/puller.h"
 #include "cloison/image/registry_auth.h"
 #include "cloison/image/store_usage.h"
@@ -30,7 +32,8 @@ class ImageManager {
   // `images_dir` is <root>/images.
   ImageManager(std::string images_dir, config::ImageConfig config);
 
-  // Loads the records, removes leftovers of interrupted pulls and unreferenced content.
+  // Loads the records, removes leftovers of interrupted pulls and unreferenced content, and
+  // reads the pinned image patterns (INVALID_ARGUMENT for one that is not a pattern).
   absl::Status Start();
 
   // Returns the pulled image's record. INVALID_ARGUMENT for a malformed name; the registry
@@ -54,6 +57,9 @@ class ImageManager {
   // Releases one hold taken by FindAndHold or Hold.
   void Release(const std::string& id);
 
+  // Whether `record` is pinned: kubelet's image garbage collection must keep it.
+  bool IsPinned(const ImageRecord& record) const { return pinned_.IsPinned(record); }
+
   // The image config JSON (for verbose ImageStatus).
   absl::StatusOr<std::string> ReadConfig(const ImageRecord& record) const;
   std::string LayerDir(const std::string& digest) const { return layers_.LayerDir(digest); }
@@ -73,6 +79,7 @@ class ImageManager {
   ContentStore content_;
   LayerStore layers_;
   Puller puller_;
+  PinnedImages pinned_;  // set by Start, read-only afterwards
 
   // Pulls hold it shared for their whole run; garbage collection holds it exclusively, so
   // content a pull has fetched but not recorded yet is never collected. Taken before mu_.

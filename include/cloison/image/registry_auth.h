@@ -1,6 +1,8 @@
 // Registry credentials and authentication challenges: turns the CRI AuthConfig kubelet sends
-// into credentials, and parses WWW-Authenticate headers (Basic and Bearer, with the Bearer
-// realm/service/scope parameters of the distribution token protocol).
+// into credentials bound to the registry they belong to (AuthConfig.server_address: as in
+// containerd, they are sent to that host only, never to another registry or to a mirror), and
+// parses WWW-Authenticate headers (Basic and Bearer, with the Bearer realm/service/scope
+// parameters of the distribution token protocol).
 #pragma once
 
 #include <map>
@@ -17,19 +19,34 @@ struct Credentials {
   std::string password;
   std::string identity_token;  // a refresh token for the registry's OAuth2 token endpoint
   std::string registry_token;  // a bearer token to send as it is
+  // The registry host ("host[:port]", RegistryHost form) the credentials belong to; "" when
+  // kubelet named none: then they go to every endpoint of the pull, mirrors included.
+  std::string registry_host;
 
   bool empty() const {
     return username.empty() && password.empty() && identity_token.empty() && registry_token.empty();
   }
+  // Whether the credentials may be sent to `endpoint_host` (RegistryHost form).
+  bool AppliesTo(absl::string_view endpoint_host) const {
+    return registry_host.empty() || registry_host == endpoint_host;
+  }
 };
 
+// The registry host named by an AuthConfig.server_address or an endpoint address: "host",
+// "host:port", "https://host[:port]/v2/" ... -> "host[:port]" in lower case, with Docker Hub's
+// names (index.docker.io, registry-1.docker.io, registry.hub.docker.com) as "docker.io".
+// "" when the address names no host.
+std::string RegistryHost(absl::string_view address);
+
 // From the AuthConfig fields. `auth` is base64("user:password") and, when set, supplies the
-// username and password. INVALID_ARGUMENT when `auth` does not decode to "user:password".
+// username and password; `server_address` binds the credentials to its host. INVALID_ARGUMENT
+// when `auth` does not decode to "user:password" or `server_address` names no host.
 absl::StatusOr<Credentials> CredentialsFromAuthConfig(absl::string_view username,
                                                       absl::string_view password,
                                                       absl::string_view auth,
                                                       absl::string_view identity_token,
-                                                      absl::string_view registry_token);
+                                                      absl::string_view registry_token,
+                                                      absl::string_view server_address);
 
 struct AuthChallenge {
   std::string scheme;  // lower case: "basic", "bearer"

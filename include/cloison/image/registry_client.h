@@ -1,7 +1,8 @@
 // A client for one repository of one registry (OCI distribution spec over HTTP): fetches
 // manifests and streams blobs into the content store. It tries the registry's mirrors in
 // order, then the registry itself; answers 401 challenges with Basic credentials or a Bearer
-// token from the challenge's realm (scope per repository); reaches loopback and `insecure`
+// token from the challenge's realm (scope per repository), with the pull's credentials only on
+// the endpoints they apply to (Credentials::AppliesTo); reaches loopback and `insecure`
 // registries over plain HTTP when HTTPS is not spoken there. Thread-safe: a pull fetches
 // several blobs through one client at once.
 #pragma once
@@ -43,6 +44,7 @@ class RegistryClient {
   struct Endpoint {
     std::string base;  // scheme://host[:port]
     bool plain_http_allowed = false;
+    bool send_credentials = false;  // the pull's credentials apply to this host
   };
 
   absl::StatusOr<HttpResponse> Get(size_t endpoint_index, const std::string& path,
