@@ -81,9 +81,9 @@ void Notify(std::string_view state) {
 }
 
 // Re-reads the configuration; applies the handler table, [cdi] (CreateContainer reads it from
-// the live configuration) and the log level. Other keys need a restart, which the log says
-// when they changed.
-void Reload(const config::ConfigSources& sources, server::LiveConfig& live_config) {
+// the live configuration), [image] pinned_images and the log level. Other keys need a
+// restart, which the log says when they changed.
+void Reload(const config::ConfigSources& sources, server::LiveConfig& live_config, image::ImageManager& images) {
   absl::StatusOr<config::Config> next = config::LoadConfig(sources);
   if (!next.ok()) {
     spdlog::error("SIGHUP: configuration not reloaded: {}", next.status().message());
@@ -96,13 +96,18 @@ void Reload(const config::ConfigSources& sources, server::LiveConfig& live_confi
   applied.untrusted_workload_runtime = next->untrusted_workload_runtime;
   applied.log_level = next->log_level;
   applied.cdi = next->cdi;
+  applied.image.pinned_images = next->image.pinned_images;
   if (applied != *next) {
-    spdlog::warn("SIGHUP: only runtimes, default_runtime, untrusted_workload_runtime, log_level and cdi are "
-                 "reloaded; restart cloisond to apply the other changes");
+    spdlog::warn("SIGHUP: only runtimes, default_runtime, untrusted_workload_runtime, log_level, cdi and "
+                 "image.pinned_images are reloaded; restart cloisond to apply the other changes");
+  }
+  if (absl::Status s = images.SetPinnedImages(applied.image.pinned_images); !s.ok()) {
+    spdlog::error("SIGHUP: configuration not reloaded: {}", s.message());  // the loader refuses these first
+    return;
   }
   util::SetLogLevel(applied.log_level);
   live_config.Set(MakeSnapshot(applied));
-  spdlog::info("SIGHUP: reloaded runtime handlers, cdi and log level ({})", applied.log_level);
+  spdlog::info("SIGHUP: reloaded runtime handlers, cdi, pinned images and log level ({})", applied.log_level);
 }
 
 // Helper programs (cloison-pause, cloison-monitor) are installed beside cloisond.
@@ -226,7 +231,7 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
     if (sigwait(&signals, &signal_number) != 0) continue;
     if (signal_number == SIGHUP) {
       Notify("RELOADING=1");
-      Reload(sources, live_config);
+      Reload(sources, live_config, images);
       runtimes.Reset(*live_config.Get().handlers, systemd_cgroup, shim_dir);
       Notify("READY=1");
       continue;

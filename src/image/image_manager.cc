@@ -52,9 +52,7 @@ ImageManager::ImageManager(std::string images_dir, config::ImageConfig config)
       usage_([dir = dir_] { return MeasureStoreUsage(dir); }) {}
 
 absl::Status ImageManager::Start() {
-  absl::StatusOr<PinnedImages> pinned = PinnedImages::FromConfig(config_.pinned_images);
-  if (!pinned.ok()) return pinned.status();
-  pinned_ = *std::move(pinned);
+  if (absl::Status s = SetPinnedImages(config_.pinned_images); !s.ok()) return s;
   absl::MutexLock gc_lock(&gc_mu_);
   absl::MutexLock lock(&mu_);
   StoreUsageCache::Change change(usage_);
@@ -62,6 +60,19 @@ absl::Status ImageManager::Start() {
     if (!s.ok()) return s;
   }
   return CollectGarbage();
+}
+
+bool ImageManager::IsPinned(const ImageRecord& record) const {
+  absl::ReaderMutexLock lock(&pinned_mu_);
+  return pinned_.IsPinned(record);
+}
+
+absl::Status ImageManager::SetPinnedImages(const std::vector<std::string>& patterns) {
+  absl::StatusOr<PinnedImages> pinned = PinnedImages::FromConfig(patterns);
+  if (!pinned.ok()) return pinned.status();
+  absl::MutexLock lock(&pinned_mu_);
+  pinned_ = *std::move(pinned);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ImageRecord> ImageManager::Pull(const std::string& image, const Credentials& credentials) {

@@ -2,6 +2,7 @@
 // docker-registry on loopback (plain, basic auth, token auth), with the fixture images.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -12,6 +13,7 @@
 #include "cloisond_process.h"
 #include "local_registry.h"
 #include "nlohmann/json.hpp"
+#include "wait_until.h"
 
 namespace cloison::testing {
 namespace {
@@ -454,6 +456,15 @@ TEST(ImageService, PinnedImagesAreReportedInListAndStatus) {
   EXPECT_TRUE(Status(daemon, agent).image().pinned());
   EXPECT_TRUE(Status(daemon, agent_pull.image_ref).image().pinned());  // found by id, pinned by its tag
   EXPECT_FALSE(Status(daemon, web).image().pinned());
+
+  // SIGHUP re-reads the list (as CRI-O's reload): the next calls answer with the new patterns.
+  daemon.dir().Write("conf.d/50-pinned.toml", "[image]\npinned_images = [\"*apps/web*\"]\n");
+  kill(daemon.pid(), SIGHUP);
+  WaitUntil([&] { return daemon.Log().find("SIGHUP: reloaded") != std::string::npos; }, std::chrono::seconds(10));
+  ASSERT_THAT(daemon.Log(), HasSubstr("SIGHUP: reloaded"));
+  EXPECT_THAT(daemon.Log(), ::testing::Not(HasSubstr("restart cloisond to apply")));
+  EXPECT_TRUE(Status(daemon, web).image().pinned());
+  EXPECT_FALSE(Status(daemon, agent).image().pinned());
 
   // Pinning is for kubelet's garbage collection: RemoveImage still removes the image (as CRI-O).
   ASSERT_TRUE(Remove(daemon, agent).ok());

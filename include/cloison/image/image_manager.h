@@ -4,7 +4,8 @@
 // under <root>/images. Thread-safe. Containers hold the image they use (FindAndHold at
 // CreateContainer, Release at RemoveContainer): Remove refuses an image while it is held,
 // decided under the same lock as the lookup, so no container is ever made on a removed image.
-// IsPinned applies [image] pinned_images (pinned_images.h).
+// IsPinned applies [image] pinned_images (pinned_images.h), which SetPinnedImages replaces
+// (SIGHUP).
 #pragma once
 
 #include <map>
@@ -58,7 +59,10 @@ class ImageManager {
   void Release(const std::string& id);
 
   // Whether `record` is pinned: kubelet's image garbage collection must keep it.
-  bool IsPinned(const ImageRecord& record) const { return pinned_.IsPinned(record); }
+  bool IsPinned(const ImageRecord& record) const;
+  // Replaces the pinned image patterns ([image] pinned_images); INVALID_ARGUMENT for an entry
+  // that is not a pattern, and the patterns in use stay.
+  absl::Status SetPinnedImages(const std::vector<std::string>& patterns);
 
   // The image config JSON (for verbose ImageStatus).
   absl::StatusOr<std::string> ReadConfig(const ImageRecord& record) const;
@@ -79,7 +83,8 @@ class ImageManager {
   ContentStore content_;
   LayerStore layers_;
   Puller puller_;
-  PinnedImages pinned_;  // set by Start, read-only afterwards
+  mutable absl::Mutex pinned_mu_;
+  PinnedImages pinned_ ABSL_GUARDED_BY(pinned_mu_);
 
   // Pulls hold it shared for their whole run; garbage collection holds it exclusively, so
   // content a pull has fetched but not recorded yet is never collected. Taken before mu_.
