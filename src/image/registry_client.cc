@@ -153,9 +153,11 @@ absl::Status RegistryClient::Authenticate(const Endpoint& endpoint, const HttpRe
     absl::StatusOr<HttpResponse> token_response = PerformHttp(token_request);
     if (!token_response.ok()) return token_response.status();
     if (token_response->status == 401 || token_response->status == 403) {
-      return absl::UnauthenticatedError(absl::StrCat("registry ", registry_, ": the token service at ",
-                                                     realm->second, " rejected the credentials for ",
-                                                     repository_, " (HTTP ", token_response->status, ")"));
+      const bool sent_credentials = have_password || !credentials.identity_token.empty();
+      return absl::UnauthenticatedError(absl::StrCat(
+          "registry ", registry_, ": the token service at ", realm->second,
+          sent_credentials ? " rejected the credentials for " : " refused an anonymous token for ", repository_,
+          " (HTTP ", token_response->status, ")"));
     }
     if (token_response->status != 200) {
       return absl::UnavailableError(absl::StrCat("registry ", registry_, ": token service ", realm->second,
