@@ -28,31 +28,6 @@ struct PullResult {
   std::string image_ref;
 };
 
-PullResult Pull(CloisondProcess& daemon, const std::string& image, const std::string& user = "",
-                const std::string& password = "") {
-  grpc::ClientContext context;
-  v1::PullImageRequest request;
-  request.mutable_image()->set_image(image);
-  if (!user.empty()) {
-    request.mutable_auth()->set_username(user);
-    request.mutable_auth()->set_password(password);
-  }
-  v1::PullImageResponse response;
-  PullResult result;
-  result.status = daemon.Images()->PullImage(&context, request, &response);
-  result.image_ref = response.image_ref();
-  return result;
-}
-
-// The auth kubelet sends for an image pull secret of `server_address`'s registry.
-v1::AuthConfig AuthFor(const std::string& server_address) {
-  v1::AuthConfig auth;
-  auth.set_username(LocalRegistry::kUser);
-  auth.set_password(LocalRegistry::kPassword);
-  auth.set_server_address(server_address);
-  return auth;
-}
-
 PullResult PullWithAuth(CloisondProcess& daemon, const std::string& image, const v1::AuthConfig& auth) {
   grpc::ClientContext context;
   v1::PullImageRequest request;
@@ -63,6 +38,25 @@ PullResult PullWithAuth(CloisondProcess& daemon, const std::string& image, const
   result.status = daemon.Images()->PullImage(&context, request, &response);
   result.image_ref = response.image_ref();
   return result;
+}
+
+PullResult Pull(CloisondProcess& daemon, const std::string& image, const std::string& user = "",
+                const std::string& password = "") {
+  v1::AuthConfig auth;
+  if (!user.empty()) {
+    auth.set_username(user);
+    auth.set_password(password);
+  }
+  return PullWithAuth(daemon, image, auth);
+}
+
+// The auth kubelet sends for an image pull secret of `server_address`'s registry.
+v1::AuthConfig AuthFor(const std::string& server_address) {
+  v1::AuthConfig auth;
+  auth.set_username(LocalRegistry::kUser);
+  auth.set_password(LocalRegistry::kPassword);
+  auth.set_server_address(server_address);
+  return auth;
 }
 
 v1::ImageStatusResponse Status(CloisondProcess& daemon, const std::string& image, bool verbose = false) {

@@ -23,6 +23,7 @@
 #include "host_probes.h"
 #include "local_registry.h"
 #include "nlohmann/json.hpp"
+#include "wait_until.h"
 
 namespace cloison::testing {
 
@@ -94,6 +95,26 @@ class PodFixture : public ::testing::Test {
     nlohmann::json record = ReadRecord(kind, id);
     change(record);
     std::ofstream(RecordPath(kind, id), std::ios::trunc) << record.dump();
+  }
+
+  // Rewrites pod `id`'s record (while cloisond is down) to the marker of a RunPodSandbox cut
+  // short while its infra container was being made: creating, the infra container named but
+  // not recorded running, neither the namespace pins nor /dev/shm recorded.
+  void RewriteToInterruptedRun(const std::string& id) const {
+    RewriteRecord("sandboxes", id, [](nlohmann::json& record) {
+      record["state"] = "creating";
+      record["infraRunning"] = false;
+      record["infraPid"] = 0;
+      for (const char* field : {"netns", "ipcns", "utsns", "shm"}) record[field] = "";
+    });
+  }
+
+  // Expects every process of this test's cloisond (monitors, runtimes, runsc sandboxes, shims:
+  // they name its directory) to be gone within 30 s; kills what a failed test left.
+  void ExpectNoProcessesLeft() const {
+    const std::string dir = daemon_.dir().path().string();
+    EXPECT_TRUE(WaitUntil([&] { return ProcessesNaming(dir).empty(); }, std::chrono::seconds(30)));
+    for (int pid : ProcessesNaming(dir)) kill(pid, SIGKILL);
   }
 
   // The processes whose command line names `needle`, but cloisond.

@@ -57,13 +57,10 @@ exit 0
     PodFixture::SetUp();
   }
 
-  // After the pods are gone, no process of this test's cloisond (monitors, runtimes, runsc
-  // sandboxes: they name its directory) is left; a failed test's leftovers are killed.
+  // After the pods are gone, no process of this test's cloisond is left.
   void TearDown() override {
     PodFixture::TearDown();
-    const std::string dir = daemon_.dir().path().string();
-    EXPECT_TRUE(WaitUntil([&] { return ProcessesNaming(dir).empty(); }, std::chrono::seconds(30)));
-    for (int pid : ProcessesNaming(dir)) kill(pid, SIGKILL);
+    ExpectNoProcessesLeft();
   }
 
   std::string CniLog() const { return (daemon_.dir().path() / "cni-calls.log").string(); }

@@ -32,9 +32,8 @@ class RunscRecovery : public PodFixture {
   // are killed and its leftover mounts detached.
   void TearDown() override {
     PodFixture::TearDown();
+    ExpectNoProcessesLeft();
     const std::string dir = daemon_.dir().path().string();
-    EXPECT_TRUE(WaitUntil([&] { return ProcessesNaming(dir).empty(); }, std::chrono::seconds(30)));
-    for (int pid : ProcessesNaming(dir)) kill(pid, SIGKILL);
     const std::vector<std::string> mounts = MountsUnder(dir);
     for (auto mount = mounts.rbegin(); mount != mounts.rend(); ++mount) umount2(mount->c_str(), MNT_DETACH);
   }
@@ -51,12 +50,7 @@ TEST_F(RunscRecovery, AnInterruptedRunPodSandboxLeavesNoSandboxMonitorOrMount) {
   ASSERT_FALSE(ProcessesNaming(pod.id).empty());
   ASSERT_FALSE(MountsUnder(PodDir(pod.id)).empty());
   CrashDaemon();
-  RewriteRecord("sandboxes", pod.id, [](nlohmann::json& record) {
-    record["state"] = "creating";
-    record["infraRunning"] = false;
-    record["infraPid"] = 0;
-    for (const char* field : {"netns", "ipcns", "utsns", "shm"}) record[field] = "";
-  });
+  RewriteToInterruptedRun(pod.id);
   RestartDaemon();
 
   EXPECT_THAT(client_->ListPods(), IsEmpty());

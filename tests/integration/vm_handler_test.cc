@@ -296,12 +296,7 @@ TEST_F(VmHandler, AnInterruptedRunPodSandboxSettlesOnThePidfileTheMonitorWrote) 
   ASSERT_FALSE(pod.id.empty());
   ASSERT_EQ(OurShims(daemon_.dir().path().string()).size(), 1u);
   CrashDaemon();
-  RewriteRecord("sandboxes", pod.id, [](nlohmann::json& record) {
-    record["state"] = "creating";
-    record["infraRunning"] = false;
-    record["infraPid"] = 0;
-    for (const char* field : {"netns", "ipcns", "utsns", "shm"}) record[field] = "";
-  });
+  RewriteToInterruptedRun(pod.id);
   RestartDaemon();
 
   EXPECT_THAT(client_->ListPods(), ::testing::IsEmpty());
