@@ -1,0 +1,28 @@
+// Typed reads of one field of a JSON object that came from outside the daemon: a registry's
+// manifest or token answer, an image's config, a CNI plugin's configuration or result, an
+// operator's seccomp or CDI file, a streaming client's message. nlohmann::json's value() and
+// get<>() throw on a type mismatch, and an exception escaping a call would end cloisond; these
+// never throw. A missing or null field gives the fallback; a field of another type, or an
+// `object` that is not a JSON object, is INVALID_ARGUMENT naming `where` and the field:
+//   manifest layer: "size" must be an integer, not string
+// Callers that may ignore a malformed field take `.value_or(fallback)`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
+
+namespace cloison::util {
+
+absl::StatusOr<std::string> StringField(const nlohmann::json& object, absl::string_view key, absl::string_view where,
+                                        std::string fallback = "");
+// An integral JSON number within int64's range (not a float, a bool or a string).
+absl::StatusOr<int64_t> IntegerField(const nlohmann::json& object, absl::string_view key, absl::string_view where,
+                                     int64_t fallback = 0);
+absl::StatusOr<bool> BoolField(const nlohmann::json& object, absl::string_view key, absl::string_view where,
+                               bool fallback = false);
+
+}  // namespace cloison::util
