@@ -2,10 +2,9 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
-
-#include <cstdlib>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -37,10 +36,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   // header set and tells OnBody what kind of body follows.
   if (absl::StartsWith(line, "HTTP/")) {
     transfer->response->headers.clear();
-    const size_t space = line.find(' ');
-    if (space != absl::string_view::npos) {
-      transfer->response->status = std::strtol(line.data() + space + 1, nullptr, 10);
-    }
+    transfer->response->status = StatusCodeOfLine(line);
     return size * count;
   }
   const size_t colon = line.find(':');
@@ -83,6 +79,15 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
 }
 
 }  // namespace
+
+long StatusCodeOfLine(absl::string_view line) {
+  const size_t space = line.find(' ');
+  if (space == absl::string_view::npos) return 0;
+  const absl::string_view code = line.substr(space + 1, 3);
+  const bool three_digits = code.size() == 3 && std::all_of(code.begin(), code.end(), absl::ascii_isdigit) &&
+                            (line.size() == space + 4 || !absl::ascii_isdigit(line[space + 4]));
+  return three_digits ? (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0') : 0;
+}
 
 absl::StatusOr<HttpResponse> PerformHttp(const HttpRequest& request, const BodySink& sink) {
   InitCurlOnce();

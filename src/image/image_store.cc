@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <type_traits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,7 @@
 #include "cloison/image/reference.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/errno_status.h"
+#include "cloison/util/json_fields.h"
 #include "cloison/util/json_file.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/unix_socket.h"
@@ -38,25 +40,83 @@ json ToJson(const ImageRecord& record) {
   return out;
 }
 
-absl::StatusOr<ImageRecord> FromJson(const json& in) {
-  try {
-    ImageRecord record;
-    record.id = in.at("id").get<std::string>();
-    record.repo_tags = in.at("repoTags").get<std::vector<std::string>>();
-    record.repo_digests = in.at("repoDigests").get<std::vector<std::string>>();
-    record.manifest_digest = in.at("manifestDigest").get<std::string>();
-    for (const json& layer : in.at("layers")) {
-      record.layers.push_back({layer.at("digest").get<std::string>(), layer.at("mediaType").get<std::string>(),
-                               layer.at("size").get<int64_t>()});
-    }
-    record.size = in.at("size").get<int64_t>();
-    record.username = in.value("username", "");
-    if (in.contains("uid")) record.uid = in.at("uid").get<int64_t>();
-    if (!IsValidDigest(record.id)) return absl::DataLossError("record id is not a digest");
-    return record;
-  } catch (const json::exception& e) {
-    return absl::DataLossError(e.what());
+constexpr absl::string_view kRecord = "image record";
+
+// DATA_LOSS naming the field unless `object` has `key` with a non-null value.
+absl::Status CheckPresent(const json& object, absl::string_view key, absl::string_view where) {
+  const auto it = object.is_object() ? object.find(std::string(key)) : object.end();
+  if (it == object.end() || it->is_null()) {
+    return absl::DataLossError(absl::StrCat(where, ": \"", key, "\" is missing"));
   }
+  return absl::OkStatus();
+}
+
+// Reads a field every record has into `out`: a string or an integer; DATA_LOSS otherwise.
+template <typename T>
+absl::Status ReadRequired(const json& object, absl::string_view key, absl::string_view where, T& out) {
+  if (absl::Status present = CheckPresent(object, key, where); !present.ok()) return present;
+  absl::StatusOr<T> value;
+  if constexpr (std::is_same_v<T, std::string>) {
+    value = util::StringField(object, key, where);
+  } else {
+    value = util::IntegerField(object, key, where);
+  }
+  if (!value.ok()) return absl::DataLossError(value.status().message());
+  out = *std::move(value);
+  return absl::OkStatus();
+}
+
+absl::Status ReadStringList(const json& object, absl::string_view key, std::vector<std::string>& out) {
+  if (absl::Status present = CheckPresent(object, key, kRecord); !present.ok()) return present;
+  const json& list = *object.find(std::string(key));
+  if (!list.is_array()) return absl::DataLossError(absl::StrCat(kRecord, ": \"", key, "\" is not an array"));
+  for (const json& item : list) {
+    if (!item.is_string()) {
+      return absl::DataLossError(absl::StrCat(kRecord, ": \"", key, "\" has a ", item.type_name(), ", not a string"));
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LayerRecord> LayerFromJson(const json& in) {
+  constexpr absl::string_view kWhere = "image record layer";
+  LayerRecord layer;
+  for (const absl::Status& s : {ReadRequired(in, "digest", kWhere, layer.digest),
+                                ReadRequired(in, "mediaType", kWhere, layer.media_type),
+                                ReadRequired(in, "size", kWhere, layer.size)}) {
+    if (!s.ok()) return s;
+  }
+  return layer;
+}
+
+absl::StatusOr<ImageRecord> FromJson(const json& in) {
+  ImageRecord record;
+  for (const absl::Status& s : {ReadRequired(in, "id", kRecord, record.id),
+                                ReadStringList(in, "repoTags", record.repo_tags),
+                                ReadStringList(in, "repoDigests", record.repo_digests),
+                                ReadRequired(in, "manifestDigest", kRecord, record.manifest_digest),
+                                ReadRequired(in, "size", kRecord, record.size)}) {
+    if (!s.ok()) return s;
+  }
+  if (absl::Status present = CheckPresent(in, "layers", kRecord); !present.ok()) return present;
+  const json& layers = *in.find("layers");
+  if (!layers.is_array()) return absl::DataLossError("image record: \"layers\" is not an array");
+  for (const json& layer : layers) {
+    absl::StatusOr<LayerRecord> read = LayerFromJson(layer);
+    if (!read.ok()) return read.status();
+    record.layers.push_back(*std::move(read));
+  }
+  absl::StatusOr<std::string> username = util::StringField(in, "username", kRecord);
+  if (!username.ok()) return absl::DataLossError(username.status().message());
+  record.username = *std::move(username);
+  if (in.contains("uid")) {
+    int64_t uid = 0;
+    if (absl::Status s = ReadRequired(in, "uid", kRecord, uid); !s.ok()) return s;
+    record.uid = uid;
+  }
+  if (!IsValidDigest(record.id)) return absl::DataLossError("record id is not a digest");
+  return record;
 }
 
 bool Contains(const std::vector<std::string>& items, const std::string& item) {

@@ -59,6 +59,33 @@ absl::Status MakeDirAt(int parent_fd, const std::string& name, const std::string
   return absl::OkStatus();
 }
 
+// Removes `name` in `parent_fd` unless it is a directory (or missing); true for a directory.
+absl::StatusOr<bool> RemoveUnlessDirectory(int parent_fd, const std::string& name) {
+  struct stat st {};
+  if (fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return false;
+    return ErrnoErrorAt(errno, "inspecting", name);
+  }
+  if (S_ISDIR(st.st_mode)) return true;
+  if (unlinkat(parent_fd, name.c_str(), 0) != 0) return ErrnoErrorAt(errno, "removing", name);
+  return false;
+}
+
+// A directory RemoveAllAt is emptying: open, with the names in it still to remove.
+struct DirBeingEmptied {
+  UniqueFd fd;
+  std::string name;  // in its parent
+  std::vector<std::string> children;
+};
+
+absl::StatusOr<DirBeingEmptied> OpenToEmpty(int parent_fd, const std::string& name) {
+  UniqueFd dir(openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir.valid()) return ErrnoErrorAt(errno, "opening", name);
+  absl::StatusOr<std::vector<std::string>> children = ListDir(dir.get());
+  if (!children.ok()) return children.status();
+  return DirBeingEmptied{std::move(dir), name, *std::move(children)};
+}
+
 }  // namespace
 
 absl::Status InRootError(int error, absl::string_view clean_path, absl::string_view what) {
@@ -134,26 +161,34 @@ absl::StatusOr<std::vector<std::string>> ListDir(int dir_fd) {
 }
 
 absl::Status RemoveAllAt(int parent_fd, const std::string& name) {
-  struct stat st {};
-  if (fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    if (errno == ENOENT) return absl::OkStatus();
-    return ErrnoErrorAt(errno, "inspecting", name);
-  }
-  if (!S_ISDIR(st.st_mode)) {
-    if (unlinkat(parent_fd, name.c_str(), 0) != 0) {
-      return ErrnoErrorAt(errno, "removing", name);
+  absl::StatusOr<bool> is_directory = RemoveUnlessDirectory(parent_fd, name);
+  if (!is_directory.ok() || !*is_directory) return is_directory.status();
+  // Depth first over a stack of open directories rather than by recursion: a layer can nest
+  // directories tens of thousands deep (each entry path resolves through symlinks to the
+  // deepest one so far), deeper than a thread's stack has room for frames.
+  std::vector<DirBeingEmptied> open;
+  absl::StatusOr<DirBeingEmptied> top = OpenToEmpty(parent_fd, name);
+  if (!top.ok()) return top.status();
+  open.push_back(*std::move(top));
+  while (!open.empty()) {
+    DirBeingEmptied& dir = open.back();
+    if (dir.children.empty()) {
+      const std::string emptied = std::move(dir.name);
+      open.pop_back();
+      const int parent = open.empty() ? parent_fd : open.back().fd.get();
+      if (unlinkat(parent, emptied.c_str(), AT_REMOVEDIR) != 0) {
+        return ErrnoErrorAt(errno, "removing directory", emptied);
+      }
+      continue;
     }
-    return absl::OkStatus();
-  }
-  UniqueFd dir(openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!dir.valid()) return ErrnoErrorAt(errno, "opening", name);
-  absl::StatusOr<std::vector<std::string>> children = ListDir(dir.get());
-  if (!children.ok()) return children.status();
-  for (const std::string& child : *children) {
-    if (absl::Status removed = RemoveAllAt(dir.get(), child); !removed.ok()) return removed;
-  }
-  if (unlinkat(parent_fd, name.c_str(), AT_REMOVEDIR) != 0) {
-    return ErrnoErrorAt(errno, "removing directory", name);
+    const std::string child = std::move(dir.children.back());
+    dir.children.pop_back();
+    is_directory = RemoveUnlessDirectory(dir.fd.get(), child);
+    if (!is_directory.ok()) return is_directory.status();
+    if (!*is_directory) continue;
+    absl::StatusOr<DirBeingEmptied> opened = OpenToEmpty(dir.fd.get(), child);
+    if (!opened.ok()) return opened.status();
+    open.push_back(*std::move(opened));
   }
   return absl::OkStatus();
 }

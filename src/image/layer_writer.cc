@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "cloison/image/in_root_fs.h"
@@ -108,7 +109,9 @@ absl::Status CreateNode(int parent_fd, const std::string& name, const LayerEntry
 }
 
 absl::Status WriteAll(int fd, const DataBlock& block, const std::string& path) {
-  if (block.offset < 0) return absl::DataLossError(absl::StrCat("/", path, ": negative data offset"));
+  if (block.offset < 0 || block.size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() - block.offset)) {
+    return absl::DataLossError(absl::StrCat("/", path, ": data offset ", block.offset, " out of range"));
+  }
   size_t done = 0;
   while (done < block.size) {
     const ssize_t n = pwrite(fd, block.data + done, block.size - done,

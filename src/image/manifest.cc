@@ -2,10 +2,15 @@
 
 #include <sys/utsname.h>
 
+#include <algorithm>
+#include <limits>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "cloison/image/reference.h"
+#include "cloison/util/json_fields.h"
 #include "nlohmann/json.hpp"
 
 namespace cloison::image {
@@ -19,18 +24,32 @@ absl::StatusOr<json> ParseObject(absl::string_view body, absl::string_view what)
   return doc;
 }
 
+// Reads the optional string field `key` of `object` into `out` ("" when missing).
+absl::Status ReadString(const json& object, absl::string_view key, absl::string_view where, std::string& out) {
+  absl::StatusOr<std::string> text = util::StringField(object, key, where);
+  if (!text.ok()) return text.status();
+  out = *std::move(text);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Descriptor> ParseDescriptor(const json& value, absl::string_view what) {
   if (!value.is_object() || !value.contains("digest") || !value["digest"].is_string()) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": descriptor without a digest"));
   }
   Descriptor descriptor;
   descriptor.digest = value["digest"].get<std::string>();
-  descriptor.media_type = value.value("mediaType", "");
-  descriptor.size = value.value("size", int64_t{-1});
+  if (absl::Status s = ReadString(value, "mediaType", what, descriptor.media_type); !s.ok()) return s;
+  absl::StatusOr<int64_t> size = util::IntegerField(value, "size", what, -1);
+  if (!size.ok()) return size.status();
+  descriptor.size = *size;
   if (auto platform = value.find("platform"); platform != value.end() && platform->is_object()) {
-    descriptor.platform.os = platform->value("os", "");
-    descriptor.platform.architecture = platform->value("architecture", "");
-    descriptor.platform.variant = platform->value("variant", "");
+    const std::string where = absl::StrCat(what, " platform");
+    Platform& p = descriptor.platform;
+    for (const absl::Status& s : {ReadString(*platform, "os", where, p.os),
+                                  ReadString(*platform, "architecture", where, p.architecture),
+                                  ReadString(*platform, "variant", where, p.variant)}) {
+      if (!s.ok()) return s;
+    }
   }
   return descriptor;
 }
@@ -38,6 +57,17 @@ absl::StatusOr<Descriptor> ParseDescriptor(const json& value, absl::string_view 
 std::string PlatformString(const Platform& p) {
   return p.variant.empty() ? absl::StrCat(p.os, "/", p.architecture)
                            : absl::StrCat(p.os, "/", p.architecture, "/", p.variant);
+}
+
+// The index entry picked for this node, if its digest can be checked against the manifest the
+// registry then serves (which GetManifest does only for a sha256 digest).
+absl::StatusOr<Descriptor> Chosen(const Descriptor& entry) {
+  if (!IsValidDigest(entry.digest)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("index entry for ", PlatformString(entry.platform), ": digest \"", entry.digest,
+                     "\" is not sha256:<64 lowercase hex>"));
+  }
+  return entry;
 }
 
 }  // namespace
@@ -52,7 +82,7 @@ absl::StatusOr<ManifestKind> ClassifyManifest(absl::string_view content_type, ab
   if (type.empty() || type == "application/json" || type == "text/plain") {
     absl::StatusOr<json> doc = ParseObject(body, "manifest");
     if (!doc.ok()) return doc.status();
-    type = doc->value("mediaType", "");
+    if (absl::Status s = ReadString(*doc, "mediaType", "manifest", type); !s.ok()) return s;
     if (type.empty()) type = doc->contains("manifests") ? kOciIndex : kOciManifest;
   }
   if (type == kOciIndex || type == kDockerManifestList) return ManifestKind::kIndex;
@@ -92,6 +122,16 @@ absl::StatusOr<std::vector<Descriptor>> ParseIndex(absl::string_view body) {
   return entries;
 }
 
+int64_t ImageSize(const ImageManifest& manifest) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  int64_t total = std::max<int64_t>(manifest.config.size, 0);
+  for (const Descriptor& layer : manifest.layers) {
+    const int64_t size = std::max<int64_t>(layer.size, 0);
+    total = size > kMax - total ? kMax : total + size;
+  }
+  return total;
+}
+
 Platform HostPlatform() {
   utsname name{};
   uname(&name);
@@ -108,11 +148,11 @@ absl::StatusOr<Descriptor> SelectPlatform(const std::vector<Descriptor>& entries
   for (const Descriptor& entry : entries) {
     const Platform& p = entry.platform;
     if (p.os != want.os || p.architecture != want.architecture) continue;
-    if (p.variant == want.variant) return entry;
+    if (p.variant == want.variant) return Chosen(entry);
     const bool compatible = p.variant.empty() || (want.architecture == "arm64" && p.variant == "v8");
     if (compatible && fallback == nullptr) fallback = &entry;
   }
-  if (fallback != nullptr) return *fallback;
+  if (fallback != nullptr) return Chosen(*fallback);
   std::vector<std::string> offered;
   for (const Descriptor& entry : entries) offered.push_back(PlatformString(entry.platform));
   return absl::NotFoundError(absl::StrCat("no image for platform ", PlatformString(want),

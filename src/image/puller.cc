@@ -1,16 +1,24 @@
 #include "cloison/image/puller.h"
 
+#include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cloison/image/manifest.h"
 #include "cloison/image/registry_client.h"
+#include "cloison/util/json_fields.h"
 #include "cloison/util/logging.h"
 #include "nlohmann/json.hpp"
 
 namespace cloison::image {
 namespace {
+
+// Threads fetching and unpacking one pull's layers (downloads are bounded further, across pulls,
+// by max_concurrent_downloads). A manifest may list a hundred thousand layers: a thread for
+// each would run into the thread limit, and std::thread throws there, ending cloisond.
+constexpr size_t kMaxLayerWorkers = 16;
 
 config::RegistryConfig RegistrySettings(const config::ImageConfig& config, const std::string& registry) {
   auto it = config.registries.find(registry);
@@ -77,9 +85,14 @@ absl::StatusOr<ImageRecord> Puller::Pull(const Reference& reference, const Crede
   if (absl::Status s = FetchBlobOnce(client, manifest->config); !s.ok()) return s;
   std::vector<absl::Status> results(manifest->layers.size());
   {
+    std::atomic<size_t> next_layer{0};
     std::vector<std::jthread> workers;
-    for (size_t i = 0; i < manifest->layers.size(); ++i) {
-      workers.emplace_back([&, i] { results[i] = EnsureLayer(client, manifest->layers[i]); });
+    for (size_t i = 0; i < std::min(manifest->layers.size(), kMaxLayerWorkers); ++i) {
+      workers.emplace_back([&] {
+        for (size_t layer = next_layer++; layer < manifest->layers.size(); layer = next_layer++) {
+          results[layer] = EnsureLayer(client, manifest->layers[layer]);
+        }
+      });
     }
   }
   for (const absl::Status& result : results) {
@@ -89,34 +102,33 @@ absl::StatusOr<ImageRecord> Puller::Pull(const Reference& reference, const Crede
   ImageRecord record;
   record.id = manifest->config.digest;
   record.manifest_digest = image_manifest.digest;
-  record.size = std::max<int64_t>(manifest->config.size, 0);
-  for (const Descriptor& layer : manifest->layers) {
-    record.layers.push_back({layer.digest, layer.media_type, layer.size});
-    record.size += std::max<int64_t>(layer.size, 0);
-  }
+  record.size = ImageSize(*manifest);
+  for (const Descriptor& layer : manifest->layers) record.layers.push_back({layer.digest, layer.media_type, layer.size});
   if (!reference.tag.empty()) record.repo_tags.push_back(reference.TaggedString());
   record.repo_digests.push_back(absl::StrCat(reference.Name(), "@", top->digest));
   absl::StatusOr<std::string> config_json = content_.Read(manifest->config.digest);
   if (!config_json.ok()) return config_json.status();
-  UserFromImageConfig(*config_json, record);
+  if (absl::Status s = UserFromImageConfig(*config_json, record); !s.ok()) return s;
   spdlog::info("pulled {} as image {}", reference.String(), record.id);
   return record;
 }
 
-void UserFromImageConfig(absl::string_view config_json, ImageRecord& record) {
+absl::Status UserFromImageConfig(absl::string_view config_json, ImageRecord& record) {
   const nlohmann::json doc = nlohmann::json::parse(config_json.begin(), config_json.end(), nullptr, false);
-  if (!doc.is_object()) return;
-  const nlohmann::json inner = doc.value("config", nlohmann::json::object());
-  if (!inner.is_object()) return;
-  const std::string user = inner.value("User", "");
-  const std::string name = user.substr(0, user.find(':'));
+  if (!doc.is_object()) return absl::OkStatus();
+  const auto inner = doc.find("config");
+  if (inner == doc.end() || !inner->is_object()) return absl::OkStatus();
+  absl::StatusOr<std::string> user = util::StringField(*inner, "User", "image config");
+  if (!user.ok()) return user.status();
+  const std::string name = user->substr(0, user->find(':'));
   int64_t uid = 0;
-  if (name.empty()) return;
+  if (name.empty()) return absl::OkStatus();
   if (absl::SimpleAtoi(name, &uid)) {
     record.uid = uid;
   } else {
     record.username = name;
   }
+  return absl::OkStatus();
 }
 
 }  // namespace cloison::image

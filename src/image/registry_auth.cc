@@ -1,8 +1,12 @@
 #include "cloison/image/registry_auth.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "cloison/util/json_fields.h"
+#include "nlohmann/json.hpp"
 
 namespace cloison::image {
 namespace {
@@ -44,7 +48,7 @@ class Scanner {
       if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
       value.push_back(text_[pos_++]);
     }
-    ++pos_;  // closing quote
+    if (pos_ < text_.size()) ++pos_;  // closing quote
     return value;
   }
   // True when the next token is followed by '=' (a parameter, not a new scheme).
@@ -125,6 +129,20 @@ std::vector<AuthChallenge> ParseWwwAuthenticate(absl::string_view header) {
     challenges.push_back(std::move(challenge));
   }
   return challenges;
+}
+
+absl::StatusOr<std::string> TokenFromAnswer(absl::string_view body) {
+  const nlohmann::json answer = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  if (!answer.is_object()) return absl::InvalidArgumentError("the answer is not a JSON object");
+  absl::StatusOr<std::string> token = util::StringField(answer, "token", "token answer");
+  if (!token.ok()) return token.status();
+  if (token->empty()) token = util::StringField(answer, "access_token", "token answer");
+  if (!token.ok()) return token.status();
+  if (token->empty()) return absl::InvalidArgumentError("the answer has no token");
+  if (std::any_of(token->begin(), token->end(), [](char c) { return absl::ascii_iscntrl(c); })) {
+    return absl::InvalidArgumentError("the token has control characters");
+  }
+  return token;
 }
 
 }  // namespace cloison::image

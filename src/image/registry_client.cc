@@ -7,7 +7,6 @@
 #include "cloison/image/digest.h"
 #include "cloison/image/reference.h"
 #include "cloison/util/logging.h"
-#include "nlohmann/json.hpp"
 
 namespace cloison::image {
 namespace {
@@ -163,15 +162,13 @@ absl::Status RegistryClient::Authenticate(const Endpoint& endpoint, const HttpRe
       return absl::UnavailableError(absl::StrCat("registry ", registry_, ": token service ", realm->second,
                                                  " answered HTTP ", token_response->status));
     }
-    const nlohmann::json body = nlohmann::json::parse(token_response->body, nullptr, false);
-    std::string token;
-    if (body.is_object()) token = body.value("token", body.value("access_token", ""));
-    if (token.empty()) {
+    absl::StatusOr<std::string> token = TokenFromAnswer(token_response->body);
+    if (!token.ok()) {
       return absl::UnavailableError(absl::StrCat("registry ", registry_, ": token service ", realm->second,
-                                                 " returned no token"));
+                                                 " returned no usable token: ", token.status().message()));
     }
     absl::MutexLock lock(&mu_);
-    authorization_[endpoint.base] = absl::StrCat("Authorization: Bearer ", token);
+    authorization_[endpoint.base] = absl::StrCat("Authorization: Bearer ", *token);
     return absl::OkStatus();
   }
   std::string missing;

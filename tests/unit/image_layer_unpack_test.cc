@@ -2,8 +2,11 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -14,12 +17,16 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "cloison/image/in_root_fs.h"
+#include "cloison/image/layer_writer.h"
+#include "cloison/util/unique_fd.h"
 
 namespace cloison::image {
 namespace {
@@ -605,6 +612,75 @@ TEST_F(UnpackLayerTest, TargetMustExistAndBeEmpty) {
   EXPECT_EQ(Unpack(tar, Compression::kNone, base_ / "missing").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(UnpackLayer((base_ / "no-blob").string(), (base_ / "outside").string()).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// A sparse entry's data offsets come from the archive: one whose block would end past int64 is
+// refused before anything is written (the file's end offset used to be computed by overflowing).
+TEST_F(UnpackLayerTest, DataBlockEndingPastInt64IsDataLoss) {
+  absl::StatusOr<LayerWriter> writer = LayerWriter::Create(root_.string());
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  LayerEntry entry;
+  entry.path = "sparse";
+  entry.mode = 0644;
+  entry.uid = getuid();
+  entry.gid = getgid();
+  bool given = false;
+  auto one_block = [&given]() -> absl::StatusOr<std::optional<DataBlock>> {
+    if (given) return std::nullopt;
+    given = true;
+    return DataBlock{"data", 4, std::numeric_limits<int64_t>::max() - 1};
+  };
+  const absl::Status written = writer->Write(entry, one_block);
+  EXPECT_EQ(written.code(), absl::StatusCode::kDataLoss) << written;
+  EXPECT_THAT(std::string(written.message()), ::testing::HasSubstr("/sparse: data offset"));
+  EXPECT_EQ(Lstat(root_ / "sparse").st_size, 0);
+}
+
+// A layer can nest directories far deeper than PATH_MAX allows one path to name (each entry
+// resolving through a symlink to the deepest directory so far); replacing the top one then
+// removes the whole tree. RemoveAllAt recursed once per level, and ran out of stack there.
+TEST_F(UnpackLayerTest, RemoveAllAtEmptiesTreesDeeperThanTheStackAllowsRecursion) {
+  constexpr rlim_t kDepth = 4000;
+  rlimit files{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &files), 0);
+  if (files.rlim_max < kDepth + 100) GTEST_SKIP() << "needs " << kDepth + 100 << " file descriptors";
+  rlimit raised = files;
+  raised.rlim_cur = std::max<rlim_t>(files.rlim_cur, kDepth + 100);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &raised), 0);
+  {
+    util::UniqueFd dir(open(base_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    for (rlim_t level = 0; level < kDepth; ++level) {
+      ASSERT_EQ(mkdirat(dir.get(), "d", 0755), 0) << std::strerror(errno);
+      dir = util::UniqueFd(openat(dir.get(), "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      ASSERT_TRUE(dir.valid()) << std::strerror(errno);
+    }
+    ASSERT_EQ(symlinkat("/", dir.get(), "deepest"), 0);
+  }
+
+  struct Removal {
+    int parent_fd;
+    absl::Status result;
+  } removal{open(base_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), absl::OkStatus()};
+  pthread_attr_t small_stack;
+  ASSERT_EQ(pthread_attr_init(&small_stack), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&small_stack, 64 << 10), 0);
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(
+                &thread, &small_stack,
+                [](void* arg) -> void* {
+                  auto* job = static_cast<Removal*>(arg);
+                  job->result = RemoveAllAt(job->parent_fd, "d");
+                  return nullptr;
+                },
+                &removal),
+            0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&small_stack);
+  close(removal.parent_fd);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &files), 0);
+  EXPECT_TRUE(removal.result.ok()) << removal.result;
+  EXPECT_FALSE(Exists(base_ / "d"));
+  EXPECT_TRUE(Exists("/"));
 }
 
 }  // namespace

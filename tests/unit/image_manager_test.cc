@@ -1,10 +1,18 @@
 #include "cloison/image/image_manager.h"
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <map>
 #include <string>
+#include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "cloison/image/digest.h"
 #include "cloison/image/image_store.h"
 #include "test_tmpdir.h"
 
@@ -77,6 +85,95 @@ TEST_F(ImageManagerTest, RemovingOneOfSeveralTagsOnlyUntagsEvenHeld) {
   ASSERT_TRUE(record.ok());
   EXPECT_THAT(record->repo_tags, ::testing::ElementsAre("registry.test/app:2"));
   EXPECT_TRUE(absl::IsFailedPrecondition(manager_->Remove("registry.test/app:2")));
+}
+
+// A registry on a loopback port speaking plain HTTP, one request per connection: answers GETs
+// of the paths in `bodies` (with their Content-Type), 404 to the rest, and drops TLS hellos.
+class TinyRegistry {
+ public:
+  struct Answer {
+    std::string content_type;
+    std::string body;
+  };
+  explicit TinyRegistry(std::map<std::string, Answer> answers) : answers_(std::move(answers)) {
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    EXPECT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&address), length), 0);
+    EXPECT_EQ(listen(listener_, 16), 0);
+    EXPECT_EQ(getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    port_ = ntohs(address.sin_port);
+    server_ = std::jthread([this] { Serve(); });
+  }
+  ~TinyRegistry() {
+    shutdown(listener_, SHUT_RDWR);  // wakes accept()
+    server_.join();
+    close(listener_);
+  }
+  std::string host() const { return absl::StrCat("127.0.0.1:", port_); }
+
+ private:
+  void Serve() {
+    for (;;) {
+      const int connection = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (connection < 0) return;
+      std::string request;
+      char buffer[4096];
+      while (request.find("\r\n\r\n") == std::string::npos && (request.empty() || request[0] != '\x16')) {
+        const ssize_t n = read(connection, buffer, sizeof(buffer));
+        if (n <= 0) break;
+        request.append(buffer, static_cast<size_t>(n));
+      }
+      if (!request.empty() && request[0] != '\x16') Reply(connection, request);
+      close(connection);
+    }
+  }
+  void Reply(int connection, const std::string& request) {
+    const size_t start = request.find(' ') + 1;
+    const std::string path = request.substr(start, request.find(' ', start) - start);
+    const auto it = answers_.find(path);
+    const std::string head =
+        it == answers_.end()
+            ? "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            : absl::StrCat("HTTP/1.1 200 OK\r\nContent-Type: ", it->second.content_type,
+                           "\r\nContent-Length: ", it->second.body.size(), "\r\nConnection: close\r\n\r\n");
+    const std::string response = it == answers_.end() ? head : head + it->second.body;
+    for (size_t done = 0; done < response.size();) {
+      const ssize_t n = write(connection, response.data() + done, response.size() - done);
+      if (n <= 0) return;
+      done += static_cast<size_t>(n);
+    }
+  }
+
+  std::map<std::string, Answer> answers_;
+  int listener_ = -1;
+  uint16_t port_ = 0;
+  std::jthread server_;
+};
+
+// A manifest may list more layers than the process can have threads (each thread's stack is two
+// memory mappings: vm.max_map_count, 65530 by default, allows about 32000). The pull used to
+// start a thread per layer, and std::thread's constructor threw std::system_error out of it.
+TEST_F(ImageManagerTest, PullOfAManifestWithTensOfThousandsOfLayersFailsCleanly) {
+  constexpr int kLayers = 40000;
+  const std::string config_blob = R"({"config":{"User":"1000"}})";
+  const std::string config_digest = Sha256Digest(config_blob);
+  std::string manifest = absl::StrCat(R"({"schemaVersion":2,"config":{"digest":")", config_digest, R"(","size":)",
+                                      config_blob.size(), R"(},"layers":[)");
+  for (int i = 0; i < kLayers; ++i) absl::StrAppend(&manifest, i == 0 ? "" : ",", R"({"digest":"x"})");
+  manifest += "]}";
+  TinyRegistry registry({{"/v2/many/manifests/latest", {kOciManifest, manifest}},
+                         {absl::StrCat("/v2/many/blobs/", config_digest), {"application/octet-stream", config_blob}}});
+  config::ImageConfig config;
+  config.max_concurrent_downloads = 2;
+  ImageManager manager(dir_.path().string(), config);
+  ASSERT_TRUE(manager.Start().ok());
+
+  const absl::StatusOr<ImageRecord> pulled = manager.Pull(absl::StrCat(registry.host(), "/many"), {});
+  EXPECT_TRUE(absl::IsFailedPrecondition(pulled.status())) << pulled.status();
+  EXPECT_THAT(pulled.status().message(), HasSubstr("layer x has unsupported media type \"\""));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace cloison::image {
 
@@ -34,6 +35,10 @@ struct HttpResponse {
 // Receives body bytes of a 2xx response; returning a non-OK status aborts the transfer
 // and becomes the result of Perform.
 using BodySink = std::function<absl::Status(const char* data, size_t size)>;
+
+// The status code of an HTTP status line ("HTTP/1.1 200 OK\r\n", "HTTP/2 404"): the three
+// digits after the first space; 0 when they are not there.
+long StatusCodeOfLine(absl::string_view line);
 
 // Performs `request`. With `sink`, a 2xx body goes to it; other bodies are captured (up to
 // 64 KiB) so error messages can quote them.

@@ -38,7 +38,8 @@ absl::StatusOr<std::vector<std::string>> ListDir(int dir_fd);
 absl::Status InRootError(int error, absl::string_view clean_path, absl::string_view what);
 
 // Removes `name` in directory `parent_fd` without following symlinks: a directory with all
-// it contains, anything else by unlinking it. A missing entry is not an error.
+// it contains, anything else by unlinking it. A missing entry is not an error. Any depth of
+// nesting: no recursion, one open descriptor per level.
 absl::Status RemoveAllAt(int parent_fd, const std::string& name);
 
 }  // namespace cloison::image

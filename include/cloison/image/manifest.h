@@ -36,7 +36,8 @@ struct Descriptor {
 enum class ManifestKind { kIndex, kImage };
 
 // Decides from the Content-Type (falling back to the body's mediaType / shape).
-// FAILED_PRECONDITION for schema 1 and other kinds cloison does not pull.
+// FAILED_PRECONDITION for schema 1 and other kinds cloison does not pull; INVALID_ARGUMENT when
+// the body it reads is not a JSON object or its mediaType is not a string.
 absl::StatusOr<ManifestKind> ClassifyManifest(absl::string_view content_type, absl::string_view body);
 
 struct ImageManifest {
@@ -44,14 +45,22 @@ struct ImageManifest {
   std::vector<Descriptor> layers;
 };
 
+// INVALID_ARGUMENT when the body is not a JSON object, a descriptor has no digest, or a field
+// has the wrong type, naming the document and the field:
+//   manifest layer: "size" must be an integer, not string
 absl::StatusOr<ImageManifest> ParseImageManifest(absl::string_view body);
 absl::StatusOr<std::vector<Descriptor>> ParseIndex(absl::string_view body);
+
+// The image's size for its record: config plus layers, a size the manifest left out (or gave
+// as negative) counted as 0; saturates at int64's maximum rather than overflowing.
+int64_t ImageSize(const ImageManifest& manifest);
 
 // The platform this node runs: linux and the architecture from uname (amd64, arm64/v8, ...).
 Platform HostPlatform();
 
 // The index entry for `want`: same os and architecture; an exact variant match first, then
-// an entry without a variant (and v8 for arm64). NOT_FOUND lists the platforms on offer.
+// an entry without a variant (and v8 for arm64). NOT_FOUND lists the platforms on offer;
+// INVALID_ARGUMENT when the entry picked has no sha256 digest (its manifest could not be verified).
 absl::StatusOr<Descriptor> SelectPlatform(const std::vector<Descriptor>& entries, const Platform& want);
 
 // Layer media types cloison unpacks: OCI tar, tar+gzip, tar+zstd and Docker's gzip layers.

@@ -40,6 +40,8 @@ class Puller {
 };
 
 // Reads uid or username from an image config's "config.User" ("1000", "app", "1000:1000").
-void UserFromImageConfig(absl::string_view config_json, ImageRecord& record);
+// A config that is not a JSON object, or has no "config" object, leaves the record as it is;
+// a "User" that is not a string is INVALID_ARGUMENT naming the field.
+absl::Status UserFromImageConfig(absl::string_view config_json, ImageRecord& record);
 
 }  // namespace cloison::image

@@ -56,4 +56,10 @@ struct AuthChallenge {
 // Parses a WWW-Authenticate header value into its challenges (RFC 7235 syntax).
 std::vector<AuthChallenge> ParseWwwAuthenticate(absl::string_view header);
 
+// The bearer token in a token service's JSON answer: "token", or OAuth2's "access_token" when
+// "token" is missing or empty. INVALID_ARGUMENT when the answer is not a JSON object, either
+// field is not a string, there is no token, or it has control characters (it goes into a
+// request header).
+absl::StatusOr<std::string> TokenFromAnswer(absl::string_view body);
+
 }  // namespace cloison::image
