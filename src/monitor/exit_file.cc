@@ -3,11 +3,30 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <limits>
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "cloison/util/atomic_file.h"
 #include "nlohmann/json.hpp"
 
 namespace cloison::monitor {
+namespace {
+
+// `value` when it is an integer within int's range (a status from the runtime is 0-255).
+std::optional<int> IntegerAsInt(const nlohmann::json& value) {
+  if (value.is_number_unsigned()) {
+    const uint64_t number = value.get<uint64_t>();
+    if (number > static_cast<uint64_t>(std::numeric_limits<int>::max())) return std::nullopt;
+    return static_cast<int>(number);
+  }
+  if (!value.is_number_integer()) return std::nullopt;
+  const int64_t number = value.get<int64_t>();
+  if (number < std::numeric_limits<int>::min() || number > std::numeric_limits<int>::max()) return std::nullopt;
+  return static_cast<int>(number);
+}
+
+}  // namespace
 
 ExitInfo ExitInfoFromWaitStatus(int wait_status) {
   ExitInfo info;
@@ -30,10 +49,9 @@ ExitInfo ExitInfoFromExitStatus(int exit_status) {
 absl::StatusOr<ExitInfo> ExitInfoFromRuntimeWait(absl::string_view output) {
   const nlohmann::json result = nlohmann::json::parse(output.begin(), output.end(), nullptr, false);
   const auto status = result.is_object() ? result.find("exitStatus") : result.end();
-  if (!result.is_object() || status == result.end() || !status->is_number_integer()) {
-    return absl::InvalidArgumentError(absl::StrCat("unexpected runtime wait output: ", output));
-  }
-  return ExitInfoFromExitStatus(status->get<int>());
+  const std::optional<int> exit_status = status == result.end() ? std::nullopt : IntegerAsInt(*status);
+  if (!exit_status) return absl::InvalidArgumentError(absl::StrCat("unexpected runtime wait output: ", output));
+  return ExitInfoFromExitStatus(*exit_status);
 }
 
 std::string ExitInfoJson(const ExitInfo& info) {

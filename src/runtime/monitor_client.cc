@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloison/util/errno_status.h"
+#include "cloison/util/json_fields.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_address.h"
 
@@ -32,7 +33,8 @@ absl::StatusOr<nlohmann::json> CallMonitor(const std::string& control_socket, co
   pollfd pfd{fd.get(), POLLIN, 0};
   const int ready = poll(&pfd, 1, static_cast<int>(timeout.count()));
   if (ready == 0) {
-    return absl::DeadlineExceededError(absl::StrCat("container monitor did not answer \"", request.value("op", ""),
+    return absl::DeadlineExceededError(absl::StrCat("container monitor did not answer \"",
+                                                    util::StringField(request, "op", "request").value_or(""),
                                                     "\" within ", timeout.count(), " ms"));
   }
   char buffer[65536];

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -16,6 +17,7 @@
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/command.h"
 #include "cloison/util/errno_status.h"
+#include "cloison/util/json_fields.h"
 #include "cloison/util/liveness_lock.h"
 #include "cloison/util/pid_file.h"
 #include "cloison/util/unique_fd.h"
@@ -82,6 +84,14 @@ absl::StatusOr<std::string> ReadSyncPipe(int fd, std::chrono::seconds timeout) {
     }
     data.append(buffer, static_cast<size_t>(n));
   }
+}
+
+// A ctl reply {"ok":bool,"message":...}: anything but "ok": true is a failure, and a message
+// of another type reads as unknown.
+bool ReplyOk(const nlohmann::json& reply) { return util::BoolField(reply, "ok", "monitor reply").value_or(false); }
+
+std::string ReplyMessage(const nlohmann::json& reply) {
+  return util::StringField(reply, "message", "monitor reply", "unknown error").value_or("unknown error");
 }
 
 }  // namespace
@@ -151,14 +161,20 @@ absl::StatusOr<CreateResult> LaunchContainerMonitor(const std::vector<std::strin
     return absl::InternalError(absl::StrCat("container monitor failed before creating ", request.id, ": ",
                                             log.ok() ? std::string(absl::StripAsciiWhitespace(*log)) : "no report"));
   }
-  const int pid = doc.value("pid", -1);
-  if (pid <= 0) {
-    const std::string message = absl::StrCat(what, " failed: ", doc.value("message", "unknown error"));
-    if (doc.value("timed_out", false)) return absl::DeadlineExceededError(message);
+  constexpr absl::string_view kReport = "the container monitor's report";
+  absl::StatusOr<int64_t> pid = util::IntegerField(doc, "pid", kReport, -1);
+  if (!pid.ok()) return absl::InternalError(pid.status().message());
+  if (*pid > std::numeric_limits<int>::max()) {
+    return absl::InternalError(absl::StrCat(kReport, ": \"pid\" is out of range: ", *pid));
+  }
+  if (*pid <= 0) {
+    const std::string message =
+        absl::StrCat(what, " failed: ", util::StringField(doc, "message", kReport).value_or("unknown error"));
+    if (util::BoolField(doc, "timed_out", kReport).value_or(false)) return absl::DeadlineExceededError(message);
     return absl::FailedPreconditionError(message);
   }
   CreateResult result;
-  result.pid = pid;
+  result.pid = static_cast<int>(*pid);
   result.monitor_pid = util::ReadPidFile(request.state_dir + "/monitor.pid");
   return result;
 }
@@ -166,8 +182,8 @@ absl::StatusOr<CreateResult> LaunchContainerMonitor(const std::vector<std::strin
 absl::Status StartThroughMonitor(const CreateRequest& request, absl::string_view what) {
   absl::StatusOr<nlohmann::json> reply = CallMonitor(request.socket_dir + "/ctl", {{"op", "start"}}, kStartTimeout);
   if (!reply.ok()) return reply.status();
-  if (!reply->value("ok", false)) {
-    return absl::FailedPreconditionError(absl::StrCat(what, " start failed: ", reply->value("message", "unknown error")));
+  if (!ReplyOk(*reply)) {
+    return absl::FailedPreconditionError(absl::StrCat(what, " start failed: ", ReplyMessage(*reply)));
   }
   return absl::OkStatus();
 }
@@ -176,8 +192,8 @@ absl::Status ReopenLogThroughMonitor(const CreateRequest& request) {
   absl::StatusOr<nlohmann::json> reply =
       CallMonitor(request.socket_dir + "/ctl", {{"op", "reopen"}}, std::chrono::seconds(10));
   if (!reply.ok()) return reply.status();
-  if (!reply->value("ok", false)) {
-    return absl::InternalError(absl::StrCat("reopening the log: ", reply->value("message", "unknown error")));
+  if (!ReplyOk(*reply)) {
+    return absl::InternalError(absl::StrCat("reopening the log: ", ReplyMessage(*reply)));
   }
   return absl::OkStatus();
 }

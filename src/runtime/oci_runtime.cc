@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,7 @@
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/command.h"
 #include "cloison/util/errno_status.h"
+#include "cloison/util/json_fields.h"
 #include "cloison/util/json_file.h"
 #include "cloison/util/logging.h"
 #include "nlohmann/json.hpp"
@@ -41,16 +43,42 @@ absl::StatusOr<std::string> ReadCapped(const std::string& path) {
   return content;
 }
 
+// An int field of a report cloison-monitor wrote; INVALID_ARGUMENT naming `where` and the field
+// for another type or a number out of int's range.
+absl::StatusOr<int> IntField(const nlohmann::json& doc, absl::string_view key, absl::string_view where,
+                             int fallback) {
+  absl::StatusOr<int64_t> value = util::IntegerField(doc, key, where, fallback);
+  if (!value.ok()) return value.status();
+  if (*value < std::numeric_limits<int>::min() || *value > std::numeric_limits<int>::max()) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": \"", key, "\" is out of range: ", *value));
+  }
+  return static_cast<int>(*value);
+}
+
+absl::StatusOr<ExitRecord> ExitRecordOf(const nlohmann::json& doc, absl::string_view where) {
+  ExitRecord record;
+  absl::StatusOr<int> exit_code = IntField(doc, "exit_code", where, -1);
+  absl::StatusOr<int> signal = IntField(doc, "signal", where, 0);
+  absl::StatusOr<int64_t> exited_at = util::IntegerField(doc, "exited_at", where, 0);
+  absl::StatusOr<bool> oom_killed = util::BoolField(doc, "oom_killed", where, false);
+  for (const absl::Status& status : {exit_code.status(), signal.status(), exited_at.status(), oom_killed.status()}) {
+    if (!status.ok()) return status;
+  }
+  record.exit_code = *exit_code;
+  record.signal = *signal;
+  record.exited_at_ns = *exited_at;
+  record.oom_killed = *oom_killed;
+  return record;
+}
+
 }  // namespace
 
 absl::StatusOr<ExitRecord> ReadExitFile(const std::string& path) {
   absl::StatusOr<nlohmann::json> doc = util::ReadJsonObjectFile(path);
   if (!doc.ok()) return doc.status();
-  ExitRecord record;
-  record.exit_code = doc->value("exit_code", -1);
-  record.signal = doc->value("signal", 0);
-  record.exited_at_ns = doc->value("exited_at", int64_t{0});
-  record.oom_killed = doc->value("oom_killed", false);
+  absl::StatusOr<ExitRecord> record = ExitRecordOf(*doc, absl::StrCat("exit file ", path));
+  // A field of the wrong type is a damaged file, as is content that is no JSON object.
+  if (!record.ok()) return absl::DataLossError(record.status().message());
   return record;
 }
 
@@ -130,7 +158,7 @@ bool OciRuntime::Stopped(const std::string& id) const {
   absl::StatusOr<util::CommandResult> result = util::RunCommand(RuntimeCommand({"state", id}), kCliTimeout);
   if (!result.ok() || result->exit_code != 0) return false;
   const nlohmann::json state = nlohmann::json::parse(result->stdout_text, nullptr, false);
-  return state.is_object() && state.value("status", "") == "stopped";
+  return util::StringField(state, "status", "runtime state").value_or("") == "stopped";
 }
 
 absl::Status OciRuntime::Delete(const std::string& id) {
@@ -173,11 +201,19 @@ absl::StatusOr<ExecResult> OciRuntime::ExecSync(const std::string& id, const std
     return absl::InternalError(absl::StrCat("exec in ", id, " failed: ", Trimmed(*run)));
   }
   ExecResult result;
-  result.exit_code = doc.value("exit_code", -1);
-  result.timed_out = doc.value("timed_out", false);
+  const std::string where = absl::StrCat("exec in ", id, ": the monitor's report");
+  absl::StatusOr<int> exit_code = IntField(doc, "exit_code", where, -1);
+  absl::StatusOr<bool> timed_out = util::BoolField(doc, "timed_out", where, false);
+  if (!exit_code.ok() || !timed_out.ok()) {
+    return absl::InternalError((exit_code.ok() ? timed_out.status() : exit_code.status()).message());
+  }
+  result.exit_code = *exit_code;
+  result.timed_out = *timed_out;
   if (options_.direct_exec_sync) {
     spdlog::debug("ExecSync in {}: {}", id,
-                  doc.value("direct", false) ? "direct" : "through the runtime: " + doc.value("fallback", std::string()));
+                  util::BoolField(doc, "direct", where).value_or(false)
+                      ? "direct"
+                      : "through the runtime: " + util::StringField(doc, "fallback", where).value_or(""));
   }
   absl::StatusOr<std::string> out = ReadCapped(dir + "/stdout");
   absl::StatusOr<std::string> err = ReadCapped(dir + "/stderr");

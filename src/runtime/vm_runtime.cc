@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -20,6 +21,7 @@
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/ids.h"
+#include "cloison/util/json_fields.h"
 #include "cloison/util/json_file.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/output_drain.h"
@@ -128,9 +130,16 @@ absl::StatusOr<CreateResult> VmRuntime::Start(const CreateRequest& request) {
 absl::Status VmRuntime::ReopenLog(const CreateRequest& request) { return ReopenLogThroughMonitor(request); }
 
 absl::StatusOr<VmRuntime::TaskPlace> VmRuntime::FindTask(const std::string& id) const {
-  absl::StatusOr<nlohmann::json> doc = util::ReadJsonObjectFile(options_.tasks_dir + "/" + id);
+  const std::string path = options_.tasks_dir + "/" + id;
+  absl::StatusOr<nlohmann::json> doc = util::ReadJsonObjectFile(path);
   if (!doc.ok()) return doc.status();
-  return TaskPlace{doc->value("state_dir", ""), doc->value("bundle", "")};
+  const std::string where = absl::StrCat("task record ", path);
+  absl::StatusOr<std::string> state_dir = util::StringField(*doc, "state_dir", where);
+  absl::StatusOr<std::string> bundle = util::StringField(*doc, "bundle", where);
+  // A field of the wrong type is a damaged file, as is content that is no JSON object.
+  if (!state_dir.ok()) return absl::DataLossError(state_dir.status().message());
+  if (!bundle.ok()) return absl::DataLossError(bundle.status().message());
+  return TaskPlace{std::move(*state_dir), std::move(*bundle)};
 }
 
 absl::StatusOr<shim::TaskClient> VmRuntime::TaskService(const std::string& state_dir) {
@@ -242,7 +251,7 @@ absl::StatusOr<ExecResult> VmRuntime::ExecSync(const std::string& id, const std:
   ExecResult result;
   absl::Status waited;
   std::atomic<bool> exited{false};
-  std::thread waiter([&] {
+  const auto wait = [&] {
     absl::StatusOr<shim::TaskExit> exit = tasks->Wait(id, exec_id, std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
     if (absl::IsDeadlineExceeded(exit.status())) {
       result.timed_out = true;
@@ -255,7 +264,17 @@ absl::StatusOr<ExecResult> VmRuntime::ExecSync(const std::string& id, const std:
       waited = exit.status();
     }
     exited = true;
-  });
+  };
+  // std::thread throws when no thread can be made (a process or system limit, which a
+  // container's processes can reach): the exec is ended instead of cloisond.
+  std::thread waiter;
+  try {
+    waiter = std::thread(wait);
+  } catch (const std::system_error& error) {
+    (void)tasks->Kill(id, exec_id, SIGKILL, false);
+    (void)tasks->Delete(id, exec_id);
+    return absl::ResourceExhaustedError(absl::StrCat("exec in ", id, ": no thread to wait for it: ", error.what()));
+  }
   std::string out[2];
   CollectOutput(fds, out, exited);
   waiter.join();

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cerrno>
 #include <list>
+#include <system_error>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -144,7 +145,14 @@ struct EventsServer::Impl {
       ReapFinished();
       Connection& connection = connections.emplace_back();
       connection.fd = std::move(fd);
-      connection.thread = std::thread([this, &connection] { Serve(connection); });
+      try {
+        connection.thread = std::thread([this, &connection] { Serve(connection); });
+      } catch (const std::system_error&) {
+        // No thread to serve it (a process or system limit): the connection is closed, and the
+        // acceptor goes on rather than ending cloisond with the exception.
+        connections.pop_back();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
     }
   }
 };

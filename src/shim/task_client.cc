@@ -1,5 +1,7 @@
 #include "cloison/shim/task_client.h"
 
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "containerd/task/v2/shim.pb.h"
 
@@ -14,7 +16,16 @@ constexpr char kResourcesTypeUrl[] = "types.containerd.io/opencontainers/runtime
 constexpr std::chrono::milliseconds kCallTimeout{std::chrono::seconds(30)};
 constexpr std::chrono::milliseconds kRuncCallTimeout{std::chrono::seconds(120)};
 
-int64_t Nanos(const cloison::wire::Timestamp& ts) { return ts.seconds() * 1000000000 + ts.nanos(); }
+// A shim's time in ns since the epoch. The shim is another project's binary: a time past
+// int64's nanoseconds (some 292 years from 1970) saturates rather than overflowing.
+int64_t Nanos(const cloison::wire::Timestamp& ts) {
+  int64_t nanos = 0;
+  if (__builtin_mul_overflow(ts.seconds(), int64_t{1000000000}, &nanos) ||
+      __builtin_add_overflow(nanos, int64_t{ts.nanos()}, &nanos)) {
+    return ts.seconds() < 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+  }
+  return nanos;
+}
 
 template <typename Message>
 absl::StatusOr<Message> Parse(const absl::StatusOr<std::string>& payload, const char* method) {

@@ -11,6 +11,7 @@
 #include "cloison/util/logging.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_address.h"
+#include "close_quietly.h"
 
 namespace cloison::streaming {
 namespace {
@@ -55,7 +56,7 @@ void AttachTarget::Read() {
                                                                                      size_t n) {
     if (self->cancelled_) return;
     if (ec || n == 0) {
-      self->socket_.close();
+      CloseQuietly(self->socket_);
       Done done = std::move(self->on_done_);  // breaks the cycle with the owning session
       self->output_ = nullptr;
       done(0);
@@ -111,7 +112,7 @@ void AttachTarget::Resize(uint16_t width, uint16_t height) {
 void AttachTarget::Cancel() {
   cancelled_ = true;
   stdin_queue_.clear();
-  socket_.close();
+  CloseQuietly(socket_);
   output_ = nullptr;
   on_done_ = nullptr;
 }

@@ -20,6 +20,7 @@
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
+#include "close_quietly.h"
 
 extern char** environ;
 
@@ -149,7 +150,7 @@ void ExecTarget::Read(asio::posix::stream_descriptor& from, int stream) {
   from.async_read_some(asio::buffer(*buffer), [self = shared_from_this(), &from, stream, buffer](
                                                    const boost::system::error_code& ec, size_t n) {
     if (ec || n == 0) {  // EOF, or EIO from a terminal whose other side closed
-      from.close();
+      CloseQuietly(from);
       --self->open_outputs_;
       self->MaybeDone();
       return;
@@ -177,7 +178,7 @@ void ExecTarget::WriteNext() {
         boost::system::error_code ec;
         asio::write(stdin_, asio::buffer(&eof, 1), ec);
       }
-      stdin_.close();
+      CloseQuietly(stdin_);
     }
     return;
   }
@@ -187,7 +188,7 @@ void ExecTarget::WriteNext() {
                       self->stdin_queue_.pop_front();
                       if (ec) {
                         self->stdin_queue_.clear();
-                        self->stdin_.close();
+                        CloseQuietly(self->stdin_);
                         self->writing_ = false;
                         return;
                       }
@@ -218,14 +219,14 @@ void ExecTarget::OnExit() {
   int status = 0;
   const pid_t reaped = waitpid(pid_, &status, WNOHANG);
   if (reaped == 0) return WaitExit();
-  pidfd_.close();
+  CloseQuietly(pidfd_);
   exit_code_ = reaped < 0 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (open_outputs_ > 0 && !cancelled_) {
     drain_timer_.expires_after(kDrainAfterExit);
     drain_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec) return;
-      self->stdout_.close();
-      self->stderr_.close();
+      CloseQuietly(self->stdout_);
+      CloseQuietly(self->stderr_);
       self->open_outputs_ = 0;
       self->MaybeDone();
     });
@@ -237,7 +238,7 @@ void ExecTarget::MaybeDone() {
   if (done_ || cancelled_ || !exit_code_ || open_outputs_ > 0) return;
   done_ = true;
   drain_timer_.cancel();
-  stdin_.close();
+  CloseQuietly(stdin_);
   // Dropping the callbacks breaks the reference cycle with the session that owns this target.
   Done done = std::move(on_done_);
   output_ = nullptr;
@@ -254,9 +255,9 @@ void ExecTarget::Cancel() {
     kill(pid_, SIGTERM);  // the runtime forwards it to the command if the pid file was not there yet
   }
   stdin_queue_.clear();
-  stdin_.close();
-  stdout_.close();
-  stderr_.close();
+  CloseQuietly(stdin_);
+  CloseQuietly(stdout_);
+  CloseQuietly(stderr_);
   drain_timer_.cancel();
   output_ = nullptr;
   on_done_ = nullptr;

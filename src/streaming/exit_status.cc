@@ -4,12 +4,21 @@
 #include "nlohmann/json.hpp"
 
 namespace cloison::streaming {
+namespace {
+
+// The message can hold a runtime's or a command's own words, not always UTF-8, and dump()
+// throws on those: they are replaced (U+FFFD) instead.
+std::string Dump(const nlohmann::json& status) {
+  return status.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
 
 std::string StatusJson(const absl::StatusOr<int>& exit_code) {
   nlohmann::json status = {{"metadata", nlohmann::json::object()}};
   if (exit_code.ok() && *exit_code == 0) {
     status["status"] = "Success";
-    return status.dump();
+    return Dump(status);
   }
   status["status"] = "Failure";
   status["message"] = StatusText(exit_code);
@@ -20,7 +29,7 @@ std::string StatusJson(const absl::StatusOr<int>& exit_code) {
     status["reason"] = "InternalError";
     status["code"] = 500;
   }
-  return status.dump();
+  return Dump(status);
 }
 
 std::string StatusText(const absl::StatusOr<int>& exit_code) {

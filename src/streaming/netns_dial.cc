@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <system_error>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -17,7 +18,7 @@ namespace cloison::streaming {
 absl::StatusOr<util::UniqueFd> DialInNetns(const std::string& netns_path, uint16_t port) {
   absl::StatusOr<util::UniqueFd> result = absl::InternalError("not dialled");
   // The thread ends right after connecting, so its namespace never leaks into other work.
-  std::thread([&] {
+  const auto dial = [&] {
     if (!netns_path.empty()) {
       util::UniqueFd ns(open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
       if (!ns.valid() || setns(ns.get(), CLONE_NEWNET) != 0) {
@@ -37,7 +38,16 @@ absl::StatusOr<util::UniqueFd> DialInNetns(const std::string& netns_path, uint16
       return;
     }
     result = std::move(fd);
-  }).join();
+  };
+  // std::thread throws when no thread can be made (a process or system limit); this runs on the
+  // streaming server's thread, where nothing catches.
+  std::thread dialer;
+  try {
+    dialer = std::thread(dial);
+  } catch (const std::system_error& error) {
+    return absl::ResourceExhaustedError(absl::StrCat("no thread to dial port ", port, " in the pod: ", error.what()));
+  }
+  dialer.join();
   return result;
 }
 

@@ -137,7 +137,10 @@ absl::StatusOr<Headers> HeaderDecompressor::Decompress(absl::string_view compres
   zs_.avail_in = static_cast<uInt>(input.size());
   std::string block;
   char buffer[4096];
-  while (zs_.avail_in > 0) {
+  // inflate() may take in all the input and still hold output back for want of room: a
+  // filled buffer means go on even without input.
+  bool buffer_filled = false;
+  while (zs_.avail_in > 0 || buffer_filled) {
     zs_.next_out = reinterpret_cast<Bytef*>(buffer);
     zs_.avail_out = sizeof(buffer);
     int result = inflate(&zs_, Z_SYNC_FLUSH);
@@ -154,6 +157,7 @@ absl::StatusOr<Headers> HeaderDecompressor::Decompress(absl::string_view compres
     block.append(buffer, sizeof(buffer) - zs_.avail_out);
     if (block.size() > kMaxBlock) return absl::InvalidArgumentError("SPDY header block is larger than 1 MiB");
     if (result == Z_BUF_ERROR && zs_.avail_out != 0) break;  // no progress possible
+    buffer_filled = zs_.avail_out == 0;
   }
   return DecodeHeaderBlock(block);
 }

@@ -8,8 +8,9 @@
 #include "boost/asio/write.hpp"
 #include "cloison/streaming/exit_status.h"
 #include "cloison/streaming/netns_dial.h"
+#include "cloison/streaming/terminal_size.h"
 #include "cloison/util/logging.h"
-#include "nlohmann/json.hpp"
+#include "close_quietly.h"
 
 namespace cloison::streaming {
 namespace {
@@ -20,6 +21,8 @@ using spdy::FrameType;
 
 constexpr uint32_t kWindowUpdateThreshold = 32 * 1024;
 constexpr size_t kMaxBufferedInput = 17 << 20;  // one maximal frame plus change
+// A resize line is some 30 bytes; a client that sends more without a newline sends garbage.
+constexpr size_t kMaxResizeLine = 4096;
 constexpr auto kStreamCreationTimeout = std::chrono::seconds(30);
 
 }  // namespace
@@ -76,6 +79,7 @@ absl::Status SpdySession::Handle(Frame frame) {
         return absl::InvalidArgumentError(absl::StrCat("SPDY stream id ", frame.stream_id, " out of order"));
       }
       last_stream_ = frame.stream_id;
+      if ((frame.flags & spdy::kFlagFin) == 0) unacked_[frame.stream_id] = 0;  // open for DATA
       Frame reply;
       reply.type = FrameType::kSynReply;
       reply.stream_id = frame.stream_id;
@@ -89,6 +93,9 @@ absl::Status SpdySession::Handle(Frame frame) {
     case FrameType::kHeaders:
       return decompressor_.Decompress(frame.payload).status();
     case FrameType::kData: {
+      // DATA on a stream the client never opened, or already closed, means nothing; counting
+      // it would grow unacked_ by one entry per stream id a client makes up.
+      if (frame.stream_id == 0 || !unacked_.contains(frame.stream_id)) return absl::OkStatus();
       const uint32_t size = static_cast<uint32_t>(frame.payload.size());
       for (uint32_t id : {frame.stream_id, 0u}) {
         uint32_t& unacked = unacked_[id];
@@ -264,10 +271,11 @@ void SpdyRemoteCommand::OnData(uint32_t id, std::string data, bool fin) {
     resize_buffer_ += data;
     size_t newline;
     while ((newline = resize_buffer_.find('\n')) != std::string::npos) {
-      const nlohmann::json size = nlohmann::json::parse(resize_buffer_.substr(0, newline), nullptr, false);
+      const std::optional<TerminalSize> size = ParseTerminalSize(absl::string_view(resize_buffer_).substr(0, newline));
       resize_buffer_.erase(0, newline + 1);
-      if (size.is_object()) target_->Resize(size.value("Width", 0), size.value("Height", 0));
+      if (size) target_->Resize(size->width, size->height);
     }
+    if (resize_buffer_.size() > kMaxResizeLine) resize_buffer_.clear();
   }
 }
 
@@ -377,7 +385,7 @@ void SpdyPortForward::OnData(uint32_t id, std::string data, bool fin) {
 
 void SpdyPortForward::OnPeerGone() {
   for (auto& [request_id, pair] : pairs_) {
-    if (pair.conn) pair.conn->close();
+    if (pair.conn) CloseQuietly(*pair.conn);
   }
   pairs_.clear();
   data_streams_.clear();

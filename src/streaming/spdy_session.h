@@ -66,7 +66,8 @@ class SpdySession : public std::enable_shared_from_this<SpdySession> {
   bool finishing_ = false;
   bool gone_ = false;
   uint32_t last_stream_ = 0;
-  std::map<uint32_t, uint32_t> unacked_;  // bytes received per stream (0 = session) not yet window-updated
+  // Bytes received per open client stream (0 = the session) not yet window-updated.
+  std::map<uint32_t, uint32_t> unacked_;
 };
 
 struct RemoteCommandOptions {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/write.hpp"
 #include "cloison/streaming/netns_dial.h"
+#include "close_quietly.h"
 
 namespace cloison::streaming {
 namespace {
@@ -88,14 +89,14 @@ void WebSocketPortForward::End(size_t index) {
   Port& port = ports_[index];
   if (port.ended) return;
   port.ended = true;
-  if (port.conn) port.conn->close();
+  if (port.conn) CloseQuietly(*port.conn);
   if (std::all_of(ports_.begin(), ports_.end(), [](const Port& p) { return p.ended; })) Close();
 }
 
 void WebSocketPortForward::OnGone() {
   for (Port& port : ports_) {
     port.ended = true;
-    if (port.conn) port.conn->close();
+    if (port.conn) CloseQuietly(*port.conn);
   }
 }
 

@@ -1,7 +1,7 @@
 #include "websocket_session.h"
 
 #include "cloison/streaming/exit_status.h"
-#include "nlohmann/json.hpp"
+#include "cloison/streaming/terminal_size.h"
 
 namespace cloison::streaming {
 namespace {
@@ -33,8 +33,7 @@ void WebSocketRemoteCommand::OnMessage(uint8_t channel, std::string data) {
   if (channel == kStdin) {
     if (options_.stdin) target_->WriteStdin(std::move(data));
   } else if (channel == kResize) {
-    const nlohmann::json size = nlohmann::json::parse(data, nullptr, false);
-    if (size.is_object()) target_->Resize(size.value("Width", 0), size.value("Height", 0));
+    if (const std::optional<TerminalSize> size = ParseTerminalSize(data)) target_->Resize(size->width, size->height);
   } else if (channel == kClose && options_.version >= 5 && !data.empty() && data[0] == kStdin) {
     target_->CloseStdin();
   }

@@ -189,16 +189,17 @@ TEST_F(StreamingProtocols, SpdyBeforeV4ReportsErrorsAsText) {
 }
 
 // Runs SttySizeAfterALine(`tag`) (the exec `url`) in a terminal over SPDY `protocol`, opening a
-// resize stream that asks for 99x33; returns what the command printed. With `resizes`, the
-// line goes once the terminal is 99x33; without (nothing must change the size), after 500 ms.
+// resize stream that gets the lines `before`, then asks for 99x33; returns what the command
+// printed. With `resizes`, the line goes once the terminal is 99x33; without (nothing must
+// change the size), after 500 ms.
 std::string SpdyTtySize(SpdyClient& client, const std::string& url, const std::string& protocol,
-                        const std::string& tag, bool resizes) {
+                        const std::string& tag, bool resizes, const std::string& before = "") {
   EXPECT_EQ(client.Open(url, {protocol}), 101) << client.head();
   client.OpenStream({{"streamtype", "error"}});
   const uint32_t in = client.OpenStream({{"streamtype", "stdin"}});
   const uint32_t out = client.OpenStream({{"streamtype", "stdout"}});
   const uint32_t resize = client.OpenStream({{"streamtype", "resize"}});
-  client.Send(resize, "{\"Width\":99,\"Height\":33}\n");
+  client.Send(resize, before + "{\"Width\":99,\"Height\":33}\n");
   if (resizes) {
     EXPECT_TRUE(WaitUntil([&] { return TerminalSizeOf(tag) == "33 99"; }, std::chrono::seconds(10)))
         << TerminalSizeOf(tag);
@@ -222,6 +223,20 @@ TEST_F(StreamingProtocols, SpdyResizeFromV3Only) {
       SpdyTtySize(v2, MustExecUrl(id, cmd, true, true, true, false), "v2.channel.k8s.io", id, false);
   EXPECT_THAT(output, HasSubstr("24 80"));
   EXPECT_THAT(output, Not(HasSubstr("33 99")));
+}
+
+// Resize messages come from the client: ones that are not two sizes (a string, null, a number
+// past uint16) are ignored, where they used to throw on the streaming thread and end cloisond;
+// the valid one after them still resizes, and the daemon still answers.
+TEST_F(StreamingProtocols, MalformedResizeMessagesAreIgnored) {
+  const std::string id = RunContainer("badresize", kSleeper);
+  SpdyClient client;
+  const std::string output =
+      SpdyTtySize(client, MustExecUrl(id, SttySizeAfterALine(id), true, true, true, false), "v4.channel.k8s.io", id,
+                  true, "{\"Width\":\"80\",\"Height\":24}\nnull\n{\"Width\":1e30,\"Height\":5}\n[1,2]\n");
+  EXPECT_THAT(output, HasSubstr("33 99"));
+  v1::StatusResponse status;
+  EXPECT_TRUE(client_->RuntimeStatus(&status).ok());
 }
 
 TEST_F(StreamingProtocols, CommandThatCannotStartIsReportedOnTheErrorStream) {

@@ -1,6 +1,8 @@
 // runtime::CallMonitor: one request and its reply over a SOCK_SEQPACKET socket file; an empty,
 // relative or "@name" control socket path is INVALID_ARGUMENT naming the field, and no
-// connection is attempted; a path nobody listens on is UNAVAILABLE.
+// connection is attempted; a path nobody listens on is UNAVAILABLE. Also what the daemon reads
+// back from its monitors (ctl replies, exit files): fields of the wrong type are errors, never
+// exceptions.
 #include "cloison/runtime/monitor_client.h"
 
 #include <poll.h>
@@ -14,6 +16,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/runtime/monitor_launch.h"
+#include "cloison/runtime/runtime.h"
 #include "cloison/util/unique_fd.h"
 #include "cloison/util/unix_address.h"
 #include "gmock/gmock.h"
@@ -32,6 +36,18 @@ util::UniqueFd SeqpacketListener(const util::UnixAddress& address) {
   util::UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (bind(fd.get(), address.get(), address.length) != 0 || listen(fd.get(), 1) != 0) return util::UniqueFd();
   return fd;
+}
+
+// A monitor that answers one request with `reply` (it stops waiting after kTimeout).
+std::thread AnswerOnce(const util::UniqueFd& listener, std::string reply) {
+  return std::thread([&listener, reply = std::move(reply)] {
+    pollfd pending{listener.get(), POLLIN, 0};
+    if (poll(&pending, 1, static_cast<int>(std::chrono::milliseconds(kTimeout).count())) != 1) return;
+    util::UniqueFd connection(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    char buffer[4096];
+    if (recv(connection.get(), buffer, sizeof(buffer), 0) <= 0) return;
+    (void)!send(connection.get(), reply.data(), reply.size(), MSG_NOSIGNAL);
+  });
 }
 
 TEST(CallMonitor, SendsTheRequestAndReturnsTheReply) {
@@ -88,6 +104,62 @@ TEST(CallMonitor, NoListenerIsUnavailable) {
   const absl::Status status = CallMonitor(path, {{"op", "state"}}, kTimeout).status();
   EXPECT_TRUE(absl::IsUnavailable(status)) << status;
   EXPECT_THAT(status.message(), HasSubstr("container monitor not reachable at " + path));
+}
+
+TEST(StartThroughMonitor, RepliesOfTheWrongShapeAreFailuresNotExceptions) {
+  cloison::testing::TempDir dir;
+  CreateRequest request;
+  request.socket_dir = dir.path().string();
+  absl::StatusOr<util::UnixAddress> address = util::UnixSocketAddress(request.socket_dir + "/ctl");
+  ASSERT_TRUE(address.ok()) << address.status();
+  util::UniqueFd listener = SeqpacketListener(*address);
+  ASSERT_TRUE(listener.valid()) << std::strerror(errno);
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"ok":true})", ""},
+      {R"({"ok":false,"message":"no such file"})", "runc start failed: no such file"},
+      {R"({"ok":"true","message":5})", "runc start failed: unknown error"},
+      {R"({"ok":1,"message":["a"]})", "runc start failed: unknown error"},
+      {R"({"ok":false,"message":null})", "runc start failed: unknown error"},
+  };
+  for (const auto& [reply, message] : cases) {
+    std::thread monitor = AnswerOnce(listener, reply);
+    const absl::Status status = StartThroughMonitor(request, "runc");
+    monitor.join();
+    if (*message == '\0') {
+      EXPECT_TRUE(status.ok()) << reply << ": " << status;
+    } else {
+      EXPECT_TRUE(absl::IsFailedPrecondition(status)) << reply << ": " << status;
+      EXPECT_EQ(status.message(), message) << reply;
+    }
+  }
+}
+
+// The exit file is the monitor's; a damaged one (a field of another type, a number out of
+// range) is DATA_LOSS naming the file and the field.
+TEST(ReadExitFile, FieldsOfTheWrongTypeAreDataLossNamingTheField) {
+  cloison::testing::TempDir dir;
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"exit_code":"137"})", "\"exit_code\" must be an integer, not string"},
+      {R"({"exit_code":4294967296})", "\"exit_code\" is out of range: 4294967296"},
+      {R"({"exit_code":1.5})", "\"exit_code\" must be an integer, not number"},
+      {R"({"exit_code":0,"signal":[9]})", "\"signal\" must be an integer, not array"},
+      {R"({"exit_code":0,"exited_at":18446744073709551615})", "\"exited_at\" is out of range"},
+      {R"({"exit_code":0,"oom_killed":"yes"})", "\"oom_killed\" must be a boolean, not string"},
+  };
+  for (const auto& [content, message] : cases) {
+    const std::string path = dir.Write("exit", content);
+    const absl::Status status = ReadExitFile(path).status();
+    EXPECT_TRUE(absl::IsDataLoss(status)) << content << ": " << status;
+    EXPECT_THAT(status.message(), HasSubstr("exit file " + path)) << content;
+    EXPECT_THAT(status.message(), HasSubstr(message)) << content;
+  }
+  // Missing and null fields keep their defaults, as before.
+  absl::StatusOr<ExitRecord> sparse = ReadExitFile(dir.Write("exit", R"({"signal":null})"));
+  ASSERT_TRUE(sparse.ok()) << sparse.status();
+  EXPECT_EQ(sparse->exit_code, -1);
+  EXPECT_EQ(sparse->signal, 0);
+  EXPECT_EQ(sparse->exited_at_ns, 0);
+  EXPECT_FALSE(sparse->oom_killed);
 }
 
 }  // namespace

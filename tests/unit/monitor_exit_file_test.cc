@@ -47,6 +47,12 @@ TEST(ExitInfo, FromRuntimeWaitOutput) {
   EXPECT_FALSE(ExitInfoFromRuntimeWait("").ok());
   EXPECT_FALSE(ExitInfoFromRuntimeWait("container not found").ok());
   EXPECT_FALSE(ExitInfoFromRuntimeWait(R"({"id":"c1"})").ok());
+  // Out of an int, or no integer: refused, not narrowed.
+  for (const char* output : {R"({"exitStatus":4294967299})", R"({"exitStatus":-4294967296})",
+                             R"({"exitStatus":18446744073709551615})", R"({"exitStatus":3.0})",
+                             R"({"exitStatus":"3"})", R"([{"exitStatus":3}])"}) {
+    EXPECT_FALSE(ExitInfoFromRuntimeWait(output).ok()) << output;
+  }
 }
 
 TEST(ExitFile, WritesTheJsonAtomically) {

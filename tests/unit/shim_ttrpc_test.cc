@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,11 +18,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "cloison/shim/events_server.h"
+#include "cloison/shim/task_client.h"
 #include "cloison/shim/ttrpc_client.h"
 #include "cloison/shim/ttrpc_frame.h"
 #include "cloison/util/unique_fd.h"
 #include "containerd/events/task.pb.h"
 #include "containerd/services/ttrpc/events/v1/events.pb.h"
+#include "containerd/task/v2/shim.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -191,6 +194,42 @@ TEST_F(ShimTtrpcTest, ACallWithoutAnswerHitsItsDeadline) {
 TEST_F(ShimTtrpcTest, ConnectingToNothingIsUnavailable) {
   EXPECT_EQ(TtrpcClient::Connect(dir_ + "/nobody.sock", std::chrono::milliseconds(50)).status().code(),
             absl::StatusCode::kUnavailable);
+}
+
+// A connection whose every call answers `answer`: a shim's reply as the TaskClient sees it.
+class CannedTtrpcClient final : public TtrpcClient {
+ public:
+  explicit CannedTtrpcClient(std::string answer) : answer_(std::move(answer)) {}
+  absl::StatusOr<std::string> Call(absl::string_view, absl::string_view, std::string, std::chrono::milliseconds,
+                                   const TtrpcMetadata&) override {
+    return answer_;
+  }
+  bool closed() const override { return false; }
+
+ private:
+  std::string answer_;
+};
+
+// exited_at comes from the shim: seconds past int64's nanoseconds saturate instead of
+// overflowing (undefined behaviour).
+TEST(ShimTaskClient, ExitTimesPastInt64NanosecondsSaturate) {
+  const std::pair<int64_t, int64_t> cases[] = {
+      {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::max()},
+      {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::min()},
+      {9223372036, std::numeric_limits<int64_t>::max()},  // in range until nanos are added
+      {1700000000, int64_t{1700000000} * 1000000000 + 999999999},
+  };
+  for (const auto& [seconds, expected] : cases) {
+    containerd::task::v2::WaitResponse wait;
+    wait.set_exit_status(3);
+    wait.mutable_exited_at()->set_seconds(seconds);
+    wait.mutable_exited_at()->set_nanos(999999999);
+    const TaskClient tasks(std::make_shared<CannedTtrpcClient>(wait.SerializeAsString()), "cloison-unit");
+    absl::StatusOr<TaskExit> exit = tasks.Wait("c", "", kTimeout);
+    ASSERT_TRUE(exit.ok()) << exit.status();
+    EXPECT_EQ(exit->exit_status, 3u);
+    EXPECT_EQ(exit->exited_at_ns, expected) << seconds;
+  }
 }
 
 }  // namespace

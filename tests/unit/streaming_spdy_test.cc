@@ -88,5 +88,45 @@ TEST(StreamingSpdy, NamesAreLowerCasedAndGarbageIsRefused) {
   EXPECT_FALSE(DecodeHeaderBlock(std::string("\0\0\0\x02\0\0\0\x01", 8)).ok());
 }
 
+// Blocks that inflate to many of the decompressor's 4 KiB buffers, from few compressed bytes,
+// come out whole (up to the 1 MiB cap).
+TEST(StreamingSpdy, LargeHighlyCompressibleBlocksDecodeWhole) {
+  HeaderCompressor compressor;
+  HeaderDecompressor decompressor;
+  for (size_t size : {4000u, 4096u, 5000u, 65536u, 300000u}) {
+    const Headers headers = {{"streamtype", "stdin"}, {"big", std::string(size, 'a')}, {"port", "22"}};
+    absl::StatusOr<Headers> decoded = decompressor.Decompress(compressor.Compress(headers));
+    ASSERT_TRUE(decoded.ok()) << size << ": " << decoded.status();
+    EXPECT_EQ(*decoded, headers) << size;
+  }
+}
+
+// A decompression bomb: some 8 KiB that inflate to 8 MiB are refused once past 1 MiB.
+TEST(StreamingSpdy, BlocksInflatingPastOneMebibyteAreRefused) {
+  HeaderCompressor compressor;
+  const std::string bomb = compressor.Compress({{"big", std::string(8 << 20, 'a')}});
+  EXPECT_LT(bomb.size(), 16u * 1024);
+  HeaderDecompressor decompressor;
+  absl::StatusOr<Headers> decoded = decompressor.Decompress(bomb);
+  EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(decoded.status().message(), ::testing::HasSubstr("1 MiB"));
+}
+
+TEST(StreamingSpdy, HeaderBlocksWithImpossibleCountsOrLengthsAreRefused) {
+  EXPECT_FALSE(DecodeHeaderBlock(std::string("\xff\xff\xff\xff", 4)).ok());
+  EXPECT_FALSE(DecodeHeaderBlock(std::string("\0\0\0\x01\xff\xff\xff\xff" "a", 9)).ok());
+  EXPECT_FALSE(DecodeHeaderBlock(std::string("\0\0\0\x01\0\0\0\x01" "a" "\xff\xff\xff\xf0", 13)).ok());
+  EXPECT_FALSE(DecodeHeaderBlock("").ok());
+  HeaderDecompressor decompressor;
+  EXPECT_FALSE(decompressor.Decompress("").ok());
+}
+
+TEST(StreamingSpdy, SettingsWithMoreEntriesThanBytesAreRefused) {
+  size_t consumed = 0;
+  // SETTINGS claiming 2^32-1 entries in a 12-byte body.
+  const std::string frame("\x80\x03\x00\x04\x00\x00\x00\x0c\xff\xff\xff\xff\0\0\0\x01\0\0\0\x02", 20);
+  EXPECT_EQ(ParseFrame(frame, consumed).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace cloison::streaming::spdy

@@ -2,6 +2,7 @@
 // standard base64 of the data), as client-go and the Kubernetes clients write them.
 #include <gtest/gtest.h>
 
+#include "cloison/streaming/terminal_size.h"
 #include "cloison/streaming/ws_channel_frame.h"
 
 namespace cloison::streaming {
@@ -28,6 +29,27 @@ TEST(StreamingWsChannel, Base64IsADigitThenPaddedBase64) {
   EXPECT_EQ(decoded->data, "hi");
   EXPECT_EQ(DecodeChannelMessage(true, "4")->data, "");
   EXPECT_FALSE(DecodeChannelMessage(true, "0not base64!").has_value());
+}
+
+// The resize channel's message (also the SPDY resize stream's lines) comes from the client: a
+// malformed one is ignored, never thrown on in the server's thread.
+TEST(StreamingTerminalSize, ReadsWidthAndHeight) {
+  EXPECT_EQ(ParseTerminalSize(R"({"Width":80,"Height":24})"), (TerminalSize{80, 24}));
+  EXPECT_EQ(ParseTerminalSize(R"({"Width":65535,"Height":0})"), (TerminalSize{65535, 0}));
+  EXPECT_EQ(ParseTerminalSize(R"({"Height":24})"), (TerminalSize{0, 24}));
+  EXPECT_EQ(ParseTerminalSize(R"({"Width":80.9,"Height":24.0})"), (TerminalSize{80, 24}));
+  EXPECT_EQ(ParseTerminalSize("{}"), (TerminalSize{0, 0}));
+}
+
+TEST(StreamingTerminalSize, MalformedMessagesAreIgnored) {
+  for (const char* message : {R"({"Width":"80","Height":24})", R"({"Width":80,"Height":null})",
+                              R"({"Width":[80],"Height":24})", R"({"Width":true,"Height":24})",
+                              R"({"Width":-1,"Height":24})", R"({"Width":65536,"Height":24})",
+                              R"({"Width":1e30,"Height":24})", R"({"Width":80,"Height":-1e30})",
+                              R"({"Width":-0.5,"Height":24})", R"({"Width":18446744073709551615,"Height":1})",
+                              "[80,24]", "null", "80", "", "{\"Width\":80", "\xff\xfe"}) {
+    EXPECT_EQ(ParseTerminalSize(message), std::nullopt) << message;
+  }
 }
 
 }  // namespace
