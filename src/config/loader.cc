@@ -10,7 +10,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "cloison/config/values.h"
+#include "cloison/util/utf8.h"
 
 namespace cloison::config {
 namespace {
@@ -305,9 +307,11 @@ absl::Status ApplyDropIns(const fs::path& dir, bool must_exist, Config& config) 
     return absl::NotFoundError(absl::StrCat("config directory ", dir.string(), " does not exist"));
   }
   std::vector<fs::path> files;
-  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".toml" && entry.is_regular_file()) {
-      files.push_back(entry.path());
+  // increment(ec) and is_regular_file(ec): their other forms throw when the file system fails.
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_error;
+    if (it->path().extension() == ".toml" && it->is_regular_file(type_error)) {
+      files.push_back(it->path());
     }
   }
   if (ec) return absl::InternalError(absl::StrCat("listing ", dir.string(), ": ", ec.message()));
@@ -374,10 +378,75 @@ absl::Status Finalize(Config& config) {
   return absl::OkStatus();
 }
 
+// A TOML document is UTF-8, but toml11 lets any byte through in strings and keys, and a
+// configured string that is not UTF-8 would make the verbose Status's JSON dump() throw.
+absl::Status CheckUtf8(absl::string_view text, const std::string& origin) {
+  int line = 1;
+  for (absl::string_view content : absl::StrSplit(text, '\n')) {
+    if (!util::IsUtf8(content)) {
+      return absl::InvalidArgumentError(absl::StrCat(origin, ":", line, ": invalid TOML: not valid UTF-8"));
+    }
+    ++line;
+  }
+  return absl::OkStatus();
+}
+
+// toml11 parses arrays and inline tables recursively: a drop-in of ten thousand "[" overflows
+// the stack. Outside strings and comments, brackets and braces may nest this deep, far
+// beyond any real configuration.
+constexpr int kMaxNesting = 64;
+
+absl::Status CheckNesting(absl::string_view text, const std::string& origin) {
+  int depth = 0;
+  int line = 1;
+  size_t i = 0;
+  const auto at = [&](absl::string_view token) { return text.substr(i, token.size()) == token; };
+  // Moves past `close`, or to the end (toml11 then reports the unterminated string); a
+  // one-line string also ends at its line's end.
+  const auto skip_string = [&](absl::string_view close, bool escapes, bool one_line) {
+    for (; i < text.size(); ++i) {
+      if (at(close)) {
+        i += close.size();
+        return;
+      }
+      if (text[i] == '\n') {
+        if (one_line) return;
+        ++line;
+      } else if (escapes && text[i] == '\\' && i + 1 < text.size()) {
+        if (text[++i] == '\n') ++line;
+      }
+    }
+  };
+  while (i < text.size()) {
+    const char c = text[i];
+    if (at("\"\"\"") || at("'''")) {
+      const absl::string_view close = text.substr(i, 3);
+      i += 3;
+      skip_string(close, c == '"', false);
+    } else if (c == '"' || c == '\'') {
+      ++i;
+      skip_string(c == '"' ? "\"" : "'", c == '"', true);
+    } else if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else {
+      if (c == '\n') ++line;
+      if ((c == '[' || c == '{') && ++depth > kMaxNesting) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            origin, ":", line, ": invalid TOML: arrays and inline tables nest deeper than ", kMaxNesting, " levels"));
+      }
+      if ((c == ']' || c == '}') && depth > 0) --depth;
+      ++i;
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ApplyTomlDocument(absl::string_view toml_text, const std::string& origin,
                                Config& config) {
+  if (absl::Status s = CheckUtf8(toml_text, origin); !s.ok()) return s;
+  if (absl::Status s = CheckNesting(toml_text, origin); !s.ok()) return s;
   toml::value document;
   try {
     std::istringstream stream{std::string(toml_text)};

@@ -1,6 +1,7 @@
 #include "cloison/container/container_record.h"
 
 #include "absl/strings/str_cat.h"
+#include "cloison/state/record_integers.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace cloison::container {
@@ -68,17 +69,19 @@ absl::StatusOr<ContainerRecord> ContainerRecordFromJson(const nlohmann::json& j)
     r.image_id = j.at("imageId").get<std::string>();
     r.image_ref = j.at("imageRef").get<std::string>();
     r.state = StateFromName(j.at("state").get<std::string>());
-    r.created_at_ns = j.at("createdAt").get<int64_t>();
-    r.started_at_ns = j.at("startedAt").get<int64_t>();
-    r.finished_at_ns = j.at("finishedAt").get<int64_t>();
-    r.exit_code = j.at("exitCode").get<int32_t>();
+    state::RecordIntegers integers(j, absl::StrCat("container ", r.id, " record"));
+    integers.Read("createdAt", r.created_at_ns);
+    integers.Read("startedAt", r.started_at_ns);
+    integers.Read("finishedAt", r.finished_at_ns);
+    integers.Read("exitCode", r.exit_code);
+    integers.Read("pid", r.pid);
+    integers.Read("monitorPid", r.monitor_pid);
+    integers.Read("stopSignal", r.stop_signal);
+    if (!integers.status().ok()) return integers.status();
     r.reason = j.at("reason").get<std::string>();
     r.message = j.at("message").get<std::string>();
-    r.pid = j.at("pid").get<int>();
-    r.monitor_pid = j.at("monitorPid").get<int>();
     r.log_path = j.at("logPath").get<std::string>();
     r.state_dir = j.at("stateDir").get<std::string>();
-    r.stop_signal = j.at("stopSignal").get<int>();
     if (j.contains("user")) {  // records written before it was kept have none
       const auto user = google::protobuf::util::JsonStringToMessage(j.at("user").dump(), &r.user);
       if (!user.ok()) return absl::DataLossError(absl::StrCat("container ", r.id, ": bad user: ", user.ToString()));

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloison/util/errno_status.h"
+#include "cloison/util/json_fields.h"
 #include "cloison/util/seccomp_names.h"
 #include "cloison/util/unique_fd.h"
 
@@ -90,6 +91,18 @@ absl::Status SetFlags(const json& section, unsigned int& flags) {
   return absl::OkStatus();
 }
 
+// An argument's "value" or "valueTwo": any integer (runc reads a uint64; a negative one wraps
+// as it always did here), 0 when absent. A float or another type is INVALID_ARGUMENT.
+absl::StatusOr<uint64_t> Datum(const json& arg, const char* key) {
+  const auto it = arg.find(key);
+  if (it == arg.end() || it->is_null()) return uint64_t{0};
+  if (!it->is_number_integer()) {
+    return absl::InvalidArgumentError(absl::StrCat("linux.seccomp.syscalls[].args[].", key, " must be an integer, not ",
+                                                   it->type_name()));
+  }
+  return it->get<uint64_t>();
+}
+
 absl::StatusOr<std::vector<scmp_arg_cmp>> Conditions(const json& rule) {
   std::vector<scmp_arg_cmp> conditions;
   const auto it = rule.find("args");
@@ -100,13 +113,19 @@ absl::StatusOr<std::vector<scmp_arg_cmp>> Conditions(const json& rule) {
         arg["index"].get<int64_t>() > 5) {
       return absl::InvalidArgumentError(absl::StrCat("linux.seccomp.syscalls[].args: bad entry ", arg.dump()));
     }
-    absl::StatusOr<scmp_compare> op = Operator(arg.value("op", ""));
+    absl::StatusOr<std::string> op_name = util::StringField(arg, "op", "linux.seccomp.syscalls[].args[]");
+    if (!op_name.ok()) return op_name.status();
+    absl::StatusOr<scmp_compare> op = Operator(*op_name);
     if (!op.ok()) return op.status();
+    absl::StatusOr<uint64_t> value = Datum(arg, "value");
+    if (!value.ok()) return value.status();
+    absl::StatusOr<uint64_t> value_two = Datum(arg, "valueTwo");
+    if (!value_two.ok()) return value_two.status();
     scmp_arg_cmp condition{};
     condition.arg = arg["index"].get<unsigned>();
     condition.op = *op;
-    condition.datum_a = arg.value("value", uint64_t{0});
-    condition.datum_b = arg.value("valueTwo", uint64_t{0});
+    condition.datum_a = *value;
+    condition.datum_b = *value_two;
     conditions.push_back(condition);
   }
   return conditions;
@@ -115,7 +134,9 @@ absl::StatusOr<std::vector<scmp_arg_cmp>> Conditions(const json& rule) {
 // One rule entry: its action for every name, with its conditions as runc groups them.
 absl::Status AddRule(scmp_filter_ctx ctx, const json& rule, uint32_t default_action) {
   if (!rule.is_object()) return absl::InvalidArgumentError("linux.seccomp.syscalls has a non-object entry");
-  absl::StatusOr<uint32_t> action = Action(rule.value("action", ""), ErrnoRet(rule, "errnoRet"));
+  absl::StatusOr<std::string> action_name = util::StringField(rule, "action", "linux.seccomp.syscalls[]");
+  if (!action_name.ok()) return action_name.status();
+  absl::StatusOr<uint32_t> action = Action(*action_name, ErrnoRet(rule, "errnoRet"));
   if (!action.ok()) return action.status();
   if (*action == default_action) return absl::OkStatus();
   absl::StatusOr<std::vector<scmp_arg_cmp>> conditions = Conditions(rule);
@@ -167,8 +188,9 @@ absl::StatusOr<SeccompFilter> CompileSeccomp(const json& section) {
       listener != section.end() && !listener->is_null() && *listener != "") {
     return Unsupported("listenerPath");
   }
-  absl::StatusOr<uint32_t> default_action =
-      Action(section.value("defaultAction", ""), ErrnoRet(section, "defaultErrnoRet"));
+  absl::StatusOr<std::string> default_name = util::StringField(section, "defaultAction", "linux.seccomp");
+  if (!default_name.ok()) return default_name.status();
+  absl::StatusOr<uint32_t> default_action = Action(*default_name, ErrnoRet(section, "defaultErrnoRet"));
   if (!default_action.ok()) return default_action.status();
   Context context;
   context.ctx = seccomp_init(*default_action);

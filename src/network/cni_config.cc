@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "cloison/network/cni_config_dir.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/bounded_json.h"
 
 namespace cloison::network {
 namespace {
@@ -30,7 +31,9 @@ absl::StatusOr<std::string> StringField(const nlohmann::json& object, const std:
 }  // namespace
 
 absl::StatusOr<NetworkConfigList> ParseNetworkConfig(absl::string_view text, const std::string& source) {
-  const nlohmann::json json = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  const absl::StatusOr<nlohmann::json> parsed = util::ParseBoundedJson(text);
+  if (!parsed.ok()) return absl::InvalidArgumentError(absl::StrCat(source, ": ", parsed.status().message()));
+  const nlohmann::json& json = *parsed;
   if (!json.is_object()) return absl::InvalidArgumentError(absl::StrCat(source, ": not a JSON object"));
   NetworkConfigList list;
   list.source = source;

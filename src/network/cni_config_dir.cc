@@ -12,10 +12,12 @@ absl::StatusOr<std::string> FindDefaultNetworkConfig(const std::string& config_d
   namespace fs = std::filesystem;
   std::error_code ec;
   std::vector<fs::path> candidates;
-  for (const fs::directory_entry& entry : fs::directory_iterator(config_dir, ec)) {
-    const fs::path ext = entry.path().extension();
-    if ((ext == ".conf" || ext == ".conflist" || ext == ".json") && entry.is_regular_file(ec)) {
-      candidates.push_back(entry.path());
+  // increment(ec), not ++, which throws when reading the directory fails.
+  for (fs::directory_iterator it(config_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path ext = it->path().extension();
+    std::error_code type_error;
+    if ((ext == ".conf" || ext == ".conflist" || ext == ".json") && it->is_regular_file(type_error)) {
+      candidates.push_back(it->path());
     }
   }
   if (candidates.empty()) {

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cloison/util/bounded_json.h"
 #include "cloison/util/command.h"
 
 namespace cloison::network {
@@ -50,8 +51,9 @@ absl::StatusOr<nlohmann::json> InvokePlugin(const std::string& binary, const nlo
   if (!result.ok()) return absl::Status(result.status().code(), absl::StrCat(what, ": ", result.status().message()));
   if (result->exit_code != 0) return absl::InternalError(absl::StrCat(what, " failed: ", FailureText(*result)));
   if (absl::StripAsciiWhitespace(result->stdout_text).empty()) return nlohmann::json();
-  nlohmann::json output = nlohmann::json::parse(result->stdout_text, nullptr, false);
-  if (output.is_discarded()) return absl::InternalError(absl::StrCat(what, ": its output is not JSON"));
+  absl::StatusOr<nlohmann::json> output = util::ParseBoundedJson(result->stdout_text);
+  if (!output.ok()) return absl::InternalError(absl::StrCat(what, ": its output is ", output.status().message()));
+  if (output->is_discarded()) return absl::InternalError(absl::StrCat(what, ": its output is not JSON"));
   return output;
 }
 

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/json_fields.h"
 
 namespace cloison::network {
 namespace {
@@ -21,7 +22,8 @@ bool OnHostInterface(const nlohmann::json& ip, const nlohmann::json& result) {
   const int64_t i = ip.at("interface").get<int64_t>();
   if (!interfaces.is_array() || i < 0 || static_cast<size_t>(i) >= interfaces.size()) return false;
   const nlohmann::json& interface = interfaces.at(static_cast<size_t>(i));
-  return !interface.is_object() || interface.value("sandbox", "").empty();
+  // A "sandbox" that is not a string names no netns: the interface counts as the host's.
+  return util::StringField(interface, "sandbox", "CNI result interface").value_or("").empty();
 }
 
 }  // namespace

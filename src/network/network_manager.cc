@@ -14,6 +14,7 @@
 #include "cloison/network/pod_bandwidth.h"
 #include "cloison/network/pod_cidr.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/json_fields.h"
 #include "cloison/util/json_file.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/unix_socket.h"
@@ -32,6 +33,12 @@ struct CachedNetwork {
   nlohmann::json record;
   NetworkConfigList list;
 };
+
+// A string of a cache record. The record is cloisond's own, but a damaged one must still let
+// DEL run: a field of another type counts as missing.
+std::string CachedString(const nlohmann::json& record, const char* key, const std::string& fallback) {
+  return util::StringField(record, key, "CNI cache record", fallback).value_or(fallback);
+}
 
 // NOT_FOUND when there is no record.
 absl::StatusOr<CachedNetwork> ReadCache(const std::string& path) {
@@ -130,9 +137,9 @@ absl::Status NetworkManager::TearDownPod(const std::string& pod_id) {
   const nlohmann::json& cache = cached->record;
   const NetworkConfigList& list = cached->list;
 
-  const std::string netns = cache.value("netns", "");
-  PluginCall call{"DEL",           pod_id, IsNamespace(netns) ? netns : "", cache.value("ifname", kPodInterface),
-                  cache.value("args", ""), options_.plugin_dirs, options_.plugin_timeout};
+  const std::string netns = CachedString(cache, "netns", "");
+  PluginCall call{"DEL",           pod_id, IsNamespace(netns) ? netns : "", CachedString(cache, "ifname", kPodInterface),
+                  CachedString(cache, "args", ""), options_.plugin_dirs, options_.plugin_timeout};
   // 0.4.0 and later hand DEL the result of ADD; older versions do not know prevResult on DEL.
   const nlohmann::json prev_result = AtLeast040(list.cni_version) ? cache.value("result", nlohmann::json()) : nlohmann::json();
   const nlohmann::json runtime_config = cache.value("runtimeConfig", nlohmann::json::object());
@@ -168,11 +175,11 @@ absl::Status NetworkManager::CheckPod(const std::string& pod_id) {
   if (!prev_result.is_object()) {
     return absl::FailedPreconditionError(absl::StrCat("pod sandbox ", pod_id, ": its CNI ADD did not finish"));
   }
-  const std::string netns = cache.value("netns", "");
+  const std::string netns = CachedString(cache, "netns", "");
   if (!IsNamespace(netns)) {
     return absl::FailedPreconditionError(absl::StrCat("pod sandbox ", pod_id, ": network namespace ", netns, " is gone"));
   }
-  PluginCall call{"CHECK", pod_id, netns, cache.value("ifname", kPodInterface), cache.value("args", ""),
+  PluginCall call{"CHECK", pod_id, netns, CachedString(cache, "ifname", kPodInterface), CachedString(cache, "args", ""),
                   options_.plugin_dirs, options_.plugin_timeout};
   const nlohmann::json runtime_config = cache.value("runtimeConfig", nlohmann::json::object());
   for (const nlohmann::json& plugin : list.plugins) {

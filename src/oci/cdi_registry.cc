@@ -16,10 +16,12 @@ namespace fs = std::filesystem;
 std::vector<std::string> SpecFiles(const std::string& dir) {
   std::vector<std::string> files;
   std::error_code ec;
-  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
-    const std::string extension = entry.path().extension().string();
-    if ((extension == ".json" || extension == ".yaml") && entry.is_regular_file(ec)) {
-      files.push_back(entry.path().string());
+  // increment(ec), not ++, which throws when reading the directory fails.
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string extension = it->path().extension().string();
+    std::error_code type_error;
+    if ((extension == ".json" || extension == ".yaml") && it->is_regular_file(type_error)) {
+      files.push_back(it->path().string());
     }
   }
   std::sort(files.begin(), files.end());

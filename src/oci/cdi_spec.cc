@@ -207,7 +207,8 @@ absl::Status ParseEdits(const json& object, const std::string& where, CdiContain
     if (!gids->is_array()) return f.Bad("additionalGids", "expected an array of group ids");
     for (const json& gid : *gids) {
       if (!gid.is_number_unsigned() || gid.get<uint64_t>() > static_cast<uint64_t>(kUint32Max)) {
-        return f.Bad("additionalGids", absl::StrCat(gid.dump(), " is not a group id"));
+        // Only a scalar is shown: dump() recurses, and the entry may nest as deep as the file.
+        return f.Bad("additionalGids", absl::StrCat(gid.is_primitive() ? gid.dump() : gid.type_name(), " is not a group id"));
       }
       edits.additional_gids.push_back(gid.get<uint32_t>());
     }

@@ -5,50 +5,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "cloison/util/utf8.h"
 
 namespace cloison::oci {
 namespace {
 
 constexpr char kDefaultPath[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-// Length of the valid UTF-8 sequence at the start of `s`, or 0 if it is not one.
-size_t Utf8SequenceLength(absl::string_view s) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  const auto continuation = [&](size_t i) { return i < s.size() && (byte(i) & 0xC0) == 0x80; };
-  const unsigned char lead = byte(0);
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
-  if (lead >= 0xE0 && lead <= 0xEF) {
-    if (!continuation(1) || !continuation(2)) return 0;
-    if (lead == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
-    if (lead == 0xED && byte(1) >= 0xA0) return 0;  // surrogate
-    return 3;
-  }
-  if (lead >= 0xF0 && lead <= 0xF4) {
-    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
-    if (lead == 0xF0 && byte(1) < 0x90) return 0;   // overlong
-    if (lead == 0xF4 && byte(1) >= 0x90) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
-// Each byte that does not start a valid sequence becomes U+FFFD, as Go's JSON encoder does.
-std::string ValidUtf8(absl::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  while (!s.empty()) {
-    const size_t n = Utf8SequenceLength(s);
-    if (n == 0) {
-      out.append("\xEF\xBF\xBD");
-      s.remove_prefix(1);
-    } else {
-      out.append(s.data(), n);
-      s.remove_prefix(n);
-    }
-  }
-  return out;
-}
 
 absl::string_view EnvKey(absl::string_view entry) { return entry.substr(0, entry.find('=')); }
 
@@ -115,7 +77,7 @@ absl::StatusOr<std::vector<std::string>> ProcessEnv(
       return absl::InvalidArgumentError(
           absl::StrCat("config.envs[", i, "].value: contains a NUL byte"));
     }
-    SetEnv(env, index, absl::StrCat(kv.key(), "=", ValidUtf8(kv.value())));
+    SetEnv(env, index, absl::StrCat(kv.key(), "=", util::ValidUtf8(kv.value())));
   }
   return env;
 }
@@ -197,7 +159,8 @@ absl::StatusOr<ProcessUser> ResolveProcessUser(const UserDatabase& db, const Use
   absl::StatusOr<ResolvedUser> resolved = ResolveUser(db, user, field);
   if (!resolved.ok()) return resolved.status();
 
-  ProcessUser out{resolved->uid, resolved->gid, {resolved->gid}, resolved->home};
+  // The home comes from the image's /etc/passwd, in any bytes: the spec's HOME must be UTF-8.
+  ProcessUser out{resolved->uid, resolved->gid, {resolved->gid}, util::ValidUtf8(resolved->home)};
   if (!request.strict_groups) {
     out.additional_gids.insert(out.additional_gids.end(), resolved->listed_gids.begin(),
                                resolved->listed_gids.end());

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -90,35 +91,41 @@ std::optional<uint32_t> ParseId(absl::string_view text) {
   return static_cast<uint32_t>(value);
 }
 
-// Lines of an account file split on ':'; comments, blank lines and NIS "+"/"-" entries skipped.
-std::vector<std::vector<absl::string_view>> Records(absl::string_view content) {
-  std::vector<std::vector<absl::string_view>> records;
+// Calls `each` with the fields of every line of an account file, split on ':' into at most
+// `fields` + 1 parts (the last holding whatever follows), so that neither a file of millions of
+// lines nor a line of millions of ':' is held split in memory at once. Comments, blank lines
+// and NIS "+"/"-" entries are skipped.
+template <typename Each>
+void ForEachRecord(absl::string_view content, int fields, Each each) {
   for (absl::string_view line : absl::StrSplit(content, '\n')) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line[0] == '#' || line[0] == '+' || line[0] == '-') continue;
-    records.push_back(absl::StrSplit(line, ':'));
+    each(std::vector<absl::string_view>(absl::StrSplit(line, absl::MaxSplits(':', fields))));
   }
-  return records;
 }
+
+}  // namespace
 
 std::vector<PasswdEntry> ParsePasswd(absl::string_view content) {
   std::vector<PasswdEntry> users;
-  for (const auto& f : Records(content)) {
-    if (f.size() < 4 || f[0].empty()) continue;
+  // name:password:uid:gid:gecos:home:shell
+  ForEachRecord(content, 6, [&users](const std::vector<absl::string_view>& f) {
+    if (f.size() < 4 || f[0].empty()) return;
     const std::optional<uint32_t> uid = ParseId(f[2]);
     const std::optional<uint32_t> gid = ParseId(f[3]);
-    if (!uid || !gid) continue;
+    if (!uid || !gid) return;
     users.push_back({std::string(f[0]), *uid, *gid, f.size() > 5 ? std::string(f[5]) : ""});
-  }
+  });
   return users;
 }
 
 std::vector<GroupEntry> ParseGroup(absl::string_view content) {
   std::vector<GroupEntry> groups;
-  for (const auto& f : Records(content)) {
-    if (f.size() < 3 || f[0].empty()) continue;
+  // name:password:gid:members
+  ForEachRecord(content, 4, [&groups](const std::vector<absl::string_view>& f) {
+    if (f.size() < 3 || f[0].empty()) return;
     const std::optional<uint32_t> gid = ParseId(f[2]);
-    if (!gid) continue;
+    if (!gid) return;
     GroupEntry group{std::string(f[0]), *gid, {}};
     if (f.size() > 3) {
       for (absl::string_view member : absl::StrSplit(f[3], ',', absl::SkipWhitespace())) {
@@ -126,11 +133,9 @@ std::vector<GroupEntry> ParseGroup(absl::string_view content) {
       }
     }
     groups.push_back(std::move(group));
-  }
+  });
   return groups;
 }
-
-}  // namespace
 
 const PasswdEntry* UserDatabase::FindUser(absl::string_view name) const {
   for (const PasswdEntry& user : users) {

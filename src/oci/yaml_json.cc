@@ -9,7 +9,9 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "cloison/util/utf8.h"
 
 namespace cloison::oci {
 namespace {
@@ -73,31 +75,86 @@ json PlainScalar(const std::string& text) {
   return text;
 }
 
-json Convert(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map: {
-      json object = json::object();
-      for (const auto& item : node) object[item.first.as<std::string>()] = Convert(item.second);
-      return object;
+// Aliases let a small file describe a huge or endless tree (each alias is expanded where it
+// stands, and yaml-cpp lets a node hold an alias of itself), so the conversion has a depth and
+// a size budget: every value costs 1, and every string (key or scalar) its length. A file
+// without aliases costs less than twice its size.
+constexpr int kMaxDepth = 256;
+constexpr size_t kBaseBudget = size_t{1} << 20;
+
+class Converter {
+ public:
+  explicit Converter(size_t text_size) : budget_(kBaseBudget + 2 * text_size) {}
+
+  json Convert(const YAML::Node& node, int depth = 0) {
+    if (!status_.ok()) return nullptr;
+    if (depth > kMaxDepth) return Fail(absl::StrCat("nested deeper than ", kMaxDepth, " levels"));
+    if (!Spend(1)) return nullptr;
+    switch (node.Type()) {
+      case YAML::NodeType::Map: {
+        json object = json::object();
+        for (const auto& item : node) {
+          const std::string key = item.first.as<std::string>();
+          if (!Spend(key.size()) || !CheckUtf8(key)) return nullptr;
+          object[key] = Convert(item.second, depth + 1);
+          if (!status_.ok()) return nullptr;
+        }
+        return object;
+      }
+      case YAML::NodeType::Sequence: {
+        json array = json::array();
+        for (const YAML::Node& item : node) {
+          array.push_back(Convert(item, depth + 1));
+          if (!status_.ok()) return nullptr;
+        }
+        return array;
+      }
+      case YAML::NodeType::Scalar:
+        if (!Spend(node.Scalar().size()) || !CheckUtf8(node.Scalar())) return nullptr;
+        // yaml-cpp tags quoted (non-plain) scalars "!": they are strings whatever they hold.
+        return node.Tag() == "!" ? json(node.Scalar()) : PlainScalar(node.Scalar());
+      default:
+        return nullptr;
     }
-    case YAML::NodeType::Sequence: {
-      json array = json::array();
-      for (const YAML::Node& item : node) array.push_back(Convert(item));
-      return array;
-    }
-    case YAML::NodeType::Scalar:
-      // yaml-cpp tags quoted (non-plain) scalars "!": they are strings whatever they hold.
-      return node.Tag() == "!" ? json(node.Scalar()) : PlainScalar(node.Scalar());
-    default:
-      return nullptr;
   }
-}
+
+  const absl::Status& status() const { return status_; }
+
+ private:
+  json Fail(absl::string_view reason) {
+    status_ = absl::InvalidArgumentError(absl::StrCat("invalid YAML: ", reason));
+    return nullptr;
+  }
+
+  bool Spend(size_t cost) {
+    if (cost > budget_ - spent_) {
+      Fail(absl::StrCat("larger than ", budget_, " bytes once its aliases are expanded"));
+      return false;
+    }
+    spent_ += cost;
+    return true;
+  }
+
+  // JSON strings are Unicode: a string that is not UTF-8 would make a later dump() throw.
+  bool CheckUtf8(const std::string& text) {
+    if (util::IsUtf8(text)) return true;
+    Fail(absl::StrCat("the string \"", absl::CHexEscape(absl::string_view(text).substr(0, 64)), "\" is not valid UTF-8"));
+    return false;
+  }
+
+  const size_t budget_;
+  absl::Status status_;
+  size_t spent_ = 0;
+};
 
 }  // namespace
 
 absl::StatusOr<json> YamlToJson(absl::string_view text) {
   try {
-    return Convert(YAML::Load(std::string(text)));
+    Converter converter(text.size());
+    json document = converter.Convert(YAML::Load(std::string(text)));
+    if (!converter.status().ok()) return converter.status();
+    return document;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("invalid YAML: ", e.what()));
   }

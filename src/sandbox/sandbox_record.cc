@@ -1,6 +1,7 @@
 #include "cloison/sandbox/sandbox_record.h"
 
 #include "absl/strings/str_cat.h"
+#include "cloison/state/record_integers.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace cloison::sandbox {
@@ -63,7 +64,10 @@ absl::StatusOr<SandboxRecord> SandboxRecordFromJson(const nlohmann::json& j) {
     if (!status.ok()) return absl::DataLossError(absl::StrCat("sandbox ", r.id, ": bad config: ", status.ToString()));
     r.runtime_handler = j.at("runtimeHandler").get<std::string>();
     r.state = StateFromName(j.at("state").get<std::string>());
-    r.created_at_ns = j.at("createdAt").get<int64_t>();
+    state::RecordIntegers integers(j, absl::StrCat("sandbox ", r.id, " record"));
+    integers.Read("createdAt", r.created_at_ns);
+    integers.Read("infraPid", r.infra_pid);
+    if (!integers.status().ok()) return integers.status();
     r.dir = j.at("dir").get<std::string>();
     r.host_network = j.at("hostNetwork").get<bool>();
     r.host_ipc = j.at("hostIpc").get<bool>();
@@ -81,7 +85,6 @@ absl::StatusOr<SandboxRecord> SandboxRecordFromJson(const nlohmann::json& j) {
     r.cgroup_parent = j.at("cgroupParent").get<std::string>();
     r.created_cgroups = j.at("createdCgroups").get<std::vector<std::string>>();
     r.infra_container_id = j.at("infraContainerId").get<std::string>();
-    r.infra_pid = j.at("infraPid").get<int>();
     r.infra_running = j.at("infraRunning").get<bool>();
     return r;
   } catch (const nlohmann::json::exception& e) {

@@ -164,6 +164,42 @@ TEST(ConfigLoader, SyntaxErrorNamesTheFile) {
   EXPECT_THAT(std::string(config.status().message()), StartsWith(file + ": invalid TOML"));
 }
 
+TEST(ConfigLoader, TextThatIsNotUtf8IsRefusedWithItsLine) {
+  // toml11 lets such strings through; the verbose Status's JSON dump() then threw on them.
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  const std::string file = dir.Write("conf.d/10-bad.toml", "log_level = \"info\"\nroot = \"/var/lib/\xff\"\n");
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()), StartsWith(file + ":2: invalid TOML: not valid UTF-8"));
+  Config keys;
+  EXPECT_FALSE(ApplyTomlDocument("[registries.\"r\xc3.io\"]\ninsecure = true\n", "d.toml", keys).ok());
+  Config accepted;
+  ASSERT_TRUE(ApplyTomlDocument("root = \"/var/lib/caf\xc3\xa9\" # \xe2\x9c\x93\n", "d.toml", accepted).ok());
+  EXPECT_EQ(accepted.root, "/var/lib/caf\xc3\xa9");
+  EXPECT_NO_THROW(ToJson(accepted).dump());
+}
+
+TEST(ConfigLoader, DeepNestingIsRefusedBeforeItOverflowsTheParser) {
+  // toml11 recursed once per "[": twenty thousand of them overflowed the stack.
+  Config config;
+  const absl::Status deep = ApplyTomlDocument(
+      "# [[[\nimage.search_registries = " + std::string(20000, '[') + std::string(20000, ']') + "\n", "d.toml", config);
+  EXPECT_EQ(deep.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(deep.message()), StartsWith("d.toml:2: invalid TOML: arrays and inline tables nest deeper"));
+  const absl::Status tables = ApplyTomlDocument("x = " + std::string(100, '{') + "\n", "d.toml", config);
+  EXPECT_THAT(std::string(tables.message()), HasSubstr("nest deeper than 64 levels"));
+  // Brackets inside strings and comments do not count.
+  const std::string quoted(100, '[');
+  const std::string text = "root = \"/" + quoted + "\\\"\"  # " + quoted + "\nstate = '/" + quoted +
+                           "'\n[network]\ncni_plugin_dirs = [\"\"\"/" + quoted + "\n\"\"\", '''/" + quoted + "''']\n";
+  const absl::Status quoted_status = ApplyTomlDocument(text, "d.toml", config);
+  ASSERT_TRUE(quoted_status.ok()) << quoted_status;
+  EXPECT_EQ(config.root, "/" + quoted + "\"");
+  EXPECT_EQ(config.network.cni_plugin_dirs.size(), 2u);
+}
+
 TEST(ConfigLoader, SeccompProfileRootMustBeAbsolute) {
   testing::TempDir dir;
   ConfigSources sources = Isolated(dir);

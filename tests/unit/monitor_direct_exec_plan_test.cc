@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace cloison::monitor {
 namespace {
 
@@ -98,6 +102,33 @@ TEST(PlanDirectExec, WhatItDoesNotApplyIsLeftToTheRuntime) {
   process = Process();
   process["args"] = json::array();
   EXPECT_EQ(code(Spec(), process), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PlanDirectExec, FieldsOfAnotherTypeAreInvalidNotThrown) {
+  // Each of these used to throw out of value()/get<>() (or convert a float out of range).
+  const std::vector<std::pair<std::string, json>> cases = {
+      {"/user/uid", "1000"},         {"/user/gid", 1e300},        {"/user/uid", -1},
+      {"/user/additionalGids/0", "x"}, {"/user/umask", 0.5},        {"/rlimits/0/soft", "1024"},
+      {"/rlimits/0/hard", 1e300},    {"/terminal", "no"},          {"/cwd", 5},
+      {"/noNewPrivileges", 1},       {"/oomScoreAdj", 1e300},      {"/oomScoreAdj", 3000000000},
+      {"/apparmorProfile", {"x"}},   {"/selinuxLabel", false}};
+  for (const auto& [pointer, value] : cases) {
+    json process = Process();
+    process[json::json_pointer(pointer)] = value;
+    absl::StatusOr<DirectExecPlan> plan = PlanDirectExec(Spec(), process, 39);
+    EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument) << pointer << " = " << value;
+  }
+  json spec = Spec();
+  spec["linux"]["namespaces"][0]["type"] = 1;
+  EXPECT_EQ(PlanDirectExec(spec, Process(), 39).status().code(), absl::StatusCode::kUnimplemented);
+  json rlimit_type = Process();
+  rlimit_type["rlimits"][0]["type"] = 7;
+  EXPECT_EQ(PlanDirectExec(Spec(), rlimit_type, 39).status().code(), absl::StatusCode::kUnimplemented);
+  json infinity = Process();
+  infinity["rlimits"][0]["hard"] = UINT64_MAX;
+  absl::StatusOr<DirectExecPlan> plan = PlanDirectExec(Spec(), infinity, 39);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->rlimits[0].second.rlim_max, RLIM_INFINITY);
 }
 
 TEST(PlanDirectExec, CompilesTheSeccompSection) {

@@ -151,5 +151,24 @@ TEST(CompileSeccomp, WhatOnlyTheRuntimeDoesIsUnimplemented) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(CompileSeccomp, FieldsOfAnotherTypeAreInvalidNotThrown) {
+  // value() on these used to throw (and get<uint64_t>() of a huge float was undefined).
+  EXPECT_EQ(CompileSeccomp({{"defaultAction", 5}}).status().code(), absl::StatusCode::kInvalidArgument);
+  const json action = AllowAllBut({{{"names", {"getppid"}}, {"action", {"SCMP_ACT_ERRNO"}}}});
+  EXPECT_EQ(CompileSeccomp(action).status().code(), absl::StatusCode::kInvalidArgument);
+  json op = Arg(0, "SCMP_CMP_EQ", 1);
+  op["op"] = 4;
+  EXPECT_EQ(CompileSeccomp(AllowAllBut({{{"names", {"getppid"}}, {"action", "SCMP_ACT_ERRNO"}, {"args", {op}}}})).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  for (const json& value : {json("1"), json(1e300), json::array()}) {
+    json arg = Arg(0, "SCMP_CMP_EQ", 1);
+    arg["valueTwo"] = value;
+    absl::StatusOr<SeccompFilter> filter =
+        CompileSeccomp(AllowAllBut({{{"names", {"getppid"}}, {"action", "SCMP_ACT_ERRNO"}, {"args", {arg}}}}));
+    EXPECT_EQ(filter.status().code(), absl::StatusCode::kInvalidArgument) << value;
+    EXPECT_NE(std::string(filter.status().message()).find("valueTwo"), std::string::npos) << filter.status();
+  }
+}
+
 }  // namespace
 }  // namespace cloison::monitor

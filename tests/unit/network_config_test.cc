@@ -51,6 +51,32 @@ TEST(ParseNetworkConfig, ErrorsNameTheFileAndField) {
   EXPECT_THAT(message(R"({"name": "n", "cniVersion": "1.0.0"})"), HasSubstr("type"));
 }
 
+TEST(ParseNetworkConfig, FieldsOfAnotherTypeAreErrorsNotExceptions) {
+  auto message = [](const std::string& text) {
+    return std::string(ParseNetworkConfig(text, "x.conflist").status().message());
+  };
+  EXPECT_THAT(message(R"({"cniVersion": 1, "name": "n", "plugins": [{"type": "a"}]})"), HasSubstr("x.conflist: cniVersion"));
+  EXPECT_THAT(message(R"({"cniVersion": "1.0.0", "name": ["n"], "type": "a"})"), HasSubstr("x.conflist: name"));
+  EXPECT_THAT(message(R"({"cniVersion": "1.0.0", "name": "n", "plugins": [{"type": 5}]})"), HasSubstr("plugins[0].type"));
+  EXPECT_THAT(message(R"({"cniVersion": "1.0.0", "name": "n", "plugins": {"type": "a"}})"), HasSubstr("plugins: must be"));
+  absl::StatusOr<NetworkConfigList> list =
+      ParseNetworkConfig(R"({"cniVersion": "1.0.0", "name": "n", "disableCheck": "yes", "type": "a"})", "x.conf");
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_FALSE(list->disable_check);
+}
+
+TEST(ParseNetworkConfig, DeepNestingIsRefusedBeforeCopiesOverflowTheStack) {
+  // Parsing is iterative, but the plugin's copy recursed: 100000 "[" crashed cloisond.
+  const std::string deep = R"({"cniVersion": "1.0.0", "name": "n", "type": "a", "k": )" + std::string(100000, '[') +
+                           std::string(100000, ']') + "}";
+  absl::StatusOr<NetworkConfigList> list = ParseNetworkConfig(deep, "x.conf");
+  EXPECT_EQ(list.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(list.status().message()), HasSubstr("x.conf: nested deeper than"));
+  const std::string fine = R"({"cniVersion": "1.0.0", "name": "n", "type": "a", "k": )" + std::string(50, '[') +
+                           std::string(50, ']') + "}";
+  EXPECT_TRUE(ParseNetworkConfig(fine, "x.conf").ok());
+}
+
 TEST(ParseNetworkConfig, RoundTripsThroughJson) {
   absl::StatusOr<NetworkConfigList> list =
       ParseNetworkConfig(R"({"cniVersion": "0.3.1", "name": "n", "plugins": [{"type": "a", "k": [1]}]})", "c");
@@ -139,6 +165,18 @@ TEST(PodIpsFromResult, SkipsHostSideAddressesAndEmptyResults) {
   })");
   EXPECT_THAT(*PodIpsFromResult(result), ElementsAre("10.3.0.9"));
   EXPECT_TRUE(PodIpsFromResult(nlohmann::json::object())->empty());
+}
+
+TEST(PodIpsFromResult, InterfaceSandboxOfAnotherTypeCountsAsTheHosts) {
+  // A plugin's "sandbox": 5 used to throw out of value() and end cloisond.
+  const nlohmann::json result = nlohmann::json::parse(R"({
+    "interfaces": [{"name": "br0", "sandbox": 5}, {"name": "eth0", "sandbox": "/x"}, "eth1"],
+    "ips": [{"address": "10.3.0.1/24", "interface": 0}, {"address": "10.3.0.9/24", "interface": 1},
+            {"address": "10.3.0.7/24", "interface": 2}, {"address": "10.3.0.8/24", "interface": 1.5}]
+  })");
+  absl::StatusOr<std::vector<std::string>> ips = PodIpsFromResult(result);
+  ASSERT_TRUE(ips.ok()) << ips.status();
+  EXPECT_THAT(*ips, ElementsAre("10.3.0.9", "10.3.0.8"));
 }
 
 TEST(PodIpsFromResult, MalformedAddressNamesTheEntry) {

@@ -118,6 +118,27 @@ TEST_F(NetworkManagerTest, AddChainsResultsAndDelRunsInReverseFromTheCache) {
   EXPECT_EQ(Calls().size(), 4u);
 }
 
+TEST_F(NetworkManagerTest, DamagedCacheFieldsStillLetDelRun) {
+  WriteNetwork("1.0.0", {{{"ip", "10.9.0.4/24"}}});
+  NetworkManager manager(options_);
+  ASSERT_TRUE(manager.SetUpPod("pod10", "/proc/self/ns/net", pod_).ok());
+  // A cache record whose strings are numbers used to throw out of value() in DEL and CHECK.
+  const std::filesystem::path cache = dir_.path() / "cache" / "pod10.json";
+  nlohmann::json record = nlohmann::json::parse(std::ifstream(cache));
+  record["netns"] = 7;
+  record["ifname"] = {"eth0"};
+  record["args"] = false;
+  dir_.Write("cache/pod10.json", record.dump());
+  EXPECT_EQ(manager.CheckPod("pod10").code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(manager.TearDownPod("pod10").ok());
+  const nlohmann::json del = Calls().back();
+  EXPECT_EQ(del["command"], "DEL");
+  EXPECT_EQ(del["env"]["CNI_NETNS"], "");
+  EXPECT_EQ(del["env"]["CNI_IFNAME"], "eth0");
+  EXPECT_EQ(del["env"]["CNI_ARGS"], "");
+  EXPECT_FALSE(Cached("pod10"));
+}
+
 TEST_F(NetworkManagerTest, Version031DelGetsNoPrevResultAndAGoneNetnsIsEmpty) {
   WriteNetwork("0.3.1", {{{"ip", "10.9.0.3/24"}}});
   NetworkManager manager(options_);

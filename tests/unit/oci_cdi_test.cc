@@ -195,6 +195,53 @@ TEST(CdiSpec, InvalidSpecsNameTheFileAndField) {
   EXPECT_THAT(Message(yaml.status()), HasSubstr("/etc/cdi/bad.yaml: invalid YAML"));
 }
 
+TEST(CdiSpec, YamlStringsThatAreNotUtf8AreRefused) {
+  // A YAML scalar holds any bytes; such a string used to reach the spec and make its dump() throw
+  // (here already the error message's dump of a bad gid).
+  const std::string text =
+      "cdiVersion: 0.6.0\nkind: vendor.com/x\ndevices:\n  - name: a\n    containerEdits:\n"
+      "      env: [\"A=\xff\"]\n      additionalGids: [\"\xc3\"]\n";
+  absl::StatusOr<CdiSpec> spec = ParseCdiSpec(text, "/etc/cdi/bad.yaml");
+  EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(spec.status()), HasSubstr("/etc/cdi/bad.yaml: invalid YAML: the string \"A=\\xff\" is not valid UTF-8"));
+  absl::StatusOr<CdiSpec> key = ParseCdiSpec("cdiVersion: 0.6.0\n\xe2\x28: 1\n", "/etc/cdi/bad.yaml");
+  EXPECT_THAT(Message(key.status()), HasSubstr("is not valid UTF-8"));
+  absl::StatusOr<CdiSpec> fine = ParseCdiSpec(
+      "cdiVersion: 0.6.0\nkind: vendor.com/x\ndevices: [{name: a, containerEdits: {env: [\"A=caf\xc3\xa9\"]}}]\n",
+      "/etc/cdi/ok.yaml");
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_THAT(fine->devices.at("a").env, ElementsAre("A=caf\xc3\xa9"));
+}
+
+TEST(CdiSpec, YamlAliasesCannotExpandWithoutBound) {
+  // Nine levels of nine aliases: 9^9 nodes once expanded; and a node that holds itself.
+  std::string bomb = "cdiVersion: 0.6.0\nkind: vendor.com/x\na0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level < 10; ++level) {
+    const std::string previous = "*a" + std::to_string(level - 1);
+    bomb += "a" + std::to_string(level) + ": &a" + std::to_string(level) + " [" + previous;
+    for (int i = 1; i < 9; ++i) bomb += ", " + previous;
+    bomb += "]\n";
+  }
+  absl::StatusOr<CdiSpec> spec = ParseCdiSpec(bomb, "/etc/cdi/bomb.yaml");
+  EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(spec.status()), HasSubstr("/etc/cdi/bomb.yaml: invalid YAML: larger than"));
+  absl::StatusOr<CdiSpec> loop = ParseCdiSpec("cdiVersion: 0.6.0\nloop: &l [*l]\n", "/etc/cdi/loop.yaml");
+  EXPECT_EQ(loop.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(CdiSpec, DeeplyNestedBadGidIsNamedWithoutDumpingIt) {
+  // The message used to dump() the entry, recursively: 200000 nested arrays overflowed the stack.
+  const std::string text = R"({"cdiVersion": "0.6.0", "kind": "vendor.com/x", "devices": [{"name": "a",
+    "containerEdits": {"additionalGids": [)" + std::string(200000, '[') + std::string(200000, ']') + "]}}]}";
+  absl::StatusOr<CdiSpec> spec = ParseCdiSpec(text, "/etc/cdi/deep.json");
+  EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(spec.status()), HasSubstr("containerEdits.additionalGids: array is not a group id"));
+  absl::StatusOr<CdiSpec> negative = ParseCdiSpec(
+      R"({"cdiVersion": "0.6.0", "kind": "vendor.com/x", "devices": [{"name": "a", "containerEdits": {"additionalGids": [-5]}}]})",
+      "/etc/cdi/neg.json");
+  EXPECT_THAT(Message(negative.status()), HasSubstr("additionalGids: -5 is not a group id"));
+}
+
 std::string EnvSpec(const std::string& device, const std::string& value) {
   return R"({"cdiVersion": "0.6.0", "kind": "vendor.com/x", "devices": [{"name": ")" + device +
          R"(", "containerEdits": {"env": ["FROM=)" + value + R"("]}}]})";

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cloison/oci/process.h"
+#include "nlohmann/json.hpp"
 #include "test_tmpdir.h"
 
 namespace cloison::oci {
@@ -170,6 +171,19 @@ TEST_F(User, DefaultsToRoot) {
   EXPECT_EQ(user->gid, 0u);
   EXPECT_THAT(user->additional_gids, ElementsAre(0u, 10u));
   EXPECT_EQ(user->home, "/root");
+}
+
+TEST(UserHome, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  // An image's /etc/passwd may hold any bytes; the home becomes HOME in config.json, whose
+  // dump() threw on a string that is not UTF-8.
+  UserDatabase db;
+  db.users = ParsePasswd("app:x:1000:1000::/home/\xff\xfe\xc3\xa9:/bin/sh\n");
+  ImageConfig image;
+  image.user = "app";
+  absl::StatusOr<ProcessUser> user = ResolveProcessUser(db, UserRequest{}, image);
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_EQ(user->home, "/home/\xef\xbf\xbd\xef\xbf\xbd\xc3\xa9");
+  EXPECT_NO_THROW(nlohmann::json(user->home).dump());
 }
 
 TEST_F(User, RunAsUserUsesPasswdGid) {

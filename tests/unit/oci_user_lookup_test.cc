@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "cloison/oci/user_lookup.h"
 #include "test_tmpdir.h"
@@ -41,6 +42,24 @@ TEST(UserLookup, ParsesPasswdAndGroup) {
   EXPECT_EQ(db->FindUser("bad"), nullptr);
   EXPECT_THAT(db->GroupsListing("a"), ElementsAre(10u));
   EXPECT_THAT(db->GroupsListing("b"), ElementsAre(10u, 11u));
+}
+
+TEST(UserLookup, OddLinesAreSkippedOrKeptAsBytes) {
+  const std::string long_name(100000, 'n');
+  const std::vector<PasswdEntry> users = ParsePasswd(
+      "huge:x:4294967295:0::/:\nbig:x:99999999999:0::/:\nneg:x:-1:0::/:\nplus:x:+1:0::/:\n"
+      "::5:5::/:\nfew:x:7\n" + long_name + ":x:8:9\n\xff\xfe:x:10:10::/h\xff:\nmany:x:11:11::/m:" +
+      std::string(100000, ':') + "\n");
+  ASSERT_EQ(users.size(), 3u);
+  EXPECT_EQ(users[2].home, "/m");
+  EXPECT_EQ(users[0].name, long_name);
+  EXPECT_EQ(users[0].uid, 8u);
+  EXPECT_EQ(users[1].name, "\xff\xfe");
+  EXPECT_EQ(users[1].home, "/h\xff");
+  const std::vector<GroupEntry> groups = ParseGroup("g:x:4294967294:a,,b , :extra:fields\ng2:x:4294967295:\ng3:x\n");
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].gid, 4294967294u);
+  EXPECT_THAT(groups[0].members, ElementsAre("a", "b"));
 }
 
 TEST(UserLookup, MissingFilesAreAnEmptyDatabase) {

@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "cloison/state/record_integers.h"
 #include "gtest/gtest.h"
 #include "test_tmpdir.h"
 
@@ -63,6 +66,35 @@ TEST(RecordStoreTest, LoadAllReportsUnusableRecordsByPath) {
   EXPECT_EQ(errors[truncated], truncated + " is not a JSON object");
   EXPECT_EQ(errors[array], array + " is not a JSON object");
   EXPECT_EQ(errors[unreadable], "read " + unreadable + ": " + std::strerror(EISDIR));
+}
+
+TEST(RecordIntegersTest, DamagedNumbersAreDataLossNotUndefined) {
+  // get<int>() of 1e300 is undefined behaviour; records read at recovery go through this.
+  const nlohmann::json record = nlohmann::json::parse(
+      R"({"pid": 42, "createdAt": 1700000000000000000, "big": 3000000000, "float": 1e300, "text": "7", "null": null})");
+  int pid = 0;
+  int64_t created = 0;
+  RecordIntegers good(record, "container c1 record");
+  good.Read("pid", pid);
+  good.Read("createdAt", created);
+  ASSERT_TRUE(good.status().ok()) << good.status();
+  EXPECT_EQ(pid, 42);
+  EXPECT_EQ(created, 1700000000000000000);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"big", "container c1 record: \"big\" is out of range: 3000000000"},
+      {"float", "container c1 record: \"float\" must be an integer, not number"},
+      {"text", "container c1 record: \"text\" must be an integer, not string"},
+      {"null", "container c1 record: \"null\" is missing"},
+      {"absent", "container c1 record: \"absent\" is missing"}};
+  for (const auto& [key, message] : cases) {
+    int out = -1;
+    RecordIntegers bad(record, "container c1 record");
+    bad.Read(key.c_str(), out);
+    bad.Read("pid", out);  // after a failure nothing more is read
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss) << key;
+    EXPECT_EQ(bad.status().message(), message);
+    EXPECT_EQ(out, -1) << key;
+  }
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ struct ProcessUser {
   uint32_t uid = 0;
   uint32_t gid = 0;
   std::vector<uint32_t> additional_gids;  // sorted, unique, always holding gid
-  std::string home;
+  std::string home;  // from /etc/passwd, invalid UTF-8 sequences replaced by U+FFFD
 };
 
 // The user: run_as_username or run_as_user (with run_as_group), else the image User, else

@@ -40,6 +40,12 @@ struct UserDatabase {
   std::vector<uint32_t> GroupsListing(absl::string_view user) const;
 };
 
+// The entries of an /etc/passwd or /etc/group text (the image's: any bytes). Lines without
+// enough fields, with an empty name or with an id that is not a decimal below 2^32-1 are
+// skipped; comments, blank lines and NIS "+"/"-" lines too.
+std::vector<PasswdEntry> ParsePasswd(absl::string_view content);
+std::vector<GroupEntry> ParseGroup(absl::string_view content);
+
 // Reads etc/passwd and etc/group of the rootfs at `rootfs` (an absolute host path).
 absl::StatusOr<UserDatabase> ReadUserDatabase(const std::string& rootfs);
 

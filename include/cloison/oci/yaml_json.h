@@ -12,7 +12,10 @@
 
 namespace cloison::oci {
 
-// INVALID_ARGUMENT with yaml-cpp's message (line and column) when `text` is not YAML.
+// INVALID_ARGUMENT with yaml-cpp's message (line and column) when `text` is not YAML, and
+// "invalid YAML: ..." when a key or string is not UTF-8 (JSON strings are Unicode), when the
+// tree nests deeper than 256 levels, or when expanding its aliases would build a tree larger
+// than 1 MiB plus twice the text (an "alias bomb", or a node that holds itself).
 absl::StatusOr<nlohmann::json> YamlToJson(absl::string_view text);
 
 }  // namespace cloison::oci
