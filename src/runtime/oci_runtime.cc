@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <limits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -43,22 +42,10 @@ absl::StatusOr<std::string> ReadCapped(const std::string& path) {
   return content;
 }
 
-// An int field of a report cloison-monitor wrote; INVALID_ARGUMENT naming `where` and the field
-// for another type or a number out of int's range.
-absl::StatusOr<int> IntField(const nlohmann::json& doc, absl::string_view key, absl::string_view where,
-                             int fallback) {
-  absl::StatusOr<int64_t> value = util::IntegerField(doc, key, where, fallback);
-  if (!value.ok()) return value.status();
-  if (*value < std::numeric_limits<int>::min() || *value > std::numeric_limits<int>::max()) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": \"", key, "\" is out of range: ", *value));
-  }
-  return static_cast<int>(*value);
-}
-
 absl::StatusOr<ExitRecord> ExitRecordOf(const nlohmann::json& doc, absl::string_view where) {
   ExitRecord record;
-  absl::StatusOr<int> exit_code = IntField(doc, "exit_code", where, -1);
-  absl::StatusOr<int> signal = IntField(doc, "signal", where, 0);
+  absl::StatusOr<int> exit_code = util::IntegerFieldAs<int>(doc, "exit_code", where, -1);
+  absl::StatusOr<int> signal = util::IntegerFieldAs<int>(doc, "signal", where, 0);
   absl::StatusOr<int64_t> exited_at = util::IntegerField(doc, "exited_at", where, 0);
   absl::StatusOr<bool> oom_killed = util::BoolField(doc, "oom_killed", where, false);
   for (const absl::Status& status : {exit_code.status(), signal.status(), exited_at.status(), oom_killed.status()}) {
@@ -202,7 +189,7 @@ absl::StatusOr<ExecResult> OciRuntime::ExecSync(const std::string& id, const std
   }
   ExecResult result;
   const std::string where = absl::StrCat("exec in ", id, ": the monitor's report");
-  absl::StatusOr<int> exit_code = IntField(doc, "exit_code", where, -1);
+  absl::StatusOr<int> exit_code = util::IntegerFieldAs<int>(doc, "exit_code", where, -1);
   absl::StatusOr<bool> timed_out = util::BoolField(doc, "timed_out", where, false);
   if (!exit_code.ok() || !timed_out.ok()) {
     return absl::InternalError((exit_code.ok() ? timed_out.status() : exit_code.status()).message());

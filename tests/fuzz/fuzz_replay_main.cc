@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "cloison/util/atomic_file.h"
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace {
@@ -22,24 +24,13 @@ std::vector<std::filesystem::path> InputsNamedBy(const std::filesystem::path& ar
   return files;
 }
 
-std::string Contents(const std::filesystem::path& file) {
-  std::string bytes;
-  if (FILE* in = std::fopen(file.c_str(), "rb")) {
-    char buffer[65536];
-    size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, in)) > 0) bytes.append(buffer, n);
-    std::fclose(in);
-  }
-  return bytes;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   size_t replayed = 0;
   for (int i = 1; i < argc; ++i) {
     for (const std::filesystem::path& file : InputsNamedBy(argv[i])) {
-      const std::string bytes = Contents(file);
+      const std::string bytes = cloison::util::ReadFile(file).value_or("");
       std::fprintf(stderr, "%s (%zu bytes)\n", file.c_str(), bytes.size());
       LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
       ++replayed;

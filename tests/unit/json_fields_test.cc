@@ -41,6 +41,17 @@ TEST(JsonFields, IntegersBeyondInt64AreOutOfRange) {
   EXPECT_NE(big.status().message().find("out of range"), std::string::npos);
 }
 
+TEST(JsonFields, IntegerFieldAsNarrowsToTheTypesRange) {
+  EXPECT_EQ(IntegerFieldAs<int>(kDoc, "neg", "doc").value(), -3);
+  EXPECT_EQ(IntegerFieldAs<int>(kDoc, "absent", "doc", -1).value(), -1);
+  const json wide = json::parse(R"({"pid": 4294967296})");
+  EXPECT_EQ(IntegerFieldAs<int64_t>(wide, "pid", "doc").value(), 4294967296);
+  const absl::StatusOr<int> narrowed = IntegerFieldAs<int>(wide, "pid", "exit file");
+  ASSERT_EQ(narrowed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(narrowed.status().message(), "exit file: \"pid\" is out of range: 4294967296");
+  EXPECT_EQ(IntegerFieldAs<int>(kDoc, "text", "doc").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(JsonFields, ANonObjectIsAnErrorNotAnException) {
   for (const json& not_object : {json(), json::array({1}), json("s"), json(3)}) {
     const absl::StatusOr<std::string> field = StringField(not_object, "name", "token answer");

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <limits>
 #include <string>
 
 #include "absl/status/status.h"
@@ -30,16 +29,12 @@ class RecordIntegers {
       status_ = absl::DataLossError(absl::StrCat(what_, ": \"", key, "\" is missing"));
       return;
     }
-    absl::StatusOr<int64_t> value = util::IntegerField(record_, key, what_);
+    absl::StatusOr<T> value = util::IntegerFieldAs<T>(record_, key, what_);
     if (!value.ok()) {
       status_ = absl::DataLossError(value.status().message());
       return;
     }
-    if (*value < int64_t{std::numeric_limits<T>::min()} || *value > int64_t{std::numeric_limits<T>::max()}) {
-      status_ = absl::DataLossError(absl::StrCat(what_, ": \"", key, "\" is out of range: ", *value));
-      return;
-    }
-    out = static_cast<T>(*value);
+    out = *value;
   }
 
   const absl::Status& status() const { return status_; }

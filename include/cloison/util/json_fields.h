@@ -9,9 +9,12 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
+#include <type_traits>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 
@@ -22,6 +25,19 @@ absl::StatusOr<std::string> StringField(const nlohmann::json& object, absl::stri
 // An integral JSON number within int64's range (not a float, a bool or a string).
 absl::StatusOr<int64_t> IntegerField(const nlohmann::json& object, absl::string_view key, absl::string_view where,
                                      int64_t fallback = 0);
+// IntegerField narrowed to the signed integer type T; a number outside T's range is
+// INVALID_ARGUMENT: <where>: "<key>" is out of range: <number>
+template <typename T>
+absl::StatusOr<T> IntegerFieldAs(const nlohmann::json& object, absl::string_view key, absl::string_view where,
+                                 T fallback = 0) {
+  static_assert(std::is_integral_v<T> && std::is_signed_v<T>);
+  absl::StatusOr<int64_t> value = IntegerField(object, key, where, fallback);
+  if (!value.ok()) return value.status();
+  if (*value < int64_t{std::numeric_limits<T>::min()} || *value > int64_t{std::numeric_limits<T>::max()}) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": \"", key, "\" is out of range: ", *value));
+  }
+  return static_cast<T>(*value);
+}
 absl::StatusOr<bool> BoolField(const nlohmann::json& object, absl::string_view key, absl::string_view where,
                                bool fallback = false);
 
