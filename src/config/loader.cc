@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cloison/config/values.h"
+#include "cloison/util/directory_entries.h"
 #include "cloison/util/utf8.h"
 
 namespace cloison::config {
@@ -306,17 +307,12 @@ absl::Status ApplyDropIns(const fs::path& dir, bool must_exist, Config& config) 
     if (!must_exist) return absl::OkStatus();
     return absl::NotFoundError(absl::StrCat("config directory ", dir.string(), " does not exist"));
   }
-  std::vector<fs::path> files;
-  // increment(ec) and is_regular_file(ec): their other forms throw when the file system fails.
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code type_error;
-    if (it->path().extension() == ".toml" && it->is_regular_file(type_error)) {
-      files.push_back(it->path());
-    }
-  }
-  if (ec) return absl::InternalError(absl::StrCat("listing ", dir.string(), ": ", ec.message()));
-  std::sort(files.begin(), files.end());
-  for (const fs::path& file : files) {
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(dir.string());
+  if (!entries.ok()) return entries.status();
+  for (const util::DirectoryEntry& entry : *entries) {
+    const fs::path file = dir / entry.name;
+    std::error_code type_error;  // is_regular_file(ec) follows a symlink without throwing
+    if (file.extension() != ".toml" || !fs::is_regular_file(file, type_error)) continue;
     if (absl::Status s = ApplyFile(file, config); !s.ok()) return s;
   }
   return absl::OkStatus();

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "cloison/image/reference.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/directory_entries.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/unix_socket.h"
 
@@ -26,9 +27,11 @@ absl::Status ContentStore::Start() {
   for (const std::string& sub : {dir_ + "/blobs/sha256", dir_ + "/ingest"}) {
     if (absl::Status s = util::MakeDirs(sub, 0700); !s.ok()) return s;
   }
-  std::error_code ec;
-  for (const fs::directory_entry& entry : fs::directory_iterator(dir_ + "/ingest", ec)) {
-    fs::remove_all(entry.path(), ec);
+  absl::StatusOr<std::vector<util::DirectoryEntry>> leftovers = util::ListDirectory(dir_ + "/ingest");
+  if (!leftovers.ok()) return leftovers.status();
+  for (const util::DirectoryEntry& leftover : *leftovers) {
+    std::error_code ec;  // a leftover that cannot go is harmless: ingests get fresh names
+    fs::remove_all(absl::StrCat(dir_, "/ingest/", leftover.name), ec);
   }
   return absl::OkStatus();
 }
@@ -75,9 +78,10 @@ absl::Status ContentStore::Delete(const std::string& digest) {
 
 std::vector<std::string> ContentStore::List() const {
   std::vector<std::string> digests;
-  std::error_code ec;
-  for (const fs::directory_entry& entry : fs::directory_iterator(dir_ + "/blobs/sha256", ec)) {
-    std::string digest = absl::StrCat("sha256:", entry.path().filename().string());
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(dir_ + "/blobs/sha256");
+  if (!entries.ok()) return digests;
+  for (const util::DirectoryEntry& entry : *entries) {
+    std::string digest = absl::StrCat("sha256:", entry.name);
     if (IsValidDigest(digest)) digests.push_back(std::move(digest));
   }
   return digests;

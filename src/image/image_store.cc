@@ -12,6 +12,7 @@
 #include "cloison/image/digest.h"
 #include "cloison/image/reference.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/directory_entries.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/json_fields.h"
 #include "cloison/util/json_file.h"
@@ -134,11 +135,13 @@ std::string ImageStore::PathFor(const std::string& id) const {
 absl::Status ImageStore::Load() {
   if (absl::Status s = util::MakeDirs(dir_, 0700); !s.ok()) return s;
   records_.clear();
-  std::error_code ec;
-  for (const std::filesystem::directory_entry& entry : std::filesystem::directory_iterator(dir_, ec)) {
-    const std::string path = entry.path().string();
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(dir_);
+  if (!entries.ok()) return entries.status();
+  for (const util::DirectoryEntry& entry : *entries) {
+    const std::string path = absl::StrCat(dir_, "/", entry.name);
     if (!absl::EndsWith(path, ".json")) {
-      std::filesystem::remove(entry.path(), ec);  // a temporary file of an interrupted write
+      std::error_code ec;  // a leftover that cannot go is harmless: it is not a record
+      std::filesystem::remove(path, ec);  // a temporary file of an interrupted write
       continue;
     }
     absl::StatusOr<json> doc = util::ReadJsonObjectFile(path);
@@ -153,7 +156,6 @@ absl::Status ImageStore::Load() {
     }
     records_[record->id] = *record;
   }
-  if (ec) return absl::InternalError(absl::StrCat("listing ", dir_, ": ", ec.message()));
   return absl::OkStatus();
 }
 

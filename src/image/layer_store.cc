@@ -12,6 +12,7 @@
 #include "cloison/image/layer_unpack.h"
 #include "cloison/image/reference.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/directory_entries.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/unix_socket.h"
 
@@ -27,9 +28,11 @@ LayerStore::LayerStore(std::string dir) : dir_(std::move(dir)) {}
 
 absl::Status LayerStore::Start() {
   if (absl::Status s = util::MakeDirs(dir_, 0700); !s.ok()) return s;
-  std::error_code ec;
-  for (const fs::directory_entry& entry : fs::directory_iterator(dir_, ec)) {
-    if (absl::StartsWith(entry.path().filename().string(), kTempPrefix)) fs::remove_all(entry.path(), ec);
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(dir_);
+  if (!entries.ok()) return entries.status();
+  for (const util::DirectoryEntry& entry : *entries) {
+    std::error_code ec;  // a leftover that cannot go is harmless: unpacks get fresh names
+    if (absl::StartsWith(entry.name, kTempPrefix)) fs::remove_all(absl::StrCat(dir_, "/", entry.name), ec);
   }
   return absl::OkStatus();
 }
@@ -83,9 +86,10 @@ absl::Status LayerStore::Delete(const std::string& digest) {
 
 std::vector<std::string> LayerStore::List() const {
   std::vector<std::string> digests;
-  std::error_code ec;
-  for (const fs::directory_entry& entry : fs::directory_iterator(dir_, ec)) {
-    std::string digest = absl::StrCat("sha256:", entry.path().filename().string());
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(dir_);
+  if (!entries.ok()) return digests;
+  for (const util::DirectoryEntry& entry : *entries) {
+    std::string digest = absl::StrCat("sha256:", entry.name);
     if (IsValidDigest(digest)) digests.push_back(std::move(digest));
   }
   return digests;

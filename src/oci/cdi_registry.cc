@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/directory_entries.h"
 #include "cloison/util/logging.h"
 
 namespace cloison::oci {
@@ -15,16 +16,16 @@ namespace fs = std::filesystem;
 // The spec files of `dir`, sorted; a missing directory has none.
 std::vector<std::string> SpecFiles(const std::string& dir) {
   std::vector<std::string> files;
-  std::error_code ec;
-  // increment(ec), not ++, which throws when reading the directory fails.
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string extension = it->path().extension().string();
-    std::error_code type_error;
-    if ((extension == ".json" || extension == ".yaml") && it->is_regular_file(type_error)) {
-      files.push_back(it->path().string());
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(dir);
+  if (!entries.ok()) return files;
+  for (const util::DirectoryEntry& entry : *entries) {
+    const fs::path file = fs::path(dir) / entry.name;
+    const std::string extension = file.extension().string();
+    std::error_code type_error;  // is_regular_file(ec) follows a symlink without throwing
+    if ((extension == ".json" || extension == ".yaml") && fs::is_regular_file(file, type_error)) {
+      files.push_back(file.string());
     }
   }
-  std::sort(files.begin(), files.end());
   return files;
 }
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/util/directory_entries.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/unix_socket.h"
@@ -42,10 +43,10 @@ absl::Status ExitWatcher::Start() {
     return util::SystemCallError("watching ", dir_);
   }
   // Exits recorded before the watch existed.
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (IsExitFileName(name)) on_exit_(name);
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(dir_);
+  if (!entries.ok()) return entries.status();
+  for (const util::DirectoryEntry& entry : *entries) {
+    if (IsExitFileName(entry.name)) on_exit_(entry.name);
   }
   thread_ = std::thread([this] { Run(); });
   return absl::OkStatus();

@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/cgroup_hierarchies.h"
+#include "cloison/util/directory_entries.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 
@@ -181,9 +182,10 @@ CgroupWrites V2Writes(const std::vector<std::string>& controllers, const PodLimi
 // The page sizes of the hugetlb.<size><suffix> files in `dir` ("2MB", "1GB").
 std::vector<std::string> HugetlbPageSizes(const std::string& dir, absl::string_view suffix) {
   std::vector<std::string> sizes;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
-    const std::string name = entry.path().filename().string();
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(dir);
+  if (!entries.ok()) return sizes;
+  for (const util::DirectoryEntry& entry : *entries) {
+    const std::string& name = entry.name;
     if (!absl::StartsWith(name, "hugetlb.") || !absl::EndsWith(name, suffix)) continue;
     const std::string size = name.substr(8, name.size() - 8 - suffix.size());
     if (ValidPageSize(size)) sizes.push_back(size);  // skips hugetlb.2MB.rsvd.max and the like
@@ -301,10 +303,10 @@ absl::Status RemoveRetrying(const std::string& dir) {
 
 // Removes `dir` after the child cgroups in it, deepest first.
 absl::Status RemoveTree(const std::string& dir) {
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
-    if (!entry.is_directory(error) || entry.is_symlink(error)) continue;
-    if (absl::Status status = RemoveTree(entry.path().string()); !status.ok()) return status;
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(dir);
+  for (const util::DirectoryEntry& entry : entries.ok() ? *entries : std::vector<util::DirectoryEntry>{}) {
+    if (entry.type != std::filesystem::file_type::directory) continue;
+    if (absl::Status status = RemoveTree(absl::StrCat(dir, "/", entry.name)); !status.ok()) return status;
   }
   return RemoveRetrying(dir);
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/directory_entries.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/json_file.h"
 #include "cloison/util/unix_socket.h"
@@ -28,11 +29,11 @@ RecordStore::RecordStore(std::string dir) : dir_(std::move(dir)) {}
 
 absl::Status RecordStore::Start() {
   if (absl::Status s = util::MakeDirs(dir_, 0700); !s.ok()) return s;
-  std::error_code ec;
-  // increment(ec), not ++, which throws when reading the directory fails.
-  for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(dir_);
+  if (!entries.ok()) return entries.status();
+  for (const util::DirectoryEntry& entry : *entries) {
     std::error_code remove_error;  // a leftover that cannot go is harmless: it is not a record
-    if (!absl::EndsWith(it->path().filename().string(), ".json")) std::filesystem::remove(it->path(), remove_error);
+    if (!absl::EndsWith(entry.name, ".json")) std::filesystem::remove(absl::StrCat(dir_, "/", entry.name), remove_error);
   }
   return absl::OkStatus();
 }
@@ -55,15 +56,19 @@ absl::Status RecordStore::Delete(const std::string& id) {
 
 std::map<std::string, nlohmann::json> RecordStore::LoadAll(std::map<std::string, std::string>* errors) const {
   std::map<std::string, nlohmann::json> records;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::filesystem::directory_entry& entry = *it;
-    const std::string file = entry.path().filename().string();
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(dir_);
+  if (!entries.ok()) {
+    if (errors) (*errors)[dir_] = std::string(entries.status().message());
+    return records;
+  }
+  for (const util::DirectoryEntry& entry : *entries) {
+    const std::string& file = entry.name;
     if (!absl::EndsWith(file, ".json")) continue;
     const std::string name = file.substr(0, file.size() - 5);
-    absl::StatusOr<nlohmann::json> record = util::ReadJsonObjectFile(entry.path().string());
+    const std::string path = absl::StrCat(dir_, "/", file);
+    absl::StatusOr<nlohmann::json> record = util::ReadJsonObjectFile(path);
     if (!record.ok()) {
-      if (errors) (*errors)[entry.path().string()] = std::string(record.status().message());
+      if (errors) (*errors)[path] = std::string(record.status().message());
       continue;
     }
     records[name] = *std::move(record);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cloison/storage/idmapped_mount.h"
+#include "cloison/util/directory_entries.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/mount_point.h"
 #include "cloison/util/unique_fd.h"
@@ -70,11 +71,11 @@ absl::StatusOr<std::vector<std::string>> OverlayRootfs::MapLayers(const std::str
 }
 
 absl::Status OverlayRootfs::UnmountLayers(const std::string& base) {
-  std::error_code ec;
-  fs::directory_iterator it(absl::StrCat(base, "/lower"), ec);
-  if (ec) return absl::OkStatus();  // never mapped
+  const std::string lower = absl::StrCat(base, "/lower");
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(lower);
+  if (!entries.ok()) return absl::OkStatus();  // never mapped
   absl::Status result;
-  for (; it != fs::directory_iterator(); it.increment(ec)) result.Update(util::DetachMounts(it->path().string()));
+  for (const util::DirectoryEntry& entry : *entries) result.Update(util::DetachMounts(absl::StrCat(lower, "/", entry.name)));
   return result;
 }
 
