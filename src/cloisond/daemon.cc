@@ -210,7 +210,8 @@ int RunDaemon(const config::ConfigSources& sources, const config::Config& config
 
   server::StreamBackend stream_backend(config.state, containers, sandboxes, runtimes);
   absl::StatusOr<std::unique_ptr<streaming::StreamingServer>> streaming =
-      streaming::StreamingServer::Start(config.streaming.address, config.streaming.port, stream_backend);
+      streaming::StreamingServer::Start(config.streaming.address, config.streaming.port,
+                                        std::chrono::seconds(config.streaming.idle_timeout), stream_backend);
   if (!streaming.ok()) {
     spdlog::critical("cannot start the streaming server: {}", streaming.status().message());
     return 1;

@@ -216,6 +216,8 @@ absl::Status ApplyStreaming(const toml::value& table, Config& config) {
       s = ReadChecked(value, full, ValidateIpAddress, config.streaming.address);
     } else if (key == "port") {
       s = ReadInt(value, full, 0, 65535, config.streaming.port);
+    } else if (key == "idle_timeout") {
+      s = ReadInt(value, full, 0, 604800, config.streaming.idle_timeout);
     } else {
       s = Bad(value, full, "unknown key");
     }

@@ -38,6 +38,7 @@ std::string ToToml(const Config& config) {
       << "\n[streaming]\n"
       << "address = " << Quote(config.streaming.address) << "\n"
       << "port = " << config.streaming.port << "\n"
+      << "idle_timeout = " << config.streaming.idle_timeout << "\n"
       << "\n[image]\n"
       << "search_registries = " << QuoteAll(config.image.search_registries) << "\n"
       << "max_concurrent_downloads = " << config.image.max_concurrent_downloads << "\n"
@@ -106,7 +107,10 @@ nlohmann::json ToJson(const Config& config) {
        {{"cni_config_dir", config.network.cni_config_dir},
         {"cni_plugin_dirs", config.network.cni_plugin_dirs},
         {"plugin_timeout", config.network.plugin_timeout}}},
-      {"streaming", {{"address", config.streaming.address}, {"port", config.streaming.port}}},
+      {"streaming",
+       {{"address", config.streaming.address},
+        {"port", config.streaming.port},
+        {"idle_timeout", config.streaming.idle_timeout}}},
       {"image",
        {{"search_registries", config.image.search_registries},
         {"max_concurrent_downloads", config.image.max_concurrent_downloads},

@@ -27,11 +27,15 @@ constexpr auto kStreamCreationTimeout = std::chrono::seconds(30);
 
 }  // namespace
 
-SpdySession::SpdySession(std::unique_ptr<ByteChannel> channel) : channel_(std::move(channel)) {}
+SpdySession::SpdySession(std::unique_ptr<ByteChannel> channel) : channel_(std::move(channel)), idle_(channel_->io()) {}
 
 asio::io_context& SpdySession::io() { return channel_->io(); }
 
-void SpdySession::Start(std::string leftover, std::string upgrade_response) {
+void SpdySession::Start(std::string leftover, std::string upgrade_response, std::chrono::seconds idle_timeout) {
+  idle_.Start(idle_timeout, weak_from_this(), [this, idle_timeout] {
+    spdlog::info("streaming: closing a SPDY session idle for {} s", idle_timeout.count());
+    Gone();
+  });
   if (!upgrade_response.empty()) Queue(std::move(upgrade_response), nullptr);
   input_ = std::move(leftover);
   OnStarted();
@@ -43,6 +47,7 @@ void SpdySession::Read() {
   if (gone_) return;
   channel_->ReadSome([self = shared_from_this()](const boost::system::error_code& ec, std::string bytes) {
     if (ec) return self->Gone();
+    self->idle_.Touch();
     self->input_ += bytes;
     self->Process();
     self->Read();
@@ -178,6 +183,7 @@ void SpdySession::WriteNext() {
       self->writing_ = false;
       return self->Gone();
     }
+    self->idle_.Touch();
     std::function<void()> written = std::move(self->out_.front().second);
     self->out_.pop_front();
     if (written) written();
@@ -188,6 +194,7 @@ void SpdySession::WriteNext() {
 void SpdySession::Gone() {
   if (gone_) return;
   gone_ = true;
+  idle_.Stop();
   OnPeerGone();
   channel_->Close();
 }

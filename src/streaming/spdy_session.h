@@ -10,6 +10,7 @@
 // error stream per requestID, with a port header).
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -21,6 +22,7 @@
 #include "cloison/streaming/spdy_frame.h"
 #include "byte_channel.h"
 #include "cloison/streaming/spdy_headers.h"
+#include "cloison/streaming/idle_deadline.h"
 #include "stream_target.h"
 
 namespace cloison::streaming {
@@ -31,8 +33,9 @@ class SpdySession : public std::enable_shared_from_this<SpdySession> {
   virtual ~SpdySession() = default;
 
   // Sends `upgrade_response` (the HTTP 101; "" when the channel's own handshake answered) and
-  // serves; `leftover`: bytes the HTTP parser read past the upgrade request.
-  void Start(std::string leftover, std::string upgrade_response);
+  // serves; `leftover`: bytes the HTTP parser read past the upgrade request. A session with
+  // no frame read or written for `idle_timeout` (zero: no limit) ends as if the client left.
+  void Start(std::string leftover, std::string upgrade_response, std::chrono::seconds idle_timeout);
 
  protected:
   // A new stream from the client (already answered with SYN_REPLY).
@@ -58,6 +61,7 @@ class SpdySession : public std::enable_shared_from_this<SpdySession> {
   void Gone();
 
   std::unique_ptr<ByteChannel> channel_;
+  IdleDeadline idle_;
   std::string input_;
   spdy::HeaderCompressor compressor_;
   spdy::HeaderDecompressor decompressor_;

@@ -138,7 +138,8 @@ bool IsSpdyUpgrade(const http::request<http::string_body>& request) {
 }  // namespace
 
 struct StreamingServer::Impl {
-  Impl(Backend& backend_ref) : backend(backend_ref), acceptor(io) {}
+  Impl(Backend& backend_ref, std::chrono::seconds idle_timeout_value)
+      : backend(backend_ref), idle_timeout(idle_timeout_value), acceptor(io) {}
   ~Impl() {
     io.stop();
     if (thread.joinable()) thread.join();
@@ -147,6 +148,7 @@ struct StreamingServer::Impl {
   void Accept();
 
   Backend& backend;
+  const std::chrono::seconds idle_timeout;
   RequestCache cache;
   asio::io_context io;
   tcp::acceptor acceptor;
@@ -159,8 +161,9 @@ namespace {
 // One HTTP connection until it is upgraded (or refused).
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
-  HttpConnection(tcp::socket socket, asio::io_context& io, RequestCache& cache, Backend& backend)
-      : stream_(std::move(socket)), io_(io), cache_(cache), backend_(backend) {}
+  HttpConnection(tcp::socket socket, asio::io_context& io, RequestCache& cache, Backend& backend,
+                 std::chrono::seconds idle_timeout)
+      : stream_(std::move(socket)), io_(io), cache_(cache), backend_(backend), idle_timeout_(idle_timeout) {}
 
   void Run() {
     stream_.expires_after(kRequestTimeout);
@@ -221,7 +224,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
   template <typename MakeTarget>
   void RemoteCommand(bool websocket, RemoteCommandOptions options, MakeTarget make_target) {
-    stream_.expires_never();  // the request is read; sessions have no deadline
+    stream_.expires_never();  // the request is read; sessions end when idle (IdleDeadline)
     const std::vector<std::string> offered =
         HeaderList(request_, websocket ? "Sec-WebSocket-Protocol" : "X-Stream-Protocol-Version");
     const std::optional<Protocol> protocol =
@@ -240,7 +243,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     }
     if (websocket) {
       std::make_shared<WebSocketRemoteCommand>(std::move(stream_), protocol->base64, std::move(*target), options)
-          ->Run(std::move(request_), protocol->name);
+          ->Run(std::move(request_), protocol->name, idle_timeout_);
       return;
     }
     UpgradeToSpdy(protocol->name, std::make_shared<SpdyRemoteCommand>(MakeTcpByteChannel(std::move(stream_.socket())),
@@ -275,8 +278,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
       auto channel = std::make_unique<WebSocketByteChannel>(std::move(stream_));
       WebSocketByteChannel* raw = channel.get();
       auto session = std::make_shared<SpdyPortForward>(std::move(channel), *netns);
-      raw->Accept(std::move(request_), protocol->name, [session](bool accepted) {
-        if (accepted) session->Start("", "");
+      raw->Accept(std::move(request_), protocol->name, [session, idle_timeout = idle_timeout_](bool accepted) {
+        if (accepted) session->Start("", "", idle_timeout);
       });
       return;
     }
@@ -285,7 +288,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     absl::StatusOr<std::string> netns = PodNetns(forward);
     if (!netns.ok()) return;
     std::make_shared<WebSocketPortForward>(std::move(stream_), protocol->base64, *netns, std::move(*ports))
-        ->Run(std::move(request_), protocol->name);
+        ->Run(std::move(request_), protocol->name, idle_timeout_);
   }
 
   // The pod's network namespace; refuses the request (404 for a pod that is gone) when there is none.
@@ -305,7 +308,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     if (!protocol.empty()) absl::StrAppend(&response, "X-Stream-Protocol-Version: ", protocol, "\r\n");
     response += "\r\n";
     std::string leftover = beast::buffers_to_string(buffer_.data());
-    session->Start(std::move(leftover), std::move(response));
+    session->Start(std::move(leftover), std::move(response), idle_timeout_);
   }
 
   beast::tcp_stream stream_;
@@ -314,6 +317,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   asio::io_context& io_;
   RequestCache& cache_;
   Backend& backend_;
+  const std::chrono::seconds idle_timeout_;
 };
 
 }  // namespace
@@ -321,7 +325,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 void StreamingServer::Impl::Accept() {
   acceptor.async_accept([this](const beast::error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<HttpConnection>(std::move(socket), io, cache, backend)->Run();
+    if (!ec) std::make_shared<HttpConnection>(std::move(socket), io, cache, backend, idle_timeout)->Run();
     Accept();
   });
 }
@@ -331,8 +335,9 @@ StreamingServer::StreamingServer(std::unique_ptr<Impl> impl) : impl_(std::move(i
 StreamingServer::~StreamingServer() = default;
 
 absl::StatusOr<std::unique_ptr<StreamingServer>> StreamingServer::Start(const std::string& address, int port,
+                                                                        std::chrono::seconds idle_timeout,
                                                                         Backend& backend) {
-  auto impl = std::make_unique<Impl>(backend);
+  auto impl = std::make_unique<Impl>(backend, idle_timeout);
   beast::error_code ec;
   const asio::ip::address ip = asio::ip::make_address(address, ec);
   if (ec) return absl::InvalidArgumentError(absl::StrCat("streaming.address: \"", address, "\" is not an IP address"));

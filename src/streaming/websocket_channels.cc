@@ -14,13 +14,19 @@ namespace http = beast::http;
 
 }  // namespace
 
-WebSocketChannels::WebSocketChannels(beast::tcp_stream stream, bool base64) : ws_(std::move(stream)), base64_(base64) {}
+WebSocketChannels::WebSocketChannels(beast::tcp_stream stream, bool base64)
+    : ws_(std::move(stream)), idle_(io()), base64_(base64) {}
 
 boost::asio::io_context& WebSocketChannels::io() {
   return static_cast<boost::asio::io_context&>(ws_.get_executor().context());
 }
 
-void WebSocketChannels::Run(http::request<http::string_body> request, std::string protocol) {
+void WebSocketChannels::Run(http::request<http::string_body> request, std::string protocol,
+                            std::chrono::seconds idle_timeout) {
+  idle_.Start(idle_timeout, weak_from_this(), [this, idle_timeout] {
+    spdlog::info("streaming: closing a WebSocket session idle for {} s", idle_timeout.count());
+    Gone();
+  });
   beast::get_lowest_layer(ws_).expires_never();
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.set_option(websocket::stream_base::decorator([protocol](websocket::response_type& response) {
@@ -41,6 +47,7 @@ void WebSocketChannels::Read() {
   if (gone_) return;
   ws_.async_read(buffer_, [self = shared_from_this()](const beast::error_code& ec, size_t) {
     if (ec) return self->Gone();
+    self->idle_.Touch();
     const std::string message = beast::buffers_to_string(self->buffer_.data());
     self->buffer_.consume(self->buffer_.size());
     if (std::optional<ChannelMessage> decoded = DecodeChannelMessage(self->base64_, message)) {
@@ -78,6 +85,7 @@ void WebSocketChannels::WriteNext() {
                       self->writing_ = false;
                       return self->Gone();
                     }
+                    self->idle_.Touch();
                     std::function<void()> written = std::move(self->out_.front().second);
                     self->out_.pop_front();
                     if (written) written();
@@ -88,6 +96,7 @@ void WebSocketChannels::WriteNext() {
 void WebSocketChannels::Gone() {
   if (gone_) return;
   gone_ = true;
+  idle_.Stop();
   OnGone();
   beast::error_code ec;
   beast::get_lowest_layer(ws_).socket().close(ec);

@@ -6,6 +6,7 @@
 // Sessions derive from it and own their own state; the base owns the connection.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "boost/beast/http/message.hpp"
 #include "boost/beast/http/string_body.hpp"
 #include "boost/beast/websocket/stream.hpp"
+#include "cloison/streaming/idle_deadline.h"
 
 namespace cloison::streaming {
 
@@ -25,8 +27,10 @@ class WebSocketChannels : public std::enable_shared_from_this<WebSocketChannels>
   virtual ~WebSocketChannels() = default;
 
   // Completes the WebSocket handshake answering with `protocol` ("" for none), then calls
-  // OnOpen and reads.
-  void Run(boost::beast::http::request<boost::beast::http::string_body> request, std::string protocol);
+  // OnOpen and reads. A session with no message read or written for `idle_timeout` (zero: no
+  // limit) ends as if the client left.
+  void Run(boost::beast::http::request<boost::beast::http::string_body> request, std::string protocol,
+           std::chrono::seconds idle_timeout);
 
  protected:
   virtual void OnOpen() = 0;
@@ -46,6 +50,7 @@ class WebSocketChannels : public std::enable_shared_from_this<WebSocketChannels>
   void Gone();
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  IdleDeadline idle_;
   boost::beast::flat_buffer buffer_;
   bool base64_;
   std::deque<std::pair<std::string, std::function<void()>>> out_;

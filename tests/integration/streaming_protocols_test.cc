@@ -303,5 +303,56 @@ TEST_F(StreamingProtocols, RpcsValidateAttachPortForwardAndState) {
   EXPECT_THAT(status.error_message(), HasSubstr("not ready"));
 }
 
+
+// cloisond with a 2 s stream idle timeout ([streaming] idle_timeout).
+class StreamingIdleTimeout : public Streaming {
+ protected:
+  StreamingIdleTimeout() : Streaming("[streaming]\nidle_timeout = 2\n") {}
+
+  bool ExecGone(const std::string& needle) {
+    return WaitUntil([&] { return ProcessesMatching("/bin/busybox", needle).empty(); }, std::chrono::seconds(10));
+  }
+};
+
+TEST_F(StreamingIdleTimeout, SessionsWithNoTrafficAreClosedAndTheirExecsKilled) {
+  const std::string id = RunContainer("idle", kSleeper);
+  // Output every half second for 4 s keeps a session open past the 2 s timeout.
+  {
+    SpdyClient client;
+    std::string out;
+    const auto [error, fin] = SpdyExecError(
+        client,
+        MustExecUrl(id, {"/bin/busybox", "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo tick; sleep 0.5; done"},
+                    false, false, true, false),
+        {"v4.channel.k8s.io"}, &out);
+    EXPECT_EQ(out, "tick\ntick\ntick\ntick\ntick\ntick\ntick\ntick\n");
+    EXPECT_EQ(ExitCodeOf(error), 0) << error;
+  }
+  // Silence ends a SPDY session after about 2 s (the client's watchdog would end it after 20).
+  {
+    SpdyClient client;
+    const auto start = std::chrono::steady_clock::now();
+    SpdyExecError(client, MustExecUrl(id, {"/bin/busybox", "sleep", "31"}, false, false, true, false),
+                  {"v4.channel.k8s.io"}, nullptr);
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(took, std::chrono::milliseconds(1500));
+    EXPECT_LT(took, std::chrono::seconds(10));
+    EXPECT_TRUE(ExecGone("sleep 31")) << Ps(id);
+  }
+  // And a WebSocket one.
+  {
+    WsClient client;
+    ASSERT_EQ(client.Open(MustExecUrl(id, {"/bin/busybox", "sleep", "32"}, false, false, true, false),
+                          "v4.channel.k8s.io"),
+              101);
+    const auto start = std::chrono::steady_clock::now();
+    client.ReadAll();
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(took, std::chrono::milliseconds(1500));
+    EXPECT_LT(took, std::chrono::seconds(10));
+    EXPECT_TRUE(ExecGone("sleep 32")) << Ps(id);
+  }
+}
+
 }  // namespace
 }  // namespace cloison::testing

@@ -319,6 +319,25 @@ TEST(ConfigLoader, StreamingAddressAndPort) {
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("streaming.port: must be between 0 and 65535"));
 }
 
+TEST(ConfigLoader, StreamingIdleTimeout) {
+  testing::TempDir dir;
+  ConfigSources sources = Isolated(dir);
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->streaming.idle_timeout, 14400);  // 4 h, containerd's and CRI-O's default
+
+  dir.Write("conf.d/30-streaming.toml", "[streaming]\nidle_timeout = 0\n");
+  config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->streaming.idle_timeout, 0);
+
+  dir.Write("conf.d/30-streaming.toml", "[streaming]\nidle_timeout = -1\n");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("30-streaming.toml:2: streaming.idle_timeout: must be between 0 and 604800"));
+}
+
 TEST(ConfigLoader, CniPluginTimeout) {
   testing::TempDir dir;
   ConfigSources sources = Isolated(dir);

@@ -49,6 +49,7 @@ struct NetworkConfig {
 struct StreamingConfig {
   std::string address;  // an IP address
   int port = 0;         // 0 = a free port chosen at startup
+  int idle_timeout = 14400;  // seconds a session may pass with no traffic; 0 = no limit
 
   bool operator==(const StreamingConfig&) const = default;
 };

@@ -5,9 +5,12 @@
 // command channel.k8s.io, v4 and v5, binary or base64; port forwarding with the channel
 // protocol, or SPDY/3.1+portforward.k8s.io, SPDY tunnelled in binary messages). Tokens come
 // from a RequestCache: one use, one minute; an unknown, used or expired token gets 404. A
-// command that cannot start is answered on its error stream, after the upgrade.
+// command that cannot start is answered on its error stream, after the upgrade. A session
+// with nothing read or written for the idle timeout is closed (its exec killed), as
+// containerd's and CRI-O's stream_idle_timeout do.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -19,9 +22,10 @@ namespace cloison::streaming {
 
 class StreamingServer {
  public:
-  // Listens on `address`:`port` (port 0 picks a free one) and starts serving.
+  // Listens on `address`:`port` (port 0 picks a free one) and starts serving; `idle_timeout`
+  // zero: sessions may stay idle for ever.
   static absl::StatusOr<std::unique_ptr<StreamingServer>> Start(const std::string& address, int port,
-                                                                Backend& backend);
+                                                                std::chrono::seconds idle_timeout, Backend& backend);
   ~StreamingServer();  // stops serving; open sessions are closed (their execs killed)
 
   // A fresh URL for `request`.
