@@ -24,6 +24,8 @@ constexpr size_t kMaxBufferedInput = 17 << 20;  // one maximal frame plus change
 // A resize line is some 30 bytes; a client that sends more without a newline sends garbage.
 constexpr size_t kMaxResizeLine = 4096;
 constexpr auto kStreamCreationTimeout = std::chrono::seconds(30);
+// What a port-forward session buffers from its client for the pod before it stops reading.
+constexpr int64_t kMaxPendingToPod = 4 << 20;
 
 }  // namespace
 
@@ -44,8 +46,10 @@ void SpdySession::Start(std::string leftover, std::string upgrade_response, std:
 }
 
 void SpdySession::Read() {
-  if (gone_) return;
+  if (gone_ || reading_ || read_held_) return;
+  reading_ = true;
   channel_->ReadSome([self = shared_from_this()](const boost::system::error_code& ec, std::string bytes) {
+    self->reading_ = false;
     if (ec) return self->Gone();
     self->idle_.Touch();
     self->input_ += bytes;
@@ -150,6 +154,11 @@ void SpdySession::SendFin(uint32_t id) {
   frame.stream_id = id;
   frame.flags = spdy::kFlagFin;
   Queue(spdy::SerializeFrame(frame), nullptr);
+}
+
+void SpdySession::HoldReading(bool hold) {
+  read_held_ = hold;
+  if (!hold) Read();
 }
 
 void SpdySession::Finish() {
@@ -310,14 +319,37 @@ void SpdyPortForward::OnStream(uint32_t id, const spdy::Headers& headers) {
     request_id = std::to_string(type == "error" ? id + 2 : id);
   }
   Pair& pair = pairs_[request_id];
+  if (!pair.creation_timer) {
+    pair.creation_timer = std::make_shared<asio::steady_timer>(io(), kStreamCreationTimeout);
+    pair.creation_timer->async_wait(
+        [self = self(), request_id, timer = pair.creation_timer](const boost::system::error_code& ec) {
+          auto it = self->pairs_.find(request_id);
+          if (ec || it == self->pairs_.end() || it->second.creation_timer != timer) return;
+          self->TimeOut(request_id);
+        });
+  }
   pair.port = spdy::HeaderValue(headers, "port");
-  if (type == "data") {
+  if (type == "data" && pair.data == 0) {  // a second data or error stream for a pair means nothing
     pair.data = id;
     data_streams_[id] = request_id;
-  } else if (type == "error") {
+  } else if (type == "error" && pair.error == 0) {
     pair.error = id;
   }
-  if (pair.data != 0 && pair.error != 0 && !pair.conn) Connect(request_id);
+  if (pair.data != 0 && pair.error != 0 && !pair.conn) {
+    pair.creation_timer->cancel();
+    Connect(request_id);
+  }
+}
+
+void SpdyPortForward::TimeOut(const std::string& request_id) {
+  Pair& pair = pairs_[request_id];
+  spdlog::debug("streaming: port forward request {}: timed out waiting for streams", request_id);
+  if (pair.error != 0) {
+    SendData(pair.error, absl::StrCat("request ", request_id, ": timed out waiting for streams"));
+    SendFin(pair.error);
+  }
+  if (pair.data != 0) SendFin(pair.data);
+  Forget(request_id);
 }
 
 void SpdyPortForward::Connect(const std::string& request_id) {
@@ -333,7 +365,7 @@ void SpdyPortForward::Connect(const std::string& request_id) {
     SendData(pair.error, absl::StrCat("error forwarding port ", pair.port, " to pod: ", conn.status().message()));
     SendFin(pair.error);
     SendFin(pair.data);
-    return;
+    return Forget(request_id);
   }
   pair.conn = std::make_shared<asio::posix::stream_descriptor>(io(), conn->release());
   ReadConn(request_id);
@@ -352,7 +384,8 @@ void SpdyPortForward::ReadConn(const std::string& request_id) {
         if (ec || n == 0) {
           self->SendFin(pair->second.data);
           self->SendFin(pair->second.error);
-          return;
+          pair->second.pod_closed = true;
+          return self->MaybeForget(request_id);
         }
         buffer->resize(n);
         self->SendData(pair->second.data, std::move(*buffer), [self, request_id] { self->ReadConn(request_id); });
@@ -364,18 +397,23 @@ void SpdyPortForward::WriteConn(const std::string& request_id) {
   if (!pair.conn || pair.writing) return;
   if (pair.pending.empty()) {
     if (pair.client_closed && pair.conn->is_open()) shutdown(pair.conn->native_handle(), SHUT_WR);
-    return;
+    return MaybeForget(request_id);
   }
   pair.writing = true;
   asio::async_write(*pair.conn, asio::buffer(pair.pending.front()),
                     [self = self(), request_id, conn = pair.conn](const boost::system::error_code& ec, size_t) {
                       auto it = self->pairs_.find(request_id);
                       if (it == self->pairs_.end() || !conn->is_open()) return;
-                      it->second.writing = false;
-                      it->second.pending.pop_front();
-                      if (ec) {
-                        it->second.pending.clear();
-                        return;
+                      Pair& written = it->second;
+                      written.writing = false;
+                      self->AddPending(-static_cast<int64_t>(written.pending.front().size()));
+                      written.pending.pop_front();
+                      if (ec) {  // the pod's side is gone: so is the pair
+                        if (!written.pod_closed) {
+                          self->SendFin(written.data);
+                          self->SendFin(written.error);
+                        }
+                        return self->Forget(request_id);
                       }
                       self->WriteConn(request_id);
                     });
@@ -383,16 +421,48 @@ void SpdyPortForward::WriteConn(const std::string& request_id) {
 
 void SpdyPortForward::OnData(uint32_t id, std::string data, bool fin) {
   auto stream = data_streams_.find(id);
-  if (stream == data_streams_.end()) return;  // data on an error stream means nothing
-  Pair& pair = pairs_[stream->second];
-  if (!data.empty()) pair.pending.push_back(std::move(data));
+  if (stream == data_streams_.end()) return;  // data on an error stream, or a forgotten pair's
+  const std::string request_id = stream->second;
+  Pair& pair = pairs_[request_id];
+  if (!data.empty()) {
+    AddPending(static_cast<int64_t>(data.size()));
+    pair.pending.push_back(std::move(data));
+  }
   if (fin) pair.client_closed = true;
-  WriteConn(stream->second);
+  WriteConn(request_id);
+}
+
+void SpdyPortForward::MaybeForget(const std::string& request_id) {
+  auto it = pairs_.find(request_id);
+  if (it == pairs_.end()) return;
+  const Pair& pair = it->second;
+  if (pair.pod_closed && pair.client_closed && pair.pending.empty() && !pair.writing) Forget(request_id);
+}
+
+void SpdyPortForward::Forget(const std::string& request_id) {
+  auto it = pairs_.find(request_id);
+  if (it == pairs_.end()) return;
+  Pair& pair = it->second;
+  if (pair.conn) CloseQuietly(*pair.conn);
+  if (pair.creation_timer) pair.creation_timer->cancel();
+  int64_t pending = 0;
+  for (const std::string& chunk : pair.pending) pending += static_cast<int64_t>(chunk.size());
+  if (pair.data != 0) data_streams_.erase(pair.data);
+  pairs_.erase(it);
+  AddPending(-pending);
+}
+
+void SpdyPortForward::AddPending(int64_t bytes) {
+  const bool held = pending_bytes_ > kMaxPendingToPod;
+  pending_bytes_ += bytes;
+  if (!held && pending_bytes_ > kMaxPendingToPod) HoldReading(true);
+  if (held && pending_bytes_ <= kMaxPendingToPod / 2) HoldReading(false);
 }
 
 void SpdyPortForward::OnPeerGone() {
   for (auto& [request_id, pair] : pairs_) {
     if (pair.conn) CloseQuietly(*pair.conn);
+    if (pair.creation_timer) pair.creation_timer->cancel();
   }
   pairs_.clear();
   data_streams_.clear();

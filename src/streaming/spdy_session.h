@@ -7,7 +7,9 @@
 // SpdyRemoteCommand speaks remote command v1-v4 over it (one stream per streamType: error,
 // stdin, stdout, stderr, and from v3 resize; the error stream carries the JSON Status from v4,
 // the failure's text before); SpdyPortForward speaks portforward.k8s.io (a data and an
-// error stream per requestID, with a port header).
+// error stream per requestID, with a port header; as kubelet, a pair whose second stream does
+// not come within 30 s is answered "timed out waiting for streams", and a pair is forgotten,
+// its connection into the pod closed, once both directions have ended).
 #pragma once
 
 #include <chrono>
@@ -48,6 +50,9 @@ class SpdySession : public std::enable_shared_from_this<SpdySession> {
 
   void SendData(uint32_t id, std::string data, std::function<void()> written = nullptr);
   void SendFin(uint32_t id);
+  // Stops (true) or resumes (false) reading from the client: a session whose other end cannot
+  // keep up holds the client back rather than buffering what it sends without bound.
+  void HoldReading(bool hold);
   // Sends GOAWAY after what is queued and closes the connection.
   void Finish();
   boost::asio::io_context& io();
@@ -69,6 +74,8 @@ class SpdySession : public std::enable_shared_from_this<SpdySession> {
   bool writing_ = false;
   bool finishing_ = false;
   bool gone_ = false;
+  bool reading_ = false;
+  bool read_held_ = false;
   uint32_t last_stream_ = 0;
   // Bytes received per open client stream (0 = the session) not yet window-updated.
   std::map<uint32_t, uint32_t> unacked_;
@@ -114,10 +121,12 @@ class SpdyPortForward final : public SpdySession {
     uint32_t data = 0;
     uint32_t error = 0;
     std::string port;
+    std::shared_ptr<boost::asio::steady_timer> creation_timer;  // until both streams are open
     std::shared_ptr<boost::asio::posix::stream_descriptor> conn;
-    std::deque<std::string> pending;
+    std::deque<std::string> pending;  // from the client, not yet written into the pod
     bool writing = false;
-    bool client_closed = false;
+    bool client_closed = false;  // the client's FIN on the data stream
+    bool pod_closed = false;     // the pod's side ended: FIN sent on both streams
   };
 
   void OnStream(uint32_t id, const spdy::Headers& headers) override;
@@ -126,11 +135,18 @@ class SpdyPortForward final : public SpdySession {
   void Connect(const std::string& request_id);
   void ReadConn(const std::string& request_id);
   void WriteConn(const std::string& request_id);
+  void TimeOut(const std::string& request_id);
+  // Forgets a pair that has ended both ways.
+  void MaybeForget(const std::string& request_id);
+  // Closes the pair's connection and forgets it.
+  void Forget(const std::string& request_id);
+  void AddPending(int64_t bytes);
   std::shared_ptr<SpdyPortForward> self();
 
   std::string netns_path_;
   std::map<std::string, Pair> pairs_;            // by requestID
   std::map<uint32_t, std::string> data_streams_;  // data stream id -> requestID
+  int64_t pending_bytes_ = 0;                     // over all pairs
 };
 
 }  // namespace cloison::streaming

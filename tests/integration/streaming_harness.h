@@ -72,8 +72,8 @@ inline int Connect(const Url& url) {
 // Shuts a socket down after a deadline, so that a blocking read in a test cannot hang.
 class Watchdog {
  public:
-  explicit Watchdog(int fd) : thread_([this, fd](std::stop_token stop) {
-      const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  explicit Watchdog(int fd, std::chrono::seconds after = kDeadline) : thread_([this, fd, after](std::stop_token stop) {
+      const auto deadline = std::chrono::steady_clock::now() + after;
       while (!stop.stop_requested() && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
@@ -159,6 +159,8 @@ class WsClient {
 
 class SpdyClient {
  public:
+  // `deadline`: how long the connection may last (Watchdog).
+  explicit SpdyClient(std::chrono::seconds deadline = kDeadline) : deadline_(deadline) {}
   ~SpdyClient() {
     watchdog_.reset();
     if (fd_ >= 0) close(fd_);
@@ -168,7 +170,7 @@ class SpdyClient {
   int Open(const std::string& url_text, const std::vector<std::string>& protocols) {
     const Url url = ParseUrl(url_text);
     fd_ = Connect(url);
-    watchdog_ = std::make_unique<Watchdog>(fd_);
+    watchdog_ = std::make_unique<Watchdog>(fd_, deadline_);
     std::string request = "POST " + url.path + " HTTP/1.1\r\nHost: " + url.host +
                           "\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n";
     for (const std::string& protocol : protocols) request += "X-Stream-Protocol-Version: " + protocol + "\r\n";
@@ -276,6 +278,7 @@ class SpdyClient {
   spdy::HeaderCompressor compressor_;
   spdy::HeaderDecompressor decompressor_;
   uint32_t next_id_ = 1;
+  std::chrono::seconds deadline_;
 };
 
 // The exit code a v4 error stream reports (0 for Success).

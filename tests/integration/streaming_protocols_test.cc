@@ -304,6 +304,70 @@ TEST_F(StreamingProtocols, RpcsValidateAttachPortForwardAndState) {
 }
 
 
+size_t OpenFdsOf(pid_t pid) {
+  size_t count = 0;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ++count;
+  }
+  return count;
+}
+
+// One HTTP/1.0 GET through a new stream pair of `client` (request `request_id`); the data
+// stream's bytes once the server closed it.
+std::string ForwardedGet(SpdyClient& client, int request_id) {
+  const std::string id = std::to_string(request_id);
+  client.OpenStream({{"streamtype", "error"}, {"port", "8080"}, {"requestid", id}});
+  const uint32_t data = client.OpenStream({{"streamtype", "data"}, {"port", "8080"}, {"requestid", id}});
+  client.Send(data, "GET / HTTP/1.0\r\n\r\n", true);
+  std::string received;
+  while (std::optional<spdy::Frame> frame = client.Next()) {
+    if (frame->type != spdy::FrameType::kData || frame->stream_id != data) continue;
+    received += frame->payload;
+    if (frame->flags & spdy::kFlagFin) break;
+  }
+  return received;
+}
+
+// kubectl port-forward keeps one session and opens a stream pair per local connection: each
+// finished connection is forgotten with its socket into the pod, however many come.
+TEST_F(StreamingProtocols, SpdyPortForwardFreesEachFinishedConnection) {
+  RunHttpd("pfmany");
+  SpdyClient client;
+  ASSERT_EQ(client.Open(PortForwardUrl(), {"portforward.k8s.io"}), 101) << client.head();
+  ASSERT_THAT(ForwardedGet(client, 0), HasSubstr("hello-from-pod"));
+  const size_t fds_before = OpenFdsOf(daemon_.pid());
+  for (int request = 1; request <= 40; ++request) {
+    ASSERT_THAT(ForwardedGet(client, request), HasSubstr("hello-from-pod")) << request;
+  }
+  // The pod's side closes first; the pair goes once cloisond has the client's FIN too.
+  EXPECT_TRUE(WaitUntil([&] { return OpenFdsOf(daemon_.pid()) <= fds_before + 5; }, std::chrono::seconds(5)))
+      << OpenFdsOf(daemon_.pid()) << " open, " << fds_before << " before the 40 connections";
+}
+
+// As kubelet: a pair whose other stream never comes is answered on its error stream after 30 s.
+TEST_F(StreamingProtocols, SpdyPortForwardPairWithoutItsDataStreamTimesOut) {
+  RunHttpd("pfhalf");
+  SpdyClient client(std::chrono::seconds(60));
+  ASSERT_EQ(client.Open(PortForwardUrl(), {"portforward.k8s.io"}), 101) << client.head();
+  const uint32_t error = client.OpenStream({{"streamtype", "error"}, {"port", "8080"}, {"requestid", "7"}});
+  const auto start = std::chrono::steady_clock::now();
+  std::string received;
+  bool fin = false;
+  while (!fin) {
+    std::optional<spdy::Frame> frame = client.Next();
+    ASSERT_TRUE(frame.has_value()) << received;
+    if (frame->type != spdy::FrameType::kData || frame->stream_id != error) continue;
+    received += frame->payload;
+    fin = (frame->flags & spdy::kFlagFin) != 0;
+  }
+  EXPECT_THAT(received, HasSubstr("timed out waiting for streams"));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::seconds(25));
+  // The session goes on: a complete pair still forwards.
+  EXPECT_THAT(ForwardedGet(client, 8), HasSubstr("hello-from-pod"));
+}
+
 // cloisond with a 2 s stream idle timeout ([streaming] idle_timeout).
 class StreamingIdleTimeout : public Streaming {
  protected:
