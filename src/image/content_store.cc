@@ -49,10 +49,14 @@ absl::StatusOr<std::unique_ptr<ContentStore::Writer>> ContentStore::NewWriter(co
   if (!IsValidDigest(digest)) {
     return absl::InvalidArgumentError(absl::StrCat("\"", digest, "\" is not a sha256 digest"));
   }
+  if (expected_size < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("blob ", digest, ": size ", expected_size, " is negative"));
+  }
   std::string temp = absl::StrCat(dir_, "/ingest/", DigestHex(digest), "-XXXXXX");
   util::UniqueFd fd(mkostemp(temp.data(), O_CLOEXEC));
   if (!fd.valid()) return util::SystemCallError("create ", temp);
-  return std::unique_ptr<Writer>(new Writer(*this, digest, expected_size, temp, std::move(fd)));
+  return std::unique_ptr<Writer>(
+      new Writer(*this, digest, static_cast<uint64_t>(expected_size), temp, std::move(fd)));
 }
 
 absl::Status ContentStore::Put(const std::string& digest, absl::string_view content) {
@@ -62,11 +66,24 @@ absl::Status ContentStore::Put(const std::string& digest, absl::string_view cont
   return (*writer)->Commit();
 }
 
-absl::StatusOr<std::string> ContentStore::Read(const std::string& digest) const {
+absl::StatusOr<std::string> ContentStore::Read(const std::string& digest, int64_t max_bytes) const {
   if (!IsValidDigest(digest)) {
     return absl::InvalidArgumentError(absl::StrCat("\"", digest, "\" is not a sha256 digest"));
   }
-  return util::ReadFile(BlobPath(digest));
+  // A stored blob never changes (only a verified blob of the same digest is renamed over it),
+  // so its size checked here is the size read below.
+  const std::string path = BlobPath(digest);
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    const int error = errno;
+    return util::SystemCallErrorOf(error == ENOENT ? absl::StatusCode::kNotFound : absl::StatusCode::kInternal,
+                                   error, absl::StrCat("stat ", path));
+  }
+  if (st.st_size > max_bytes) {
+    return absl::FailedPreconditionError(absl::StrCat("blob ", digest, " is ", st.st_size,
+                                                      " bytes, over the ", max_bytes, " bytes read into memory"));
+  }
+  return util::ReadFile(path);
 }
 
 absl::Status ContentStore::Delete(const std::string& digest) {
@@ -87,7 +104,7 @@ std::vector<std::string> ContentStore::List() const {
   return digests;
 }
 
-ContentStore::Writer::Writer(const ContentStore& store, std::string digest, int64_t expected_size,
+ContentStore::Writer::Writer(const ContentStore& store, std::string digest, uint64_t expected_size,
                              std::string temp_path, util::UniqueFd fd)
     : store_(store),
       digest_(std::move(digest)),
@@ -100,7 +117,7 @@ ContentStore::Writer::~Writer() {
 }
 
 absl::Status ContentStore::Writer::Append(const char* data, size_t size) {
-  if (expected_size_ >= 0 && written_ + size > static_cast<uint64_t>(expected_size_)) {
+  if (size > expected_size_ - written_) {
     return absl::DataLossError(absl::StrCat("blob ", digest_, " is larger than its declared ",
                                             expected_size_, " bytes"));
   }
@@ -126,7 +143,7 @@ absl::Status ContentStore::Writer::Restart() {
 }
 
 absl::Status ContentStore::Writer::Commit() {
-  if (expected_size_ >= 0 && written_ != static_cast<uint64_t>(expected_size_)) {
+  if (written_ != expected_size_) {
     return absl::DataLossError(absl::StrCat("blob ", digest_, ": received ", written_,
                                             " bytes, expected ", expected_size_));
   }

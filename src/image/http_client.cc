@@ -14,12 +14,13 @@
 namespace cloison::image {
 namespace {
 
-constexpr size_t kMaxCapturedBody = 64 << 10;
-constexpr size_t kMaxManifestBody = 8 << 20;
+// Error bodies are kept only to be quoted in messages.
+constexpr size_t kMaxErrorBody = 64 << 10;
 
 struct Transfer {
   const BodySink* sink = nullptr;
   HttpResponse* response = nullptr;
+  size_t max_success_body = 0;
   absl::Status sink_status;
 };
 
@@ -68,7 +69,8 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
     transfer->sink_status = (*transfer->sink)(data, bytes);
     return transfer->sink_status.ok() ? bytes : 0;
   }
-  const size_t limit = (response.status >= 200 && response.status < 300) ? kMaxManifestBody : kMaxCapturedBody;
+  const size_t limit =
+      (response.status >= 200 && response.status < 300) ? transfer->max_success_body : kMaxErrorBody;
   if (response.body.size() + bytes > limit) {
     transfer->sink_status = absl::ResourceExhaustedError(
         absl::StrCat("response body from ", response.url, " exceeds ", limit, " bytes"));
@@ -95,7 +97,7 @@ absl::StatusOr<HttpResponse> PerformHttp(const HttpRequest& request, const BodyS
   if (!curl) return absl::InternalError("curl_easy_init failed");
   HttpResponse response;
   response.url = request.url;
-  Transfer transfer{&sink, &response, absl::OkStatus()};
+  Transfer transfer{&sink, &response, request.max_body, absl::OkStatus()};
 
   curl_slist* raw_headers = nullptr;
   for (const std::string& header : request.headers) raw_headers = curl_slist_append(raw_headers, header.c_str());

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cloison/image/manifest.h"
 #include "cloison/image/reference.h"
 #include "cloison/util/logging.h"
 
@@ -207,7 +208,7 @@ absl::Status ImageManager::CollectGarbage() {
 }
 
 absl::StatusOr<std::string> ImageManager::ReadConfig(const ImageRecord& record) const {
-  return content_.Read(record.id);
+  return content_.Read(record.id, kMaxImageConfigBytes);
 }
 
 }  // namespace cloison::image

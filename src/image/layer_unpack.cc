@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -29,6 +30,17 @@ constexpr absl::string_view kWhiteoutMetaPrefix = ".wh..wh.";
 constexpr absl::string_view kOpaqueMarker = ".wh..wh..opq";
 // chown reads (uid_t)-1 as "leave unchanged", so the largest usable id is one less.
 constexpr la_int64_t kMaxId = std::numeric_limits<uint32_t>::max() - 1;
+// The xattr namespace a layer may not write: the host's privileged metadata, which no container
+// without CAP_SYS_ADMIN on the host can read anyway. overlayfs keeps its own there
+// (trusted.overlay.opaque, .redirect, .metacopy, .origin, .upper...) and obeys it in a
+// lowerdir; opaque directories come from the ".wh..wh..opq" marker instead (MarkOpaque).
+constexpr absl::string_view kHostOnlyXattrPrefix = "trusted.";
+
+// The xattrs of one layer left out, for one warning per layer.
+struct SkippedXattrs {
+  uint64_t count = 0;
+  std::string first;  // "/path: name" of the first one
+};
 
 struct ArchiveFree {
   void operator()(archive* reader) const { archive_read_free(reader); }
@@ -93,7 +105,7 @@ absl::Status SetType(archive_entry* entry, LayerEntry& layer_entry) {
   }
 }
 
-absl::StatusOr<LayerEntry> ToLayerEntry(archive_entry* entry, const std::string& path) {
+absl::StatusOr<LayerEntry> ToLayerEntry(archive_entry* entry, const std::string& path, SkippedXattrs& skipped) {
   LayerEntry layer_entry;
   layer_entry.path = path;
   if (absl::Status typed = SetType(entry, layer_entry); !typed.ok()) return typed;
@@ -118,13 +130,17 @@ absl::StatusOr<LayerEntry> ToLayerEntry(archive_entry* entry, const std::string&
   const void* value = nullptr;
   size_t size = 0;
   while (archive_entry_xattr_next(entry, &key, &value, &size) == ARCHIVE_OK) {
+    if (absl::StartsWith(key, kHostOnlyXattrPrefix)) {
+      if (skipped.count++ == 0) skipped.first = absl::StrCat("/", path, ": ", key);
+      continue;
+    }
     layer_entry.xattrs.emplace_back(key, size == 0 ? std::string()
                                                    : std::string(static_cast<const char*>(value), size));
   }
   return layer_entry;
 }
 
-absl::Status UnpackEntry(archive* reader, archive_entry* entry, LayerWriter& writer) {
+absl::Status UnpackEntry(archive* reader, archive_entry* entry, LayerWriter& writer, SkippedXattrs& skipped) {
   const char* raw_path = archive_entry_pathname(entry);
   if (raw_path == nullptr) return absl::InvalidArgumentError("entry without a usable path name");
   const std::string path = CleanPath(raw_path);
@@ -154,7 +170,7 @@ absl::Status UnpackEntry(archive* reader, archive_entry* entry, LayerWriter& wri
     return EntryError(path, "non-directory entry names the layer root");
   }
 
-  absl::StatusOr<LayerEntry> layer_entry = ToLayerEntry(entry, path);
+  absl::StatusOr<LayerEntry> layer_entry = ToLayerEntry(entry, path, skipped);
   if (!layer_entry.ok()) return layer_entry.status();
   auto read_block = [reader, &path]() -> absl::StatusOr<std::optional<DataBlock>> {
     const void* data = nullptr;
@@ -191,6 +207,7 @@ absl::StatusOr<UnpackStats> Unpack(const std::string& blob_path, const std::stri
   }
 
   UnpackStats stats;
+  SkippedXattrs skipped;
   for (;;) {
     archive_entry* entry = nullptr;
     const int result = archive_read_next_header(reader.get(), &entry);
@@ -205,12 +222,17 @@ absl::StatusOr<UnpackStats> Unpack(const std::string& blob_path, const std::stri
       spdlog::debug("layer {}: {}", blob_path, message ? message : "warning without a message");
     }
     ++stats.entries;
-    if (absl::Status unpacked = UnpackEntry(reader.get(), entry, *writer); !unpacked.ok()) {
+    if (absl::Status unpacked = UnpackEntry(reader.get(), entry, *writer, skipped); !unpacked.ok()) {
       return unpacked;
     }
   }
   if (absl::Status finished = writer->Finish(); !finished.ok()) return finished;
+  if (skipped.count > 0) {
+    spdlog::warn("layer {}: {} xattr(s) in the {}* namespace not applied, the first {}", blob_path,
+                 skipped.count, kHostOnlyXattrPrefix, skipped.first);
+  }
   stats.bytes = writer->file_bytes();
+  stats.skipped_xattrs = skipped.count;
   return stats;
 }
 

@@ -2,7 +2,6 @@
 
 #include <sys/utsname.h>
 
-#include <algorithm>
 #include <limits>
 
 #include "absl/strings/match.h"
@@ -39,8 +38,14 @@ absl::StatusOr<Descriptor> ParseDescriptor(const json& value, absl::string_view 
   Descriptor descriptor;
   descriptor.digest = value["digest"].get<std::string>();
   if (absl::Status s = ReadString(value, "mediaType", what, descriptor.media_type); !s.ok()) return s;
-  absl::StatusOr<int64_t> size = util::IntegerField(value, "size", what, -1);
+  // REQUIRED by the OCI image spec and Docker schema 2: the only bound on what the registry
+  // may then send (the content store refuses a blob longer than its descriptor's size).
+  if (auto size_field = value.find("size"); size_field == value.end() || size_field->is_null()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": \"size\" is missing"));
+  }
+  absl::StatusOr<int64_t> size = util::IntegerField(value, "size", what);
   if (!size.ok()) return size.status();
+  if (*size < 0) return absl::InvalidArgumentError(absl::StrCat(what, ": \"size\" must not be negative: ", *size));
   descriptor.size = *size;
   if (auto platform = value.find("platform"); platform != value.end() && platform->is_object()) {
     const std::string where = absl::StrCat(what, " platform");
@@ -97,6 +102,11 @@ absl::StatusOr<ImageManifest> ParseImageManifest(absl::string_view body) {
   ImageManifest manifest;
   absl::StatusOr<Descriptor> config = ParseDescriptor(doc->value("config", json()), "manifest config");
   if (!config.ok()) return config.status();
+  if (config->size > kMaxImageConfigBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("manifest config: \"size\" ", config->size,
+                                                   " is over the ", kMaxImageConfigBytes,
+                                                   " bytes an image config may have"));
+  }
   manifest.config = *config;
   const json layers = doc->value("layers", json::array());
   if (!layers.is_array()) return absl::InvalidArgumentError("image manifest: layers is not an array");
@@ -124,10 +134,9 @@ absl::StatusOr<std::vector<Descriptor>> ParseIndex(absl::string_view body) {
 
 int64_t ImageSize(const ImageManifest& manifest) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  int64_t total = std::max<int64_t>(manifest.config.size, 0);
+  int64_t total = manifest.config.size;
   for (const Descriptor& layer : manifest.layers) {
-    const int64_t size = std::max<int64_t>(layer.size, 0);
-    total = size > kMax - total ? kMax : total + size;
+    total = layer.size > kMax - total ? kMax : total + layer.size;
   }
   return total;
 }

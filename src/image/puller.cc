@@ -106,7 +106,7 @@ absl::StatusOr<ImageRecord> Puller::Pull(const Reference& reference, const Crede
   for (const Descriptor& layer : manifest->layers) record.layers.push_back({layer.digest, layer.media_type, layer.size});
   if (!reference.tag.empty()) record.repo_tags.push_back(reference.TaggedString());
   record.repo_digests.push_back(absl::StrCat(reference.Name(), "@", top->digest));
-  absl::StatusOr<std::string> config_json = content_.Read(manifest->config.digest);
+  absl::StatusOr<std::string> config_json = content_.Read(manifest->config.digest, kMaxImageConfigBytes);
   if (!config_json.ok()) return config_json.status();
   if (absl::Status s = UserFromImageConfig(*config_json, record); !s.ok()) return s;
   spdlog::info("pulled {} as image {}", reference.String(), record.id);

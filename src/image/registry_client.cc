@@ -11,6 +11,9 @@
 namespace cloison::image {
 namespace {
 
+// containers/image's bound for a token answer, which is read whole.
+constexpr size_t kMaxTokenAnswerBytes = 1 << 20;
+
 std::string PercentEncode(absl::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -73,6 +76,7 @@ absl::StatusOr<HttpResponse> RegistryClient::GetOnce(const Endpoint& endpoint, c
   request.headers = extra_headers;
   request.ca_file = ca_file_;
   request.timeout_seconds = timeout_seconds_;
+  request.max_body = kMaxManifestBytes;  // the only bodies captured here: blobs go to a sink
   {
     absl::MutexLock lock(&mu_);
     if (auto it = authorization_.find(endpoint.base); it != authorization_.end()) {
@@ -132,6 +136,7 @@ absl::Status RegistryClient::Authenticate(const Endpoint& endpoint, const HttpRe
     HttpRequest token_request;
     token_request.ca_file = ca_file_;
     token_request.timeout_seconds = timeout_seconds_;
+    token_request.max_body = kMaxTokenAnswerBytes;
     std::string query = absl::StrCat("scope=", PercentEncode(scope_value));
     if (service != challenge.params.end()) absl::StrAppend(&query, "&service=", PercentEncode(service->second));
     if (!credentials.identity_token.empty()) {

@@ -351,6 +351,34 @@ TEST(ImageService, CorruptedBlobFailsThePullAndKeepsNothing) {
   EXPECT_EQ(CountEntries((daemon.dir().path() / "root/images/content/ingest").string()), 0u);
 }
 
+// The OCI image spec requires a descriptor's size, and it is what bounds a blob's download: a
+// manifest without layer sizes used to be pulled with no bound on what the registry sent. It is
+// refused before any layer is fetched. (distribution 2.8 stores such a manifest as it is.)
+TEST(ImageService, ManifestWithoutLayerSizesIsInvalidArgumentNamingSize) {
+  auto registry = LocalRegistry::Start();
+  ASSERT_NE(registry, nullptr);
+  registry->Push("busybox", "library/busybox:1.0");
+  const std::string layout = LocalRegistry::FixtureLayout("busybox");
+  const nlohmann::json index = nlohmann::json::parse(ReadText(layout + "/index.json"));
+  const std::string manifest_digest = index["manifests"][0]["digest"];
+  nlohmann::json manifest = nlohmann::json::parse(ReadText(layout + "/blobs/sha256/" + manifest_digest.substr(7)));
+  ASSERT_FALSE(manifest["layers"].empty());
+  for (nlohmann::json& layer : manifest["layers"]) layer.erase("size");
+  const CommandResult put = RunCommand(
+      {"curl", "--silent", "--show-error", "--fail", "--request", "PUT", "--header",
+       "Content-Type: application/vnd.oci.image.manifest.v1+json", "--data-binary", manifest.dump(),
+       "http://" + registry->host() + "/v2/library/busybox/manifests/nosize"});
+  ASSERT_TRUE(put.ok()) << put.output << registry->Log();
+
+  CloisondProcess daemon;
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  const PullResult pulled = Pull(daemon, registry->host() + "/library/busybox:nosize");
+  EXPECT_EQ(pulled.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << pulled.status.error_message();
+  EXPECT_THAT(pulled.status.error_message(), HasSubstr(R"(manifest layer: "size" is missing)"));
+  EXPECT_TRUE(ListImages(daemon).empty());
+  EXPECT_EQ(CountEntries(LayersDir(daemon)), 0u);
+}
+
 TEST(ImageService, ConcurrentPullsShareOneDownload) {
   auto registry = LocalRegistry::Start();
   ASSERT_NE(registry, nullptr);

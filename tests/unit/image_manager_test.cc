@@ -10,10 +10,15 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "cloison/image/content_store.h"
 #include "cloison/image/digest.h"
+#include "cloison/image/http_client.h"
 #include "cloison/image/image_store.h"
+#include "cloison/image/manifest.h"
 #include "test_tmpdir.h"
 
 namespace cloison::image {
@@ -89,6 +94,7 @@ TEST_F(ImageManagerTest, RemovingOneOfSeveralTagsOnlyUntagsEvenHeld) {
 
 // A registry on a loopback port speaking plain HTTP, one request per connection: answers GETs
 // of the paths in `bodies` (with their Content-Type), 404 to the rest, and drops TLS hellos.
+// Remembers the paths asked for.
 class TinyRegistry {
  public:
   struct Answer {
@@ -113,6 +119,10 @@ class TinyRegistry {
     close(listener_);
   }
   std::string host() const { return absl::StrCat("127.0.0.1:", port_); }
+  std::vector<std::string> requested() const {
+    absl::MutexLock lock(&mu_);
+    return requested_;
+  }
 
  private:
   void Serve() {
@@ -133,6 +143,10 @@ class TinyRegistry {
   void Reply(int connection, const std::string& request) {
     const size_t start = request.find(' ') + 1;
     const std::string path = request.substr(start, request.find(' ', start) - start);
+    {
+      absl::MutexLock lock(&mu_);
+      requested_.push_back(path);
+    }
     const auto it = answers_.find(path);
     const std::string head =
         it == answers_.end()
@@ -148,6 +162,8 @@ class TinyRegistry {
   }
 
   std::map<std::string, Answer> answers_;
+  mutable absl::Mutex mu_;
+  std::vector<std::string> requested_ ABSL_GUARDED_BY(mu_);
   int listener_ = -1;
   uint16_t port_ = 0;
   std::jthread server_;
@@ -162,7 +178,7 @@ TEST_F(ImageManagerTest, PullOfAManifestWithTensOfThousandsOfLayersFailsCleanly)
   const std::string config_digest = Sha256Digest(config_blob);
   std::string manifest = absl::StrCat(R"({"schemaVersion":2,"config":{"digest":")", config_digest, R"(","size":)",
                                       config_blob.size(), R"(},"layers":[)");
-  for (int i = 0; i < kLayers; ++i) absl::StrAppend(&manifest, i == 0 ? "" : ",", R"({"digest":"x"})");
+  for (int i = 0; i < kLayers; ++i) absl::StrAppend(&manifest, i == 0 ? "" : ",", R"({"digest":"x","size":1})");
   manifest += "]}";
   TinyRegistry registry({{"/v2/many/manifests/latest", {kOciManifest, manifest}},
                          {absl::StrCat("/v2/many/blobs/", config_digest), {"application/octet-stream", config_blob}}});
@@ -174,6 +190,135 @@ TEST_F(ImageManagerTest, PullOfAManifestWithTensOfThousandsOfLayersFailsCleanly)
   const absl::StatusOr<ImageRecord> pulled = manager.Pull(absl::StrCat(registry.host(), "/many"), {});
   EXPECT_TRUE(absl::IsFailedPrecondition(pulled.status())) << pulled.status();
   EXPECT_THAT(pulled.status().message(), HasSubstr("layer x has unsupported media type \"\""));
+}
+
+// Settings for pulls from a TinyRegistry (the struct's 0 downloads at once would wait forever).
+config::ImageConfig PullSettings() {
+  config::ImageConfig config;
+  config.max_concurrent_downloads = 2;
+  return config;
+}
+
+// A manifest whose layer has no size used to be pulled with a content store writer that took
+// any length: the registry could stream that layer without end onto the disk.
+TEST_F(ImageManagerTest, PullOfALayerWithoutSizeIsRefusedBeforeAnyBlobIsFetched) {
+  const std::string config_blob = R"({"config":{}})";
+  const std::string layer_blob = "a layer";
+  const std::string manifest =
+      absl::StrCat(R"({"schemaVersion":2,"config":{"digest":")", Sha256Digest(config_blob), R"(","size":)",
+                   config_blob.size(), R"(},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar",)",
+                   R"("digest":")", Sha256Digest(layer_blob), R"("}]})");
+  TinyRegistry registry({{"/v2/nosize/manifests/latest", {kOciManifest, manifest}},
+                         {absl::StrCat("/v2/nosize/blobs/", Sha256Digest(config_blob)), {"", config_blob}},
+                         {absl::StrCat("/v2/nosize/blobs/", Sha256Digest(layer_blob)), {"", layer_blob}}});
+  ImageManager manager(dir_.path().string(), PullSettings());
+  ASSERT_TRUE(manager.Start().ok());
+
+  const absl::StatusOr<ImageRecord> pulled = manager.Pull(absl::StrCat(registry.host(), "/nosize"), {});
+  EXPECT_TRUE(absl::IsInvalidArgument(pulled.status())) << pulled.status();
+  EXPECT_THAT(pulled.status().message(), HasSubstr(R"(manifest layer: "size" is missing)"));
+  EXPECT_THAT(registry.requested(), ::testing::Not(::testing::Contains(HasSubstr("/blobs/"))));
+}
+
+// The config is read whole into memory: a manifest declaring a 10 GiB one used to make cloisond
+// download it (and read it into memory).
+TEST_F(ImageManagerTest, PullOfAConfigOverFourMebibytesIsRefusedBeforeFetchingIt) {
+  const std::string config_blob = R"({"config":{}})";
+  const std::string manifest = absl::StrCat(R"({"schemaVersion":2,"config":{"digest":")", Sha256Digest(config_blob),
+                                            R"(","size":10737418240},"layers":[]})");
+  TinyRegistry registry({{"/v2/bigconfig/manifests/latest", {kOciManifest, manifest}},
+                         {absl::StrCat("/v2/bigconfig/blobs/", Sha256Digest(config_blob)), {"", config_blob}}});
+  ImageManager manager(dir_.path().string(), PullSettings());
+  ASSERT_TRUE(manager.Start().ok());
+
+  const absl::StatusOr<ImageRecord> pulled = manager.Pull(absl::StrCat(registry.host(), "/bigconfig"), {});
+  EXPECT_TRUE(absl::IsInvalidArgument(pulled.status())) << pulled.status();
+  EXPECT_THAT(pulled.status().message(), HasSubstr(R"(manifest config: "size" 10737418240 is over)"));
+  EXPECT_THAT(registry.requested(), ::testing::Not(::testing::Contains(HasSubstr("/blobs/"))));
+}
+
+// A blob longer than its descriptor says is cut off as it arrives, and nothing of it is kept.
+TEST_F(ImageManagerTest, BlobLongerThanItsSizeIsDataLossAndNotKept) {
+  const std::string config_blob = R"({"config":{}})";
+  const std::string layer_blob(1 << 20, 'x');
+  const std::string manifest = absl::StrCat(
+      R"({"schemaVersion":2,"config":{"digest":")", Sha256Digest(config_blob), R"(","size":)", config_blob.size(),
+      R"(},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":")", Sha256Digest(layer_blob),
+      R"(","size":10}]})");
+  TinyRegistry registry({{"/v2/long/manifests/latest", {kOciManifest, manifest}},
+                         {absl::StrCat("/v2/long/blobs/", Sha256Digest(config_blob)), {"", config_blob}},
+                         {absl::StrCat("/v2/long/blobs/", Sha256Digest(layer_blob)), {"", layer_blob}}});
+  ImageManager manager(dir_.path().string(), PullSettings());
+  ASSERT_TRUE(manager.Start().ok());
+
+  const absl::StatusOr<ImageRecord> pulled = manager.Pull(absl::StrCat(registry.host(), "/long"), {});
+  EXPECT_TRUE(absl::IsDataLoss(pulled.status())) << pulled.status();
+  EXPECT_THAT(pulled.status().message(), HasSubstr("is larger than its declared 10 bytes"));
+  EXPECT_FALSE(ContentStore(dir_.path().string() + "/content").Has(Sha256Digest(layer_blob)));
+}
+
+// containers/image reads at most 4 MiB of a manifest (MaxManifestBodySize); cloisond took 8.
+TEST_F(ImageManagerTest, ManifestOverFourMebibytesIsResourceExhausted) {
+  std::string manifest = R"({"schemaVersion":2,"layers":[)";
+  manifest.append(static_cast<size_t>(kMaxManifestBytes), ' ');
+  manifest += "]}";
+  TinyRegistry registry({{"/v2/huge/manifests/latest", {kOciManifest, manifest}}});
+  ImageManager manager(dir_.path().string(), PullSettings());
+  ASSERT_TRUE(manager.Start().ok());
+
+  const absl::StatusOr<ImageRecord> pulled = manager.Pull(absl::StrCat(registry.host(), "/huge"), {});
+  EXPECT_TRUE(absl::IsResourceExhausted(pulled.status())) << pulled.status();
+  EXPECT_THAT(pulled.status().message(), HasSubstr("exceeds 4194304 bytes"));
+}
+
+// A body captured whole (manifests, token answers) stops at the request's max_body.
+TEST(PerformHttpTest, CapturedBodyIsBoundedByMaxBody) {
+  TinyRegistry server({{"/token", {"application/json", std::string(1000, 't')}}});
+  HttpRequest request;
+  request.url = absl::StrCat("http://", server.host(), "/token");
+  request.max_body = 1000;
+  absl::StatusOr<HttpResponse> response = PerformHttp(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->body.size(), 1000u);
+  request.max_body = 999;
+  response = PerformHttp(request);
+  EXPECT_TRUE(absl::IsResourceExhausted(response.status())) << response.status();
+  EXPECT_THAT(response.status().message(), HasSubstr("exceeds 999 bytes"));
+}
+
+// The config is read again at each CreateContainer: a config stored before configs were bounded
+// is refused rather than read into memory.
+TEST_F(ImageManagerTest, ReadConfigRefusesAStoredConfigOverTheBound) {
+  const std::string big_config(static_cast<size_t>(kMaxImageConfigBytes) + 1, ' ');
+  const std::string big_id = Sha256Digest(big_config);
+  const std::string small_config = R"({"config":{}})";
+  {
+    ContentStore content(dir_.path().string() + "/content");
+    ASSERT_TRUE(content.Start().ok());
+    ASSERT_TRUE(content.Put(big_id, big_config).ok());
+    ASSERT_TRUE(content.Put(Sha256Digest(small_config), small_config).ok());
+    ImageStore store(dir_.path().string() + "/records");
+    ASSERT_TRUE(store.Load().ok());
+    ImageRecord record;
+    for (const std::string& id : {big_id, Sha256Digest(small_config)}) {
+      record.id = id;
+      ASSERT_TRUE(store.Save(record).ok());
+    }
+  }
+  ImageManager manager(dir_.path().string(), config::ImageConfig());
+  ASSERT_TRUE(manager.Start().ok());
+
+  ImageRecord record;
+  record.id = big_id;
+  const absl::StatusOr<std::string> big = manager.ReadConfig(record);
+  EXPECT_TRUE(absl::IsFailedPrecondition(big.status())) << big.status();
+  EXPECT_THAT(big.status().message(), HasSubstr(absl::StrCat("blob ", big_id, " is 4194305 bytes, over the 4194304")));
+  record.id = Sha256Digest(small_config);
+  const absl::StatusOr<std::string> small = manager.ReadConfig(record);
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_EQ(*small, small_config);
+  record.id = kId;
+  EXPECT_TRUE(absl::IsNotFound(manager.ReadConfig(record).status()));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <limits>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "cloison/image/http_client.h"
 #include "cloison/image/manifest.h"
 #include "cloison/image/puller.h"
@@ -182,11 +183,46 @@ TEST(ParseImageManifest, ReadsConfigAndLayers) {
   ASSERT_EQ(manifest->layers.size(), 1u);
   EXPECT_EQ(manifest->layers[0].media_type, "application/vnd.oci.image.layer.v1.tar+gzip");
   EXPECT_EQ(manifest->layers[0].size, 42);
-  // An unknown size stays -1; a null field is a missing one.
-  manifest = ParseImageManifest(ImageManifestWith(R"({"digest":")" + kDigestB + R"(","mediaType":null})"));
+  // A null field is a missing one.
+  manifest = ParseImageManifest(ImageManifestWith(R"({"digest":")" + kDigestB + R"(","size":0,"mediaType":null})"));
   ASSERT_TRUE(manifest.ok()) << manifest.status();
-  EXPECT_EQ(manifest->layers[0].size, -1);
+  EXPECT_EQ(manifest->layers[0].size, 0);
   EXPECT_EQ(manifest->layers[0].media_type, "");
+}
+
+// The OCI image spec requires a descriptor's size, and it is what bounds the download: without
+// one the content store took a blob of any length, so a registry could stream a layer without
+// end onto the disk.
+TEST(ParseImageManifest, MissingOrNegativeSizeIsInvalidArgumentNamingIt) {
+  const std::string digest = R"("digest":")" + kDigestB + R"(")";
+  ExpectInvalid(ParseImageManifest(ImageManifestWith("{" + digest + "}")).status(),
+                R"(manifest layer: "size" is missing)");
+  ExpectInvalid(ParseImageManifest(ImageManifestWith("{" + digest + R"(,"size":null})")).status(),
+                R"(manifest layer: "size" is missing)");
+  ExpectInvalid(ParseImageManifest(ImageManifestWith("{" + digest + R"(,"size":-1})")).status(),
+                R"(manifest layer: "size" must not be negative: -1)");
+  ExpectInvalid(ParseImageManifest(R"({"config":{"digest":")" + kDigestA + R"("},"layers":[]})").status(),
+                R"(manifest config: "size" is missing)");
+  ExpectInvalid(ParseImageManifest(R"({"config":{"digest":")" + kDigestA + R"(","size":-5},"layers":[]})").status(),
+                R"(manifest config: "size" must not be negative: -5)");
+  ExpectInvalid(ParseIndex(R"({"manifests":[{"digest":")" + kDigestA + R"(","platform":{"os":"linux"}}]})").status(),
+                R"(index entry: "size" is missing)");
+  ExpectInvalid(ParseIndex(R"({"manifests":[{"digest":")" + kDigestA + R"(","size":-2}]})").status(),
+                R"(index entry: "size" must not be negative: -2)");
+}
+
+// The config is read whole into memory (for the image's user, and again at each
+// CreateContainer): one over containers/image's 4 MiB is refused before it is fetched.
+TEST(ParseImageManifest, ConfigOverFourMebibytesIsInvalidArgumentNamingConfigSize) {
+  auto with_config_size = [](int64_t size) {
+    return absl::StrCat(R"({"config":{"digest":")", kDigestA, R"(","size":)", size, R"(},"layers":[]})");
+  };
+  ExpectInvalid(ParseImageManifest(with_config_size(10737418240)).status(),
+                R"(manifest config: "size" 10737418240 is over the 4194304 bytes an image config may have)");
+  ExpectInvalid(ParseImageManifest(with_config_size(kMaxImageConfigBytes + 1)).status(), R"(config: "size")");
+  absl::StatusOr<ImageManifest> at_the_limit = ParseImageManifest(with_config_size(kMaxImageConfigBytes));
+  ASSERT_TRUE(at_the_limit.ok()) << at_the_limit.status();
+  EXPECT_EQ(at_the_limit->config.size, 4 << 20);
 }
 
 TEST(ParseImageManifest, FieldsOfAnotherTypeAreInvalidArgumentNamingThem) {
@@ -205,7 +241,7 @@ TEST(ParseImageManifest, FieldsOfAnotherTypeAreInvalidArgumentNamingThem) {
   ExpectInvalid(ParseImageManifest(R"({"config":{"digest":")" + kDigestA + R"(","size":true},"layers":[]})").status(),
                 R"(manifest config: "size" must be an integer, not boolean)");
   ExpectInvalid(ParseImageManifest(ImageManifestWith("5")).status(), "manifest layer: descriptor without a digest");
-  ExpectInvalid(ParseImageManifest(R"({"config":{"digest":")" + kDigestA + R"("},"layers":{}})").status(),
+  ExpectInvalid(ParseImageManifest(R"({"config":{"digest":")" + kDigestA + R"(","size":2},"layers":{}})").status(),
                 "layers is not an array");
 }
 
@@ -213,7 +249,7 @@ TEST(ParseIndex, ReadsEntriesWithTheirPlatforms) {
   absl::StatusOr<std::vector<Descriptor>> entries = ParseIndex(
       R"({"manifests":[{"digest":")" + kDigestA +
       R"(","size":7,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},{"digest":")" + kDigestB +
-      R"(","platform":"not an object"}]})");
+      R"(","size":8,"platform":"not an object"}]})");
   ASSERT_TRUE(entries.ok()) << entries.status();
   ASSERT_EQ(entries->size(), 2u);
   EXPECT_EQ((*entries)[0].platform.architecture, "arm64");
@@ -222,12 +258,12 @@ TEST(ParseIndex, ReadsEntriesWithTheirPlatforms) {
 }
 
 TEST(ParseIndex, PlatformFieldsOfAnotherTypeAreInvalidArgument) {
-  ExpectInvalid(ParseIndex(R"({"manifests":[{"digest":")" + kDigestA + R"(","platform":{"os":1}}]})").status(),
+  ExpectInvalid(ParseIndex(R"({"manifests":[{"digest":")" + kDigestA + R"(","size":1,"platform":{"os":1}}]})").status(),
                 R"(index entry platform: "os" must be a string, not number)");
-  ExpectInvalid(
-      ParseIndex(R"({"manifests":[{"digest":")" + kDigestA + R"(","platform":{"architecture":null,"variant":[]}}]})")
-          .status(),
-      R"(index entry platform: "variant" must be a string, not array)");
+  ExpectInvalid(ParseIndex(R"({"manifests":[{"digest":")" + kDigestA +
+                           R"(","size":1,"platform":{"architecture":null,"variant":[]}}]})")
+                    .status(),
+                R"(index entry platform: "variant" must be a string, not array)");
   ExpectInvalid(ParseIndex(R"({"manifests":[{"digest":")" + kDigestA + R"(","mediaType":{}}]})").status(),
                 R"(index entry: "mediaType" must be a string, not object)");
   ExpectInvalid(ParseIndex(R"({"manifests":{}})").status(), "manifests is not an array");
@@ -247,10 +283,10 @@ TEST(SelectPlatform, TheChosenEntryMustHaveASha256Digest) {
   EXPECT_EQ(arm64->digest, kDigestB);
 }
 
-TEST(ImageSize, AddsKnownSizesAndSaturates) {
+TEST(ImageSize, AddsSizesAndSaturates) {
   ImageManifest manifest;
   manifest.config.size = 10;
-  manifest.layers = {{"", kDigestA, 100, {}}, {"", kDigestB, -1, {}}};
+  manifest.layers = {{"", kDigestA, 100, {}}, {"", kDigestB, 0, {}}};
   EXPECT_EQ(ImageSize(manifest), 110);
   // Sizes a registry declares for blobs already in the store are never checked against a
   // download: their sum used to overflow int64 (undefined behaviour).

@@ -1,7 +1,8 @@
 // Verified blob storage: <dir>/blobs/sha256/<hex>. A blob is streamed into a temporary file
 // under <dir>/ingest, hashed as it arrives, fsync'd, and renamed into place only when its
-// digest (and size, when known) match; otherwise nothing is kept. Start() removes ingest
-// leftovers of an earlier crash. Safe to use from several threads.
+// digest and size match; otherwise nothing is kept. A blob longer than its size is cut off as
+// it arrives, so a registry cannot write more than the manifest declared. Start() removes
+// ingest leftovers of an earlier crash. Safe to use from several threads.
 #pragma once
 
 #include <cstdint>
@@ -36,12 +37,12 @@ class ContentStore {
 
    private:
     friend class ContentStore;
-    Writer(const ContentStore& store, std::string digest, int64_t expected_size,
+    Writer(const ContentStore& store, std::string digest, uint64_t expected_size,
            std::string temp_path, util::UniqueFd fd);
 
     const ContentStore& store_;
     std::string digest_;
-    int64_t expected_size_;
+    uint64_t expected_size_;
     std::string temp_path_;
     util::UniqueFd fd_;
     Sha256 hasher_;
@@ -49,14 +50,17 @@ class ContentStore {
     bool committed_ = false;
   };
 
-  // `expected_size` < 0 when unknown. INVALID_ARGUMENT for a malformed digest.
+  // `expected_size`: the blob's length (its descriptor's size). INVALID_ARGUMENT for a
+  // malformed digest or a negative size.
   absl::StatusOr<std::unique_ptr<Writer>> NewWriter(const std::string& digest, int64_t expected_size);
   // Stores small content in one go (manifests, configs); verifies the digest.
   absl::Status Put(const std::string& digest, absl::string_view content);
 
   bool Has(const std::string& digest) const;
   std::string BlobPath(const std::string& digest) const;
-  absl::StatusOr<std::string> Read(const std::string& digest) const;
+  // The whole blob, which must be at most `max_bytes` long: FAILED_PRECONDITION naming the
+  // blob otherwise (a config stored before configs were bounded); NOT_FOUND when it is absent.
+  absl::StatusOr<std::string> Read(const std::string& digest, int64_t max_bytes) const;
   absl::Status Delete(const std::string& digest);
   // Digests of every stored blob.
   std::vector<std::string> List() const;

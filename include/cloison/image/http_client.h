@@ -4,6 +4,7 @@
 // HTTP error statuses are returned as responses for the caller to interpret.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <string>
@@ -22,6 +23,7 @@ struct HttpRequest {
   std::string body;                  // sent for POST
   std::string ca_file;               // extra trusted CAs (PEM); empty: system store only
   int timeout_seconds = 30;          // to connect, and the longest stall mid-transfer
+  size_t max_body = 1 << 20;         // longest 2xx body captured when there is no sink
   bool follow_redirects = true;
 };
 
@@ -40,8 +42,9 @@ using BodySink = std::function<absl::Status(const char* data, size_t size)>;
 // digits after the first space; 0 when they are not there.
 long StatusCodeOfLine(absl::string_view line);
 
-// Performs `request`. With `sink`, a 2xx body goes to it; other bodies are captured (up to
-// 64 KiB) so error messages can quote them.
+// Performs `request`. With `sink`, a 2xx body goes to it; without, it is captured up to
+// `request.max_body` bytes, RESOURCE_EXHAUSTED naming the URL beyond. Other bodies are captured
+// (up to 64 KiB) so error messages can quote them.
 absl::StatusOr<HttpResponse> PerformHttp(const HttpRequest& request, const BodySink& sink = nullptr);
 
 }  // namespace cloison::image

@@ -64,7 +64,8 @@ class ImageManager {
   // that is not a pattern, and the patterns in use stay.
   absl::Status SetPinnedImages(const std::vector<std::string>& patterns);
 
-  // The image config JSON (for verbose ImageStatus).
+  // The image config JSON (for CreateContainer and verbose ImageStatus). FAILED_PRECONDITION
+  // for a config over kMaxImageConfigBytes (pulled before configs were bounded).
   absl::StatusOr<std::string> ReadConfig(const ImageRecord& record) const;
   std::string LayerDir(const std::string& digest) const { return layers_.LayerDir(digest); }
 

@@ -17,6 +17,11 @@ inline constexpr char kOciManifest[] = "application/vnd.oci.image.manifest.v1+js
 inline constexpr char kDockerManifestList[] = "application/vnd.docker.distribution.manifest.list.v2+json";
 inline constexpr char kDockerManifest[] = "application/vnd.docker.distribution.manifest.v2+json";
 
+// Documents read whole into memory are bounded as containers/image bounds them: a manifest or
+// index (MaxManifestBodySize) and an image config (MaxConfigBodySize), 4 MiB each.
+inline constexpr int64_t kMaxManifestBytes = 4 << 20;
+inline constexpr int64_t kMaxImageConfigBytes = 4 << 20;
+
 // The Accept header value for manifest requests: every kind cloison can use.
 std::string ManifestAcceptHeader();
 
@@ -29,7 +34,7 @@ struct Platform {
 struct Descriptor {
   std::string media_type;
   std::string digest;
-  int64_t size = -1;
+  int64_t size = 0;  // at least 0 in a parsed manifest or index
   Platform platform;  // index entries only
 };
 
@@ -45,14 +50,17 @@ struct ImageManifest {
   std::vector<Descriptor> layers;
 };
 
-// INVALID_ARGUMENT when the body is not a JSON object, a descriptor has no digest, or a field
-// has the wrong type, naming the document and the field:
+// INVALID_ARGUMENT when the body is not a JSON object, a descriptor has no digest or no size
+// (the OCI image spec requires both: the size bounds the download), a size is negative, a
+// field has the wrong type, or the config is larger than kMaxImageConfigBytes, naming the
+// document and the field:
 //   manifest layer: "size" must be an integer, not string
+//   index entry: "size" is missing
 absl::StatusOr<ImageManifest> ParseImageManifest(absl::string_view body);
 absl::StatusOr<std::vector<Descriptor>> ParseIndex(absl::string_view body);
 
-// The image's size for its record: config plus layers, a size the manifest left out (or gave
-// as negative) counted as 0; saturates at int64's maximum rather than overflowing.
+// The image's size for its record: config plus layers; saturates at int64's maximum rather
+// than overflowing.
 int64_t ImageSize(const ImageManifest& manifest);
 
 // The platform this node runs: linux and the architecture from uname (amd64, arm64/v8, ...).
