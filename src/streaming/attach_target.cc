@@ -70,12 +70,22 @@ void AttachTarget::Read() {
   });
 }
 
-void AttachTarget::WriteStdin(std::string data) {
-  if (close_stdin_ || cancelled_) return;
+void AttachTarget::WriteStdin(std::string data, std::function<void()> written) {
+  if (cancelled_) return;
+  if (close_stdin_ || data.empty() || !socket_.is_open()) return written();
   for (size_t offset = 0; offset < data.size(); offset += kStdinChunk) {
-    stdin_queue_.push_back(data.substr(offset, kStdinChunk));
+    const bool last = offset + kStdinChunk >= data.size();
+    stdin_queue_.emplace_back(data.substr(offset, kStdinChunk), last ? std::move(written) : nullptr);
   }
   if (!writing_) WriteNext();
+}
+
+void AttachTarget::DropStdinQueue() {
+  std::deque<std::pair<std::string, std::function<void()>>> dropped;
+  dropped.swap(stdin_queue_);
+  for (auto& [packet, written] : dropped) {
+    if (written) written();
+  }
 }
 
 void AttachTarget::WriteNext() {
@@ -85,12 +95,19 @@ void AttachTarget::WriteNext() {
     return;
   }
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(stdin_queue_.front()),
+  asio::async_write(socket_, asio::buffer(stdin_queue_.front().first),
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                      self->stdin_queue_.pop_front();
-                      if (ec) {
+                      if (self->cancelled_) {  // Cancel closed the socket: no callback runs any more
                         self->stdin_queue_.clear();
                         self->writing_ = false;
+                        return;
+                      }
+                      std::function<void()> written = std::move(self->stdin_queue_.front().second);
+                      self->stdin_queue_.pop_front();
+                      if (written) written();
+                      if (ec) {
+                        self->writing_ = false;
+                        self->DropStdinQueue();
                         return;
                       }
                       self->WriteNext();
@@ -111,7 +128,7 @@ void AttachTarget::Resize(uint16_t width, uint16_t height) {
 
 void AttachTarget::Cancel() {
   cancelled_ = true;
-  stdin_queue_.clear();
+  // The packet being written stays until its handler, which the close below aborts, runs.
   CloseQuietly(socket_);
   output_ = nullptr;
   on_done_ = nullptr;

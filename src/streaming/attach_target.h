@@ -23,7 +23,7 @@ class AttachTarget final : public StreamTarget, public std::enable_shared_from_t
                                                                bool stderr);
 
   void Start(Output output, Done done) override;
-  void WriteStdin(std::string data) override;
+  void WriteStdin(std::string data, std::function<void()> written) override;
   void CloseStdin() override;
   void Resize(uint16_t width, uint16_t height) override;
   void Cancel() override;
@@ -32,12 +32,16 @@ class AttachTarget final : public StreamTarget, public std::enable_shared_from_t
   explicit AttachTarget(boost::asio::io_context& io) : socket_(io) {}
   void Read();
   void WriteNext();
+  // The socket failed: what is queued is dropped, each callback run.
+  void DropStdinQueue();
 
   boost::asio::posix::stream_descriptor socket_;
   std::string socket_dir_;
   bool stdout_ = false;
   bool stderr_ = false;
-  std::deque<std::string> stdin_queue_;
+  // Packets for the monitor, each with what runs once it is written (the last packet of a
+  // WriteStdin carries its callback); non-empty while writing_.
+  std::deque<std::pair<std::string, std::function<void()>>> stdin_queue_;
   bool writing_ = false;
   bool close_stdin_ = false;
   bool cancelled_ = false;

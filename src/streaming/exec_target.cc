@@ -163,9 +163,10 @@ void ExecTarget::Read(asio::posix::stream_descriptor& from, int stream) {
   });
 }
 
-void ExecTarget::WriteStdin(std::string data) {
-  if (!stdin_.is_open() || close_stdin_ || data.empty()) return;
-  stdin_queue_.push_back(std::move(data));
+void ExecTarget::WriteStdin(std::string data, std::function<void()> written) {
+  if (cancelled_) return;
+  if (!stdin_.is_open() || close_stdin_ || data.empty()) return written();
+  stdin_queue_.emplace_back(std::move(data), std::move(written));
   if (!writing_) WriteNext();
 }
 
@@ -183,17 +184,30 @@ void ExecTarget::WriteNext() {
     return;
   }
   writing_ = true;
-  asio::async_write(stdin_, asio::buffer(stdin_queue_.front()),
+  asio::async_write(stdin_, asio::buffer(stdin_queue_.front().first),
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                      self->stdin_queue_.pop_front();
-                      if (ec) {
+                      if (self->cancelled_) {  // Cancel closed stdin: no callback runs any more
                         self->stdin_queue_.clear();
+                        self->writing_ = false;
+                        return;
+                      }
+                      std::function<void()> written = std::move(self->stdin_queue_.front().second);
+                      self->stdin_queue_.pop_front();
+                      written();
+                      if (ec) {
                         CloseQuietly(self->stdin_);
                         self->writing_ = false;
+                        self->DropStdinQueue();
                         return;
                       }
                       self->WriteNext();
                     });
+}
+
+void ExecTarget::DropStdinQueue() {
+  std::deque<std::pair<std::string, std::function<void()>>> dropped;
+  dropped.swap(stdin_queue_);
+  for (auto& [data, written] : dropped) written();
 }
 
 void ExecTarget::CloseStdin() {
@@ -254,7 +268,7 @@ void ExecTarget::Cancel() {
     if (text.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &pid) && pid > 0) kill(pid, SIGKILL);
     kill(pid_, SIGTERM);  // the runtime forwards it to the command if the pid file was not there yet
   }
-  stdin_queue_.clear();
+  // The chunk being written stays until its handler, which the close below aborts, runs.
   CloseQuietly(stdin_);
   CloseQuietly(stdout_);
   CloseQuietly(stderr_);

@@ -32,7 +32,7 @@ class ExecTarget final : public StreamTarget, public std::enable_shared_from_thi
   ~ExecTarget() override;
 
   void Start(Output output, Done done) override;
-  void WriteStdin(std::string data) override;
+  void WriteStdin(std::string data, std::function<void()> written) override;
   void CloseStdin() override;
   void Resize(uint16_t width, uint16_t height) override;
   void Cancel() override;
@@ -41,6 +41,8 @@ class ExecTarget final : public StreamTarget, public std::enable_shared_from_thi
   explicit ExecTarget(boost::asio::io_context& io);
   void Read(boost::asio::posix::stream_descriptor& from, int stream);
   void WriteNext();
+  // Stdin failed: what is queued is dropped, each chunk's callback run.
+  void DropStdinQueue();
   void WaitExit();
   void OnExit();
   void MaybeDone();
@@ -55,7 +57,7 @@ class ExecTarget final : public StreamTarget, public std::enable_shared_from_thi
   pid_t pid_ = -1;
   int open_outputs_ = 0;
   std::optional<int> exit_code_;
-  std::deque<std::string> stdin_queue_;
+  std::deque<std::pair<std::string, std::function<void()>>> stdin_queue_;  // non-empty while writing_
   bool writing_ = false;
   bool close_stdin_ = false;
   bool cancelled_ = false;

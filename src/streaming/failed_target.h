@@ -16,7 +16,7 @@ class FailedTarget final : public StreamTarget {
   explicit FailedTarget(absl::Status status) : status_(std::move(status)) {}
 
   void Start(Output, Done done) override { done(status_); }
-  void WriteStdin(std::string) override {}
+  void WriteStdin(std::string, std::function<void()> written) override { written(); }
   void CloseStdin() override {}
   void Resize(uint16_t, uint16_t) override {}
   void Cancel() override {}

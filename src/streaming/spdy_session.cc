@@ -24,8 +24,6 @@ constexpr size_t kMaxBufferedInput = 17 << 20;  // one maximal frame plus change
 // A resize line is some 30 bytes; a client that sends more without a newline sends garbage.
 constexpr size_t kMaxResizeLine = 4096;
 constexpr auto kStreamCreationTimeout = std::chrono::seconds(30);
-// What a port-forward session buffers from its client for the pod before it stops reading.
-constexpr int64_t kMaxPendingToPod = 4 << 20;
 
 }  // namespace
 
@@ -215,6 +213,7 @@ SpdyRemoteCommand::SpdyRemoteCommand(std::unique_ptr<ByteChannel> channel, std::
     : SpdySession(std::move(channel)),
       target_(std::move(target)),
       options_(options),
+      stdin_budget_(kMaxHeldInput, [this](bool hold) { HoldReading(hold); }),
       creation_timer_(io()) {}
 
 std::shared_ptr<SpdyRemoteCommand> SpdyRemoteCommand::self() {
@@ -278,7 +277,11 @@ void SpdyRemoteCommand::Done(const absl::StatusOr<int>& exit_code) {
 void SpdyRemoteCommand::OnData(uint32_t id, std::string data, bool fin) {
   if (!started_ || done_) return;
   if (auto it = streams_.find("stdin"); it != streams_.end() && it->second == id) {
-    target_->WriteStdin(std::move(data));
+    const auto size = static_cast<int64_t>(data.size());
+    stdin_budget_.Take(size);
+    target_->WriteStdin(std::move(data), [weak = std::weak_ptr<SpdyRemoteCommand>(self()), size] {
+      if (std::shared_ptr<SpdyRemoteCommand> session = weak.lock()) session->stdin_budget_.Give(size);
+    });
     if (fin) target_->CloseStdin();
     return;
   }
@@ -305,7 +308,9 @@ void SpdyRemoteCommand::OnPeerGone() {
 // --- port forward ---------------------------------------------------------------------------
 
 SpdyPortForward::SpdyPortForward(std::unique_ptr<ByteChannel> channel, std::string netns_path)
-    : SpdySession(std::move(channel)), netns_path_(std::move(netns_path)) {}
+    : SpdySession(std::move(channel)),
+      netns_path_(std::move(netns_path)),
+      to_pods_(kMaxHeldInput, [this](bool hold) { HoldReading(hold); }) {}
 
 std::shared_ptr<SpdyPortForward> SpdyPortForward::self() {
   return std::static_pointer_cast<SpdyPortForward>(shared_from_this());
@@ -399,15 +404,17 @@ void SpdyPortForward::WriteConn(const std::string& request_id) {
     if (pair.client_closed && pair.conn->is_open()) shutdown(pair.conn->native_handle(), SHUT_WR);
     return MaybeForget(request_id);
   }
+  // The chunk in flight belongs to the write's handler: Forget may drop the pair before it runs.
+  auto chunk = std::make_shared<std::string>(std::move(pair.pending.front()));
+  pair.pending.pop_front();
   pair.writing = true;
-  asio::async_write(*pair.conn, asio::buffer(pair.pending.front()),
-                    [self = self(), request_id, conn = pair.conn](const boost::system::error_code& ec, size_t) {
+  asio::async_write(*pair.conn, asio::buffer(*chunk),
+                    [self = self(), request_id, conn = pair.conn, chunk](const boost::system::error_code& ec, size_t) {
+                      self->to_pods_.Give(static_cast<int64_t>(chunk->size()));
                       auto it = self->pairs_.find(request_id);
                       if (it == self->pairs_.end() || !conn->is_open()) return;
                       Pair& written = it->second;
                       written.writing = false;
-                      self->AddPending(-static_cast<int64_t>(written.pending.front().size()));
-                      written.pending.pop_front();
                       if (ec) {  // the pod's side is gone: so is the pair
                         if (!written.pod_closed) {
                           self->SendFin(written.data);
@@ -425,7 +432,7 @@ void SpdyPortForward::OnData(uint32_t id, std::string data, bool fin) {
   const std::string request_id = stream->second;
   Pair& pair = pairs_[request_id];
   if (!data.empty()) {
-    AddPending(static_cast<int64_t>(data.size()));
+    to_pods_.Take(static_cast<int64_t>(data.size()));
     pair.pending.push_back(std::move(data));
   }
   if (fin) pair.client_closed = true;
@@ -449,14 +456,7 @@ void SpdyPortForward::Forget(const std::string& request_id) {
   for (const std::string& chunk : pair.pending) pending += static_cast<int64_t>(chunk.size());
   if (pair.data != 0) data_streams_.erase(pair.data);
   pairs_.erase(it);
-  AddPending(-pending);
-}
-
-void SpdyPortForward::AddPending(int64_t bytes) {
-  const bool held = pending_bytes_ > kMaxPendingToPod;
-  pending_bytes_ += bytes;
-  if (!held && pending_bytes_ > kMaxPendingToPod) HoldReading(true);
-  if (held && pending_bytes_ <= kMaxPendingToPod / 2) HoldReading(false);
+  to_pods_.Give(pending);
 }
 
 void SpdyPortForward::OnPeerGone() {

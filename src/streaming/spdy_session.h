@@ -25,6 +25,7 @@
 #include "byte_channel.h"
 #include "cloison/streaming/spdy_headers.h"
 #include "cloison/streaming/idle_deadline.h"
+#include "cloison/streaming/input_budget.h"
 #include "stream_target.h"
 
 namespace cloison::streaming {
@@ -107,6 +108,7 @@ class SpdyRemoteCommand final : public SpdySession {
   RemoteCommandOptions options_;
   std::map<std::string, uint32_t> streams_;  // by streamType
   std::string resize_buffer_;
+  InputBudget stdin_budget_;  // stdin sent, not yet written to the process
   boost::asio::steady_timer creation_timer_;
   bool started_ = false;
   bool done_ = false;
@@ -123,7 +125,7 @@ class SpdyPortForward final : public SpdySession {
     std::string port;
     std::shared_ptr<boost::asio::steady_timer> creation_timer;  // until both streams are open
     std::shared_ptr<boost::asio::posix::stream_descriptor> conn;
-    std::deque<std::string> pending;  // from the client, not yet written into the pod
+    std::deque<std::string> pending;  // from the client, not yet being written into the pod
     bool writing = false;
     bool client_closed = false;  // the client's FIN on the data stream
     bool pod_closed = false;     // the pod's side ended: FIN sent on both streams
@@ -140,13 +142,12 @@ class SpdyPortForward final : public SpdySession {
   void MaybeForget(const std::string& request_id);
   // Closes the pair's connection and forgets it.
   void Forget(const std::string& request_id);
-  void AddPending(int64_t bytes);
   std::shared_ptr<SpdyPortForward> self();
 
   std::string netns_path_;
   std::map<std::string, Pair> pairs_;            // by requestID
   std::map<uint32_t, std::string> data_streams_;  // data stream id -> requestID
-  int64_t pending_bytes_ = 0;                     // over all pairs
+  InputBudget to_pods_;                           // pending over all pairs
 };
 
 }  // namespace cloison::streaming

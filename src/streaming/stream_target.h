@@ -21,7 +21,9 @@ class StreamTarget {
   virtual ~StreamTarget() = default;
 
   virtual void Start(Output output, Done done) = 0;
-  virtual void WriteStdin(std::string data) = 0;
+  // `written` runs once `data` is written to the process, or dropped (stdin closed, a write
+  // failed); not after Cancel.
+  virtual void WriteStdin(std::string data, std::function<void()> written) = 0;
   virtual void CloseStdin() = 0;
   virtual void Resize(uint16_t width, uint16_t height) = 0;
   // The client went away: stop the exec'd process (an attach just detaches). No callback runs

@@ -44,8 +44,10 @@ void WebSocketChannels::Run(http::request<http::string_body> request, std::strin
 }
 
 void WebSocketChannels::Read() {
-  if (gone_) return;
+  if (gone_ || reading_ || read_held_) return;
+  reading_ = true;
   ws_.async_read(buffer_, [self = shared_from_this()](const beast::error_code& ec, size_t) {
+    self->reading_ = false;
     if (ec) return self->Gone();
     self->idle_.Touch();
     const std::string message = beast::buffers_to_string(self->buffer_.data());
@@ -61,6 +63,11 @@ void WebSocketChannels::Send(uint8_t channel, std::string data, std::function<vo
   if (gone_ || closing_) return;
   out_.emplace_back(EncodeChannelMessage(base64_, channel, data), std::move(written));
   if (!writing_) WriteNext();
+}
+
+void WebSocketChannels::HoldReading(bool hold) {
+  read_held_ = hold;
+  if (!hold) Read();
 }
 
 void WebSocketChannels::Close() {

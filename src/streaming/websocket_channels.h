@@ -42,6 +42,8 @@ class WebSocketChannels : public std::enable_shared_from_this<WebSocketChannels>
   void Send(uint8_t channel, std::string data, std::function<void()> written = nullptr);
   // Closes the WebSocket once what is queued is written.
   void Close();
+  // Stops (true) or resumes (false) reading from the client (see input_budget.h).
+  void HoldReading(bool hold);
   boost::asio::io_context& io();
 
  private:
@@ -57,6 +59,8 @@ class WebSocketChannels : public std::enable_shared_from_this<WebSocketChannels>
   bool writing_ = false;
   bool closing_ = false;
   bool gone_ = false;
+  bool reading_ = false;
+  bool read_held_ = false;
 };
 
 }  // namespace cloison::streaming

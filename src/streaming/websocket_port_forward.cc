@@ -20,7 +20,9 @@ std::string LittleEndian(uint16_t port) {
 
 WebSocketPortForward::WebSocketPortForward(boost::beast::tcp_stream stream, bool base64, std::string netns_path,
                                            std::vector<uint16_t> ports)
-    : WebSocketChannels(std::move(stream), base64), netns_path_(std::move(netns_path)) {
+    : WebSocketChannels(std::move(stream), base64),
+      netns_path_(std::move(netns_path)),
+      to_pod_(kMaxHeldInput, [this](bool hold) { HoldReading(hold); }) {
   for (uint16_t port : ports) ports_.push_back(Port{port, nullptr, {}, false, false});
 }
 
@@ -66,6 +68,7 @@ void WebSocketPortForward::OnMessage(uint8_t channel, std::string data) {
   if (channel % 2 != 0 || channel / 2 >= ports_.size() || data.empty()) return;
   const size_t index = channel / 2;
   if (ports_[index].ended) return;
+  to_pod_.Take(static_cast<int64_t>(data.size()));
   ports_[index].pending.push_back(std::move(data));
   WriteConn(index);
 }
@@ -73,13 +76,16 @@ void WebSocketPortForward::OnMessage(uint8_t channel, std::string data) {
 void WebSocketPortForward::WriteConn(size_t index) {
   Port& port = ports_[index];
   if (!port.conn || port.writing || port.pending.empty()) return;
+  // The chunk in flight belongs to the write's handler: End may drop what is pending before it runs.
+  auto chunk = std::make_shared<std::string>(std::move(port.pending.front()));
+  port.pending.pop_front();
   port.writing = true;
-  asio::async_write(*port.conn, asio::buffer(port.pending.front()),
-                    [self = self(), index, conn = port.conn](const boost::system::error_code& ec, size_t) {
+  asio::async_write(*port.conn, asio::buffer(*chunk),
+                    [self = self(), index, conn = port.conn, chunk](const boost::system::error_code& ec, size_t) {
+                      self->to_pod_.Give(static_cast<int64_t>(chunk->size()));
                       if (!conn->is_open()) return;
                       Port& written = self->ports_[index];
                       written.writing = false;
-                      written.pending.pop_front();
                       if (ec) return self->End(index);
                       self->WriteConn(index);
                     });
@@ -90,6 +96,11 @@ void WebSocketPortForward::End(size_t index) {
   if (port.ended) return;
   port.ended = true;
   if (port.conn) CloseQuietly(*port.conn);
+  // What was pending for it is dropped (a chunk being written is its handler's).
+  int64_t dropped = 0;
+  for (const std::string& chunk : port.pending) dropped += static_cast<int64_t>(chunk.size());
+  to_pod_.Give(dropped);
+  port.pending.clear();
   if (std::all_of(ports_.begin(), ports_.end(), [](const Port& p) { return p.ended; })) Close();
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "boost/asio/posix/stream_descriptor.hpp"
+#include "cloison/streaming/input_budget.h"
 #include "websocket_channels.h"
 
 namespace cloison::streaming {
@@ -28,7 +29,7 @@ class WebSocketPortForward final : public WebSocketChannels {
   struct Port {
     uint16_t number = 0;
     std::shared_ptr<boost::asio::posix::stream_descriptor> conn;
-    std::deque<std::string> pending;  // from the client, not yet written to the connection
+    std::deque<std::string> pending;  // from the client, not yet being written to the connection
     bool writing = false;
     bool ended = false;
   };
@@ -43,6 +44,7 @@ class WebSocketPortForward final : public WebSocketChannels {
 
   std::string netns_path_;
   std::vector<Port> ports_;
+  InputBudget to_pod_;  // pending over all ports
 };
 
 }  // namespace cloison::streaming

@@ -12,7 +12,10 @@ constexpr uint8_t kStdin = 0, kStdout = 1, kStderr = 2, kError = 3, kResize = 4,
 
 WebSocketRemoteCommand::WebSocketRemoteCommand(boost::beast::tcp_stream stream, bool base64,
                                                std::shared_ptr<StreamTarget> target, RemoteCommandOptions options)
-    : WebSocketChannels(std::move(stream), base64), target_(std::move(target)), options_(options) {}
+    : WebSocketChannels(std::move(stream), base64),
+      target_(std::move(target)),
+      options_(options),
+      stdin_budget_(kMaxHeldInput, [this](bool hold) { HoldReading(hold); }) {}
 
 std::shared_ptr<WebSocketRemoteCommand> WebSocketRemoteCommand::self() {
   return std::static_pointer_cast<WebSocketRemoteCommand>(shared_from_this());
@@ -31,7 +34,12 @@ void WebSocketRemoteCommand::OnOpen() {
 void WebSocketRemoteCommand::OnMessage(uint8_t channel, std::string data) {
   if (done_) return;
   if (channel == kStdin) {
-    if (options_.stdin) target_->WriteStdin(std::move(data));
+    if (!options_.stdin) return;
+    const auto size = static_cast<int64_t>(data.size());
+    stdin_budget_.Take(size);
+    target_->WriteStdin(std::move(data), [weak = std::weak_ptr<WebSocketRemoteCommand>(self()), size] {
+      if (std::shared_ptr<WebSocketRemoteCommand> session = weak.lock()) session->stdin_budget_.Give(size);
+    });
   } else if (channel == kResize) {
     if (const std::optional<TerminalSize> size = ParseTerminalSize(data)) target_->Resize(size->width, size->height);
   } else if (channel == kClose && options_.version >= 5 && !data.empty() && data[0] == kStdin) {

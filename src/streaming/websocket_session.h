@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "cloison/streaming/input_budget.h"
 #include "spdy_session.h"
 #include "stream_target.h"
 #include "websocket_channels.h"
@@ -30,6 +31,7 @@ class WebSocketRemoteCommand final : public WebSocketChannels {
 
   std::shared_ptr<StreamTarget> target_;
   RemoteCommandOptions options_;
+  InputBudget stdin_budget_;  // stdin sent, not yet written to the process
   bool done_ = false;
 };
 

@@ -1,6 +1,7 @@
 // Exec, Attach and PortForward through cloisond's streaming server: the RPCs' checks, tokens,
 // WebSocket v4/v5 and SPDY v4 remote commands, attach, SPDY port forwarding, and a client that
 // goes away. Other protocol versions and framings: streaming_protocols_test.cc.
+#include "absl/strings/ascii.h"
 #include "streaming_harness.h"
 
 namespace cloison::testing {
@@ -106,6 +107,75 @@ TEST_F(Streaming, SpdyExecExitCodeStdinAndStreams) {
   EXPECT_EQ(data[err], "err\n");
   EXPECT_EQ(ExitCodeOf(data[error]), 3);
   EXPECT_TRUE(fins[out] && fins[err] && fins[error]);
+}
+
+// Resident memory of process `pid`, in KiB.
+long RssKiB(pid_t pid) {
+  std::istringstream status(ReadText("/proc/" + std::to_string(pid) + "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+// 32 MiB of stdin for a command that reads nothing for 5 s, then counts what it gets: cloisond
+// holds at most a few MiB of it meanwhile (it stops reading the client), and all of it arrives.
+constexpr size_t kStdinChunks = 512, kStdinChunk = 64 << 10;
+const std::vector<std::string> kSlowReader = {"/bin/busybox", "sh", "-c", "sleep 5; /bin/busybox wc -c"};
+
+// The largest RSS growth of cloisond over its RSS at the start, polled until `done`.
+long PeakGrowthKiB(pid_t pid, long start, const std::atomic<bool>& done) {
+  long peak = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    peak = std::max(peak, RssKiB(pid) - start);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return peak;
+}
+
+TEST_F(Streaming, SpdyStdinForASlowReaderIsHeldBackNotBuffered) {
+  const std::string id = RunContainer("slowstdin", kSleeper);
+  SpdyClient client;
+  ASSERT_EQ(client.Open(MustExecUrl(id, kSlowReader, false, true, true, false), {"v4.channel.k8s.io"}), 101);
+  const uint32_t error = client.OpenStream({{"streamtype", "error"}});
+  const uint32_t in = client.OpenStream({{"streamtype", "stdin"}});
+  const uint32_t out = client.OpenStream({{"streamtype", "stdout"}});
+  const long start = RssKiB(daemon_.pid());
+  std::atomic<bool> sent{false};
+  std::thread sender([&] {
+    const std::string chunk(kStdinChunk, 'x');
+    for (size_t i = 0; i < kStdinChunks; ++i) client.Send(in, chunk);
+    client.Send(in, "", true);
+    sent = true;
+  });
+  const long growth = PeakGrowthKiB(daemon_.pid(), start, sent);
+  sender.join();
+  std::map<uint32_t, std::string> data = client.ReadAll();
+  EXPECT_LT(growth, 10 * 1024) << "KiB more than before the 32 MiB were sent";
+  EXPECT_EQ(absl::StripAsciiWhitespace(data[out]), std::to_string(kStdinChunks * kStdinChunk));
+  EXPECT_EQ(ExitCodeOf(data[error]), 0) << data[error];
+}
+
+TEST_F(Streaming, WebSocketStdinForASlowReaderIsHeldBackNotBuffered) {
+  const std::string id = RunContainer("slowwsstdin", kSleeper);
+  WsClient client;
+  ASSERT_EQ(client.Open(MustExecUrl(id, kSlowReader, false, true, true, false), "v5.channel.k8s.io"), 101);
+  const long start = RssKiB(daemon_.pid());
+  std::atomic<bool> sent{false};
+  std::thread sender([&] {
+    const std::string chunk(kStdinChunk, 'x');
+    for (size_t i = 0; i < kStdinChunks; ++i) client.Send(0, chunk);
+    client.Send(static_cast<char>(255), std::string(1, '\0'));  // v5 CLOSE of stdin
+    sent = true;
+  });
+  const long growth = PeakGrowthKiB(daemon_.pid(), start, sent);
+  sender.join();
+  std::map<int, std::string> channels = client.ReadAll();
+  EXPECT_LT(growth, 10 * 1024) << "KiB more than before the 32 MiB were sent";
+  EXPECT_EQ(absl::StripAsciiWhitespace(channels[1]), std::to_string(kStdinChunks * kStdinChunk));
+  EXPECT_EQ(ExitCodeOf(channels[3]), 0) << channels[3];
 }
 
 TEST_F(Streaming, SpdyRefusesUnknownProtocols) {
