@@ -1,5 +1,5 @@
-// A remote command that could not begin (the container stopped since the RPC, or its runtime
-// has no interactive exec: UNIMPLEMENTED): Start reports the failure at once, so the session
+// A remote command that could not begin (the container stopped since the RPC, its exec could
+// not be spawned, the attach socket is gone): Start reports the failure at once, so the session
 // answers it on the error stream (as Kubernetes' streaming server does) instead of the client
 // waiting for output that never comes.
 #pragma once

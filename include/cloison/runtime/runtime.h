@@ -76,12 +76,8 @@ class Runtime {
   // The command line that runs the OCI process in `process_file` (JSON) inside container `id`
   // in the foreground, its stdio and exit code being the process's, and writes the process's
   // host pid to `pid_file`: what an interactive exec (the streaming server) spawns.
-  // UNIMPLEMENTED for runtimes without one.
-  virtual absl::StatusOr<std::vector<std::string>> ExecCommand(const std::string& /*id*/,
-                                                               const std::string& /*process_file*/,
-                                                               const std::string& /*pid_file*/) const {
-    return absl::UnimplementedError("interactive exec (Exec, Attach streams) is not supported by this runtime yet");
-  }
+  virtual absl::StatusOr<std::vector<std::string>> ExecCommand(const std::string& id, const std::string& process_file,
+                                                               const std::string& pid_file) const = 0;
   // Applies new cgroup limits to a live container: `resources_json` is an OCI LinuxResources
   // object; `state_dir` is the container's, where a scratch file may go.
   virtual absl::Status Update(const std::string& id, const std::string& state_dir,
