@@ -68,6 +68,19 @@ int StopSignalFor(const v1::ContainerConfig& config, const oci::ImageConfig& ima
   return SIGTERM;
 }
 
+// Removes a container's state dir whole. An ExecSync racing the removal may still add files
+// to its exec directory under it (the runtime's pid file, the output files) after
+// remove_all() listed that directory, which then fails with ENOTEMPTY; once a pass has
+// removed the exec directory nothing can add to it, so a few passes end it.
+void RemoveStateDir(const std::string& dir) {
+  std::error_code ec;
+  for (int pass = 0; pass < 10; ++pass) {
+    fs::remove_all(dir, ec);
+    if (!ec) return;
+  }
+  spdlog::warn("removing {}: {}", dir, ec.message());
+}
+
 }  // namespace
 
 ContainerManager::ContainerManager(ContainerManagerOptions options, runtime::RuntimeSet& runtimes,
@@ -343,8 +356,8 @@ absl::Status ContainerManager::Discard(ContainerRecord& record) {
   }
   result.Update(rootfs_.Remove(record.id));
   result.Update(UnpinTargetPidNamespace(record.state_dir));
+  RemoveStateDir(record.state_dir);
   std::error_code ec;
-  fs::remove_all(record.state_dir, ec);
   fs::remove_all(runtime::MonitorSocketDir(options_.state_dir, record.id), ec);
   unlink(ExitFile(record.id).c_str());
   if (result.ok()) {
@@ -360,11 +373,11 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id, 
   if (pod_id.empty()) return absl::InvalidArgumentError("pod_sandbox_id is empty");
   if (config.metadata().name().empty()) return absl::InvalidArgumentError("config.metadata.name is empty");
   if (config.image().image().empty()) return absl::InvalidArgumentError("config.image.image is empty");
-  absl::StatusOr<sandbox::SandboxRecord> pod = sandboxes_.Get(pod_id);
-  if (!pod.ok()) return pod.status();
-  if (pod->state != sandbox::SandboxState::kReady) {
-    return absl::FailedPreconditionError(absl::StrCat("pod_sandbox_id: pod sandbox ", pod->id, " is not ready"));
-  }
+  // Held until the container is recorded: StopPodSandbox and RemovePodSandbox, which stop and
+  // remove the pod's containers, wait for it.
+  absl::StatusOr<sandbox::ReadyPodHold> pod_hold = sandboxes_.HoldReady(pod_id);
+  if (!pod_hold.ok()) return pod_hold.status();
+  const sandbox::SandboxRecord* pod = &pod_hold->record();
   // A new PID namespace ("") unless the pod shares its infra container's.
   absl::StatusOr<std::string> pod_pidns = std::string();
   if (sandbox::SharesPidNamespace(*pod)) pod_pidns = sandbox::SharedPidNamespace(*pod);
@@ -616,7 +629,9 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
   absl::StatusOr<ContainerRecord> record = Get(*id);
   if (!record.ok()) return record.status();
   if (record->state == ContainerState::kExited) return absl::OkStatus();
-  if (NotInRuntimeYet(*record)) return RecordStoppedBeforeStart(*id);
+  // Nothing of a created container runs yet, even where the runtime has made it (runsc, vm
+  // handlers: runsc refuses to signal a created container); RemoveContainer deletes it.
+  if (record->state == ContainerState::kCreated) return RecordStoppedBeforeStart(*id);
   absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record->handler);
   if (!handler.ok()) return handler.status();
   if (timeout.count() > 0 && record->state == ContainerState::kRunning) {

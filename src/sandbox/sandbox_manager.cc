@@ -551,10 +551,35 @@ absl::Status SandboxManager::CheckNetwork(const std::string& id_or_prefix) {
   if (!record.ok()) return record.status();
   if (record->host_network) return absl::OkStatus();
   std::shared_ptr<absl::Mutex> op = OperationLock(record->id);
-  if (!op->TryLock()) return absl::UnavailableError(absl::StrCat("pod sandbox ", record->id, " is busy with another call"));
+  // CHECK only reads, as CreateContainer does: it waits for neither.
+  if (!op->ReaderTryLock()) {
+    return absl::UnavailableError(absl::StrCat("pod sandbox ", record->id, " is busy with another call"));
+  }
   const absl::Status status = network_.CheckPod(record->id);
-  op->Unlock();
+  op->ReaderUnlock();
   return status;
+}
+
+absl::StatusOr<ReadyPodHold> SandboxManager::HoldReady(const std::string& id_or_prefix) {
+  std::string id;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    absl::StatusOr<std::string> resolved = ResolveIdLocked(id_or_prefix);
+    if (!resolved.ok()) return resolved.status();
+    id = *resolved;
+  }
+  std::shared_ptr<absl::Mutex> op = OperationLock(id);
+  op->ReaderLock();
+  // Read again under the hold: a StopPodSandbox or RemovePodSandbox may have ended meanwhile.
+  absl::StatusOr<SandboxRecord> record = Get(id);
+  if (record.ok() && record->state != SandboxState::kReady) {
+    record = absl::FailedPreconditionError(absl::StrCat("pod_sandbox_id: pod sandbox ", id, " is not ready"));
+  }
+  if (!record.ok()) {
+    op->ReaderUnlock();
+    return record.status();
+  }
+  return ReadyPodHold(std::move(op), *std::move(record));
 }
 
 absl::StatusOr<std::string> SandboxManager::ResolveIdLocked(const std::string& id) const {

@@ -111,8 +111,9 @@ class ContainerManager {
   // the container is starting_.
   void RefreshFromExitFile(const std::string& id);
   bool WaitForExit(const std::string& id, std::chrono::milliseconds timeout);
-  // Stop of a created container that only StartContainer would have made in the runtime:
-  // records it exited (137, as a SIGKILL before the start), with nothing to kill.
+  // Stop of a created container (never started: whether only StartContainer would make it in
+  // the runtime, or the runtime made it at CreateContainer): records it exited (137, as a
+  // SIGKILL before the start), with nothing to kill; RemoveContainer deletes it from the runtime.
   absl::Status RecordStoppedBeforeStart(const std::string& id);
   runtime::CreateRequest RequestFor(const ContainerRecord& record) const;
   // NamespaceMode TARGET (an ephemeral container sharing its target's processes): pins the PID

@@ -40,6 +40,29 @@ struct SandboxManagerOptions {
   std::string seccomp_profile_root;  // Localhost seccomp profiles of infra containers
 };
 
+// A CreateContainer's hold on a ready pod (SandboxManager::HoldReady): while it lives,
+// StopPodSandbox, RemovePodSandbox and UpdatePodSandboxResources of that pod wait, so that the
+// container is recorded before they list the pod's containers, or not made at all. Holds on one
+// pod do not exclude each other.
+class ReadyPodHold {
+ public:
+  // `lock`, the pod's operation lock, is held for reading; the hold releases it.
+  ReadyPodHold(std::shared_ptr<absl::Mutex> lock, SandboxRecord record)
+      : lock_(std::move(lock)), record_(std::move(record)) {}
+  ReadyPodHold(ReadyPodHold&&) = default;
+  ReadyPodHold& operator=(ReadyPodHold&&) = delete;
+  ~ReadyPodHold() {
+    if (lock_) lock_->ReaderUnlock();
+  }
+
+  // The pod's record as it was when the hold was taken.
+  const SandboxRecord& record() const { return record_; }
+
+ private:
+  std::shared_ptr<absl::Mutex> lock_;
+  SandboxRecord record_;
+};
+
 class SandboxManager {
  public:
   SandboxManager(SandboxManagerOptions options, runtime::RuntimeSet& runtimes, network::NetworkManager& network);
@@ -61,6 +84,10 @@ class SandboxManager {
   // the pod cgroup where cloison created it (pod_cgroup.h). NOT_FOUND for an unknown pod.
   absl::Status UpdateResources(const std::string& id, const ::runtime::v1::LinuxContainerResources& overhead,
                                const ::runtime::v1::LinuxContainerResources& resources);
+  // Holds pod `id` (full id or unique prefix) for a CreateContainer once no StopPodSandbox,
+  // RemovePodSandbox or UpdatePodSandboxResources runs on it: NOT_FOUND when it is gone by then,
+  // FAILED_PRECONDITION naming pod_sandbox_id when it is not ready.
+  absl::StatusOr<ReadyPodHold> HoldReady(const std::string& id);
   // By full id or unique id prefix.
   absl::StatusOr<SandboxRecord> Get(const std::string& id) const;
   std::vector<SandboxRecord> List() const;
@@ -69,7 +96,8 @@ class SandboxManager {
   void ForEach(absl::FunctionRef<void(const SandboxRecord&)> visit) const;
 
   // CNI CHECK of the pod's network (NetworkManager::CheckPod); OK for host-network pods.
-  // UNAVAILABLE rather than waiting while another call works on the pod.
+  // UNAVAILABLE rather than waiting while a StopPodSandbox, RemovePodSandbox or
+  // UpdatePodSandboxResources works on the pod (CreateContainer calls do not keep it waiting).
   absl::Status CheckNetwork(const std::string& id);
 
   // The node's pod CIDR for the CNI ipRanges capability (NetworkManager::SetPodCidr).
