@@ -440,13 +440,9 @@ absl::Status SandboxManager::ReleaseNodeResources(SandboxRecord& record) {
 }
 
 absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
-  std::string id;
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    absl::StatusOr<std::string> resolved = ResolveIdLocked(id_or_prefix);
-    if (!resolved.ok()) return resolved.status();
-    id = *resolved;
-  }
+  absl::StatusOr<std::string> resolved = ResolveId(id_or_prefix);
+  if (!resolved.ok()) return resolved.status();
+  const std::string id = *std::move(resolved);
   std::shared_ptr<absl::Mutex> op = OperationLock(id);
   absl::MutexLock op_lock(op.get());
   absl::StatusOr<SandboxRecord> record = Get(id);
@@ -485,13 +481,9 @@ absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
 absl::Status SandboxManager::UpdateResources(const std::string& id_or_prefix,
                                              const v1::LinuxContainerResources& overhead,
                                              const v1::LinuxContainerResources& resources) {
-  std::string id;
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    absl::StatusOr<std::string> resolved = ResolveIdLocked(id_or_prefix);
-    if (!resolved.ok()) return resolved.status();
-    id = *resolved;
-  }
+  absl::StatusOr<std::string> resolved = ResolveId(id_or_prefix);
+  if (!resolved.ok()) return resolved.status();
+  const std::string id = *std::move(resolved);
   std::shared_ptr<absl::Mutex> op = OperationLock(id);
   absl::MutexLock op_lock(op.get());
   absl::StatusOr<SandboxRecord> record = Get(id);
@@ -509,14 +501,10 @@ absl::Status SandboxManager::UpdateResources(const std::string& id_or_prefix,
 }
 
 absl::Status SandboxManager::Remove(const std::string& id_or_prefix) {
-  std::string id;
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    absl::StatusOr<std::string> resolved = ResolveIdLocked(id_or_prefix);
-    if (absl::IsNotFound(resolved.status())) return absl::OkStatus();  // removal is idempotent
-    if (!resolved.ok()) return resolved.status();
-    id = *resolved;
-  }
+  absl::StatusOr<std::string> resolved = ResolveId(id_or_prefix);
+  if (absl::IsNotFound(resolved.status())) return absl::OkStatus();  // removal is idempotent
+  if (!resolved.ok()) return resolved.status();
+  const std::string id = *std::move(resolved);
   std::shared_ptr<absl::Mutex> op = OperationLock(id);
   absl::MutexLock op_lock(op.get());
   absl::StatusOr<SandboxRecord> record = Get(id);
@@ -561,13 +549,9 @@ absl::Status SandboxManager::CheckNetwork(const std::string& id_or_prefix) {
 }
 
 absl::StatusOr<ReadyPodHold> SandboxManager::HoldReady(const std::string& id_or_prefix) {
-  std::string id;
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    absl::StatusOr<std::string> resolved = ResolveIdLocked(id_or_prefix);
-    if (!resolved.ok()) return resolved.status();
-    id = *resolved;
-  }
+  absl::StatusOr<std::string> resolved = ResolveId(id_or_prefix);
+  if (!resolved.ok()) return resolved.status();
+  const std::string id = *std::move(resolved);
   std::shared_ptr<absl::Mutex> op = OperationLock(id);
   op->ReaderLock();
   // Read again under the hold: a StopPodSandbox or RemovePodSandbox may have ended meanwhile.
@@ -580,6 +564,11 @@ absl::StatusOr<ReadyPodHold> SandboxManager::HoldReady(const std::string& id_or_
     return record.status();
   }
   return ReadyPodHold(std::move(op), *std::move(record));
+}
+
+absl::StatusOr<std::string> SandboxManager::ResolveId(const std::string& id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return ResolveIdLocked(id);
 }
 
 absl::StatusOr<std::string> SandboxManager::ResolveIdLocked(const std::string& id) const {

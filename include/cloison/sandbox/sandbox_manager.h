@@ -116,6 +116,7 @@ class SandboxManager {
  private:
   std::shared_ptr<absl::Mutex> OperationLock(const std::string& id);
   absl::StatusOr<std::string> ResolveIdLocked(const std::string& id) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::string> ResolveId(const std::string& id) const ABSL_LOCKS_EXCLUDED(mu_);
   // A record no other thread writes yet (Run, Recover).
   absl::Status Save(const SandboxRecord& record);
   // Applies `change` to the stored record `id` under mu_ and saves the result (SaveReleasing).
