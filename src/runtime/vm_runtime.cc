@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cloison/runtime/monitor_launch.h"
 #include "cloison/shim/shim_launcher.h"
@@ -89,6 +90,18 @@ void CollectOutput(util::UniqueFd (&fds)[2], std::string (&out)[2], const std::a
 
 // Where the pod's shim logs: <pod state dir>/shim.log.
 std::string ShimLogPath(const std::string& pod_state_dir) { return pod_state_dir + "/shim.log"; }
+
+// Removes the socket a dead shim left at the address in <state_dir>/shim-address, as containerd
+// does after a dead shim's `delete`; nothing when a shim answers there.
+void RemoveDeadShimSocket(const std::string& state_dir) {
+  absl::StatusOr<std::string> read = util::ReadFile(state_dir + "/shim-address");
+  if (!read.ok()) return;
+  const std::string address(absl::StripAsciiWhitespace(*read));
+  const std::string path = absl::StartsWith(address, "unix://") ? address.substr(7) : address;
+  if (!absl::StartsWith(path, "/")) return;  // not a socket file (an abstract or vsock address)
+  if (shim::TtrpcClient::Connect(address, std::chrono::milliseconds(0)).ok()) return;
+  unlink(path.c_str());
+}
 
 }  // namespace
 
@@ -206,11 +219,29 @@ absl::Status VmRuntime::DeleteWithoutShim(const std::string& id, const TaskPlace
   cleanup.shim_path = options_.programs.runtime_path;
   cleanup.id = id;
   cleanup.bundle = place.bundle;
+  // containerd-shim-runc-v2's `delete` reads the task's files from <parent of its working
+  // dir>/<id>, as containerd names bundles after their tasks; a bundle named otherwise (a pod's
+  // infra dir) is handed over through a link named after the task.
+  const std::string link_dir = options_.tasks_dir + "/" + id + ".bundle";
+  if (fs::path(place.bundle).filename() != id) {
+    std::error_code ec;
+    fs::remove_all(link_dir, ec);
+    fs::create_directory(link_dir, ec);
+    if (!ec) fs::create_directory_symlink(place.bundle, link_dir + "/" + id, ec);
+    if (ec) {
+      return absl::InternalError(
+          absl::StrCat("linking bundle ", place.bundle, " as ", link_dir, "/", id, ": ", ec.message()));
+    }
+    cleanup.bundle = link_dir + "/" + id;
+  }
   cleanup.ns = options_.ns;
   cleanup.address = options_.shim_address;
   cleanup.ttrpc_address = options_.ttrpc_address;
   cleanup.publish_binary = options_.programs.runtime_path;
   absl::Status deleted = shim::DeleteWithShimBinary(cleanup);
+  std::error_code ec;
+  fs::remove_all(link_dir, ec);
+  if (deleted.ok()) RemoveDeadShimSocket(place.state_dir);
   if (!deleted.ok()) {
     spdlog::warn("{} delete for {} (its shim is gone): {}", options_.programs.runtime_path, id, deleted.message());
   }

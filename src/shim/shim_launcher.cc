@@ -43,7 +43,10 @@ util::CommandInput ShimInput(const ShimStartOptions& options) {
   util::CommandInput input;
   if (options.send_bootstrap_params) input.stdin_data = SerializedBootstrapParams(options);
   input.env = {absl::StrCat("TTRPC_ADDRESS=", options.ttrpc_address), absl::StrCat("GRPC_ADDRESS=", options.address),
-               absl::StrCat("NAMESPACE=", options.ns), "MAX_SHIM_VERSION=2", "GOMAXPROCS=2"};
+               absl::StrCat("NAMESPACE=", options.ns), "MAX_SHIM_VERSION=2", "GOMAXPROCS=2",
+               // The bundle as named, not as resolved: Go's os.Getwd answers $PWD when it is the
+               // working directory, so a shim sees a bundle reached through a link by the link's name.
+               absl::StrCat("PWD=", options.bundle)};
   input.cwd = options.bundle;
   return input;
 }

@@ -6,8 +6,9 @@
 // that every pod and container stops and goes, and that nothing is left: no mount under its
 // directories, no process naming them, no runc container, no pod cgroup, no record.
 // Rounds come from a fixed seed list; CLOISON_CHAOS_SEEDS=<n>,<n>... replays others, and
-// CLOISON_CHAOS_HANDLER=runsc runs the pods on runsc instead of runc. After it, the
-// deterministic regression tests of what the rounds found.
+// CLOISON_CHAOS_HANDLER=runsc runs the pods on runsc instead of runc, =runc-shim on a "vm" handler
+// driving containerd-shim-runc-v2 (also checking that no shim of this cloisond nor its socket is
+// left). After it, the deterministic regression tests of what the rounds found.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -40,6 +41,16 @@ std::string Handler() {
   return handler == nullptr ? "" : handler;
 }
 
+// The vm handler: pods driven through Debian's containerd-shim-runc-v2, one shim per pod.
+constexpr char kVmHandler[] = "runc-shim";
+constexpr char kShim[] = "/usr/bin/containerd-shim-runc-v2";
+constexpr char kVmHandlerConfig[] =
+    "[runtimes.runc-shim]\nruntime_type = \"vm\"\nruntime_path = \"containerd-shim-runc-v2\"\n";
+// Where that shim's runc keeps its containers: the namespace cloisond gives its shims.
+constexpr char kShimRuncRoot[] = "/run/containerd/runc/cloison";
+
+bool OnVmHandler() { return Handler() == kVmHandler; }
+
 std::vector<uint32_t> Seeds() {
   const char* listed = std::getenv("CLOISON_CHAOS_SEEDS");
   if (listed == nullptr || *listed == '\0') return {std::begin(kCommittedSeeds), std::end(kCommittedSeeds)};
@@ -61,6 +72,13 @@ std::vector<std::string> EntriesOf(const fs::path& dir) {
 
 class LifecycleChaos : public PodFixture {
  protected:
+  LifecycleChaos() : PodFixture(OnVmHandler() ? kVmHandlerConfig : "") {}
+
+  void SetUp() override {
+    if (OnVmHandler() && access(kShim, X_OK) != 0) GTEST_SKIP() << kShim << " is not installed";
+    PodFixture::SetUp();
+  }
+
   struct KnownContainer {
     std::string id;
     size_t pod = 0;  // index in pods_
@@ -81,8 +99,17 @@ class LifecycleChaos : public PodFixture {
     return left;
   }
 
-  // The containers the handler's runtime lists under the root cloisond gives it.
+  // The containers the handler's runtime lists under the root cloisond gives it (for the vm
+  // handler: those of the shims' runc whose bundle lies under this cloisond's directories).
   std::vector<std::string> RuntimeContainersLeft() const {
+    if (OnVmHandler()) {
+      std::vector<std::string> ids;
+      for (const std::string& id : EntriesOf(kShimRuncRoot)) {
+        const std::string state = ReadText((fs::path(kShimRuncRoot) / id / "state.json").string());
+        if (state.find(daemon_.dir().path().string()) != std::string::npos) ids.push_back(id);
+      }
+      return ids;
+    }
     const bool runsc = Handler() == "runsc";
     const std::string root = (daemon_.dir().path() / "state/runtimes" / (runsc ? "runsc" : "runc")).string();
     const std::pair<int, std::string> listed = CloisondProcess::RunToCompletion(
@@ -94,6 +121,42 @@ class LifecycleChaos : public PodFixture {
       if (!line.empty()) ids.push_back(line);
     }
     return ids;
+  }
+
+  // Notes the socket of every shim this cloisond's containers name now (vm handler only).
+  void NoteShimSockets() {
+    if (!OnVmHandler()) return;
+    std::error_code ec;
+    const fs::path state = daemon_.dir().path() / "state";
+    for (fs::recursive_directory_iterator it(state, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().filename() != "shim-address") continue;
+      std::string address = ReadText(it->path().string());
+      if (address.rfind("unix://", 0) == 0) address.erase(0, 7);
+      std::lock_guard lock(known_mu_);
+      if (!address.empty()) shim_sockets_.insert(address);
+    }
+  }
+
+  // The serving shims of this cloisond (their -address lies under its directory); the short
+  // `start` and `delete` invocations are not counted.
+  std::vector<int> ServingShimsLeft() const {
+    std::vector<int> shims;
+    for (int pid : ProcessesMatching(kShim, daemon_.dir().path().string())) {
+      const std::string cmdline = Cmdline(pid);
+      if (cmdline.find(" start") == std::string::npos && cmdline.find(" delete") == std::string::npos) {
+        shims.push_back(pid);
+      }
+    }
+    return shims;
+  }
+
+  // The shim sockets noted this round that still exist.
+  std::vector<std::string> ShimSocketsLeft() const {
+    std::vector<std::string> left;
+    for (const std::string& socket : shim_sockets_) {
+      if (access(socket.c_str(), F_OK) == 0) left.push_back(socket);
+    }
+    return left;
   }
 
   // Runs the round's pods (2, one of them sometimes sharing its PID namespace: an infra
@@ -111,6 +174,7 @@ class LifecycleChaos : public PodFixture {
         EXPECT_TRUE(added.ok()) << added.error_message();
       }
     }
+    NoteShimSockets();
   }
 
   // Pod `name` of this round, in a cgroup parent of its own, sometimes sharing its PID
@@ -208,6 +272,7 @@ class LifecycleChaos : public PodFixture {
           std::mt19937 random(seed * 31 + t);
           for (int call = 0; call < 8 && !killing; ++call) {
             auto [name, status] = RandomCall(racing_client, random);
+            if (status.ok()) NoteShimSockets();
             {
               std::lock_guard lock(failures_mu);
               calls_.push_back(name + " -> " + std::to_string(status.error_code()));
@@ -263,6 +328,7 @@ class LifecycleChaos : public PodFixture {
   // Everything listed answers and is CRI-legal, every container belongs to a listed pod, and
   // all of it stops and goes (pods first, then any container left), leaving nothing behind.
   void CheckInvariantsAndClear() {
+    NoteShimSockets();
     const std::vector<v1::PodSandbox> pods = client_->ListPods();
     std::set<std::string> pod_ids;
     for (const v1::PodSandbox& pod : pods) {
@@ -309,6 +375,18 @@ class LifecycleChaos : public PodFixture {
     }
     EXPECT_THAT(RuntimeContainersLeft(), ::testing::IsEmpty());
     EXPECT_THAT(PodCgroupsLeft(), ::testing::IsEmpty());
+    if (OnVmHandler()) {
+      // A shim told to shut down with its last task exits (and removes its socket) just after
+      // it answered.
+      EXPECT_TRUE(WaitUntil([&] { return ServingShimsLeft().empty() && ShimSocketsLeft().empty(); },
+                            std::chrono::seconds(10)));
+      for (int pid : ServingShimsLeft()) {
+        ADD_FAILURE() << "shim left serving: " << pid << " " << Cmdline(pid);
+        kill(pid, SIGKILL);
+      }
+      EXPECT_THAT(ShimSocketsLeft(), ::testing::IsEmpty());
+      EXPECT_THAT(EntriesOf(dir / "state/runtimes" / kVmHandler / "tasks"), ::testing::IsEmpty());
+    }
     for (const char* kept : {"root/sandboxes", "root/containers", "root/storage", "state/sandboxes",
                              "state/containers", "state/exits"}) {
       EXPECT_THAT(EntriesOf(dir / kept), ::testing::IsEmpty()) << kept;
@@ -320,6 +398,7 @@ class LifecycleChaos : public PodFixture {
   std::vector<TestPod> pods_;
   std::mutex known_mu_;
   std::vector<KnownContainer> containers_;  // every container made this round, removed or not
+  std::set<std::string> shim_sockets_;      // every shim socket noted (vm handler), kept across rounds
   int round_ = 0;
   std::atomic<int> cgroup_seq_{0};
   std::atomic<int> extra_pods_{0};

@@ -330,6 +330,40 @@ TEST_F(VmHandler, RemovingTheContainerThatStartedTheShimKeepsTheShimsLogDrained)
   EXPECT_THAT(ReadersOf(fifo), ::testing::IsEmpty()) << "the log's reader outlived the shim";
 }
 
+// The pod's shim dies (SIGKILLed here; in a chaos round it had exited after deleting the infra
+// task, cloisond killed before it forgot the task): StopPodSandbox and RemovePodSandbox clean up
+// with `<shim> delete`, which finds the task's files in the directory named after the task next
+// to its working directory, as containerd lays bundles out. The infra container's bundle is the
+// pod's "infra" dir: cloisond hands it over under the task's name (the pod's removal used to
+// fail for ever with "open .../<pod id>/<pod id>/runtime: no such file or directory"), and the
+// dead shim's socket goes (it used to stay in /run/containerd/s).
+TEST_F(VmHandler, APodWhoseShimDiedStopsAndGoes) {
+  const TestPod pod = RunPod("vm-shim-died", kHandler);
+  ASSERT_FALSE(pod.id.empty());
+  const std::string dir = daemon_.dir().path().string();
+  const std::vector<int> shims = OurShims(dir);
+  ASSERT_EQ(shims.size(), 1u) << daemon_.Log();
+  const std::string socket = SocketPath(
+      ReadText((daemon_.dir().path() / "state/sandboxes" / pod.id / "infra/shim-address").string()));
+  ASSERT_FALSE(socket.empty());
+  kill(shims[0], SIGKILL);
+  ASSERT_TRUE(WaitUntil([&] { return OurShims(dir).empty(); }, std::chrono::seconds(10)));
+
+  const grpc::Status stopped = client_->StopPod(pod.id);
+  EXPECT_TRUE(stopped.ok()) << stopped.error_message();
+  const grpc::Status removed = client_->RemovePod(pod.id);
+  EXPECT_TRUE(removed.ok()) << removed.error_message() << daemon_.Log();
+  EXPECT_THAT(client_->ListPods(), ::testing::IsEmpty());
+  // The shim's runc forgot the infra container, whose process is gone.
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path("/run/containerd/runc/cloison") / pod.id));
+  EXPECT_TRUE(WaitUntil([&] { return ProcessesNaming(pod.id).empty(); }, std::chrono::seconds(10)))
+      << "left running: " << ::testing::PrintToString(ProcessesNaming(pod.id));
+  const std::filesystem::path tasks = daemon_.dir().path() / "state/runtimes" / kHandler / "tasks";
+  EXPECT_TRUE(!std::filesystem::exists(tasks) || std::filesystem::is_empty(tasks))
+      << "a task record or bundle link is left";
+  EXPECT_NE(access(socket.c_str(), F_OK), 0) << "the dead shim's socket " << socket << " is left behind";
+}
+
 TEST_F(VmHandler, ContainersSurviveADaemonCrash) {
   const TestPod pod = RunPod("vm-crash", kHandler);
   const std::string chatter =

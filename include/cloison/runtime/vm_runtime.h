@@ -9,7 +9,9 @@
 // (after a shim or cloisond restart). Which state dir and bundle a container id has is kept
 // in <runtime_root>/tasks/<id>, so the calls that get only an id work after a cloisond
 // restart. Delete removes the task, then asks the shim to exit once it has no task left; with
-// the shim gone it runs `<shim> delete`. Interactive exec (ExecCommand) is relayed by
+// the shim gone it runs `<shim> delete` (in <runtime_root>/tasks/<id>.bundle/<id>, a link to
+// the bundle, when the bundle's dir is not named after the task: shims look for the task's files
+// there, as containerd lays bundles out). Interactive exec (ExecCommand) is relayed by
 // `cloison-monitor --shim-exec`, which talks to the container's shim itself and writes no pid
 // file (the exec's pid is the shim's, maybe a VM's).
 #pragma once

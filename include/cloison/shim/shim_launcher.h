@@ -1,7 +1,8 @@
 // Starting and cleaning up a containerd shim v2 binary (Kata's containerd-shim-kata-v2,
 // containerd-shim-runc-v2, ...) the way containerd does, without containerd:
 //   <shim> -namespace <ns> -address <address> -publish-binary <bin> -id <id> [-debug] start
-// run in the bundle directory with TTRPC_ADDRESS/GRPC_ADDRESS/NAMESPACE/MAX_SHIM_VERSION set,
+// run in the bundle directory with TTRPC_ADDRESS/GRPC_ADDRESS/NAMESPACE/MAX_SHIM_VERSION set
+// (and PWD: the bundle as named, even when reached through a link),
 // and, when asked for, a BootstrapParams message on stdin (see send_bootstrap_params). Containers of one pod
 // share a shim when their config.json carries io.kubernetes.cri.sandbox-id: `start` then
 // answers the running shim's address.
