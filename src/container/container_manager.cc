@@ -359,7 +359,7 @@ absl::Status ContainerManager::Discard(ContainerRecord& record) {
   RemoveStateDir(record.state_dir);
   std::error_code ec;
   fs::remove_all(runtime::MonitorSocketDir(options_.state_dir, record.id), ec);
-  unlink(ExitFile(record.id).c_str());
+  runtime::RemoveExitFiles(ExitFile(record.id));
   if (result.ok()) {
     absl::MutexLock lock(&save_mu_);
     result.Update(store_.Delete(record.id));

@@ -1,6 +1,10 @@
 #include "cloison/runtime/monitor_settling.h"
 
 #include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
@@ -8,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "cloison/runtime/monitor_launch.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/directory_entries.h"
 #include "cloison/util/liveness_lock.h"
 #include "cloison/util/logging.h"
 #include "cloison/util/pid_file.h"
@@ -71,8 +76,22 @@ void KillMonitor(const std::string& state_dir, const std::string& id) {
   id_flag.push_back('\0');
   id_flag.append(id).push_back('\0');
   absl::StatusOr<std::string> cmdline = util::ReadFile(absl::StrCat("/proc/", pid, "/cmdline"));
-  if (cmdline.ok() && absl::StrContains(*cmdline, "cloison-monitor") && absl::StrContains(*cmdline, id_flag)) {
-    kill(pid, SIGKILL);
+  if (!cmdline.ok() || !absl::StrContains(*cmdline, "cloison-monitor") || !absl::StrContains(*cmdline, id_flag)) {
+    return;
+  }
+  kill(pid, SIGKILL);
+  const absl::Time deadline = absl::Now() + absl::Seconds(1);
+  while (MonitorAlive(pid) && absl::Now() < deadline) absl::SleepFor(kSettleRecheck);
+}
+
+void RemoveExitFiles(const std::string& exit_file) {
+  unlink(exit_file.c_str());
+  const std::filesystem::path path(exit_file);
+  const std::string temporary_prefix = path.filename().string() + ".tmp-";
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(path.parent_path().string());
+  if (!entries.ok()) return;
+  for (const util::DirectoryEntry& entry : *entries) {
+    if (absl::StartsWith(entry.name, temporary_prefix)) unlink((path.parent_path() / entry.name).c_str());
   }
 }
 

@@ -403,7 +403,7 @@ absl::Status SandboxManager::ReleaseNodeResources(SandboxRecord& record) {
       if (deleted.ok()) runtime::KillMonitor(InfraDir(record), record.infra_container_id);
       result.Update(deleted);
     }
-    unlink(ExitFile(record.infra_container_id).c_str());
+    runtime::RemoveExitFiles(ExitFile(record.infra_container_id));
     std::error_code ec;
     std::filesystem::remove_all(runtime::MonitorSocketDir(options_.state_dir, record.infra_container_id), ec);
     record.infra_running = false;

@@ -42,7 +42,12 @@ void SettleBeforeDelete(const std::string& state_dir, absl::Time deadline, absl:
 // SIGKILLs the monitor of container `id` in `state_dir` if it still lives (its liveness lock
 // held, its monitor.pid naming a cloison-monitor of `id`): for a container that is deleted
 // with its record, whose monitor may otherwise wait forever for an exit that will not come (a
-// runsc container deleted before it started) and whose exit no one reads.
+// runsc container deleted before it started) and whose exit no one reads. Returns once that
+// monitor runs no more (at most a second).
 void KillMonitor(const std::string& state_dir, const std::string& id);
+
+// Removes the exit file `exit_file` of a container deleted with its record, and the temporary
+// file (<exit_file>.tmp-XXXXXX) its monitor leaves when KillMonitor ends it while writing.
+void RemoveExitFiles(const std::string& exit_file);
 
 }  // namespace cloison::runtime
