@@ -18,8 +18,8 @@ struct DirectoryEntry {
 };
 
 // The entries of `dir` other than "." and "..", sorted by name. A directory that does not exist
-// gives NOT_FOUND; one that cannot be read, INTERNAL naming it. An entry that vanishes while
-// the directory is read keeps type `not_found`.
+// gives NOT_FOUND; one that cannot be read, INTERNAL naming it. An entry whose type needs an
+// lstat (no d_type from the file system) and that vanished meanwhile has type `not_found`.
 absl::StatusOr<std::vector<DirectoryEntry>> ListDirectory(const std::string& dir);
 
 }  // namespace cloison::util
