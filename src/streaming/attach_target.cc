@@ -80,14 +80,6 @@ void AttachTarget::WriteStdin(std::string data, std::function<void()> written) {
   if (!writing_) WriteNext();
 }
 
-void AttachTarget::DropStdinQueue() {
-  std::deque<std::pair<std::string, std::function<void()>>> dropped;
-  dropped.swap(stdin_queue_);
-  for (auto& [packet, written] : dropped) {
-    if (written) written();
-  }
-}
-
 void AttachTarget::WriteNext() {
   if (stdin_queue_.empty()) {
     writing_ = false;
@@ -107,7 +99,7 @@ void AttachTarget::WriteNext() {
                       if (written) written();
                       if (ec) {
                         self->writing_ = false;
-                        self->DropStdinQueue();
+                        DropStdin(self->stdin_queue_);
                         return;
                       }
                       self->WriteNext();

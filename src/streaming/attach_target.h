@@ -6,7 +6,6 @@
 // container exits (the monitor closes the socket); the result is then exit code 0.
 #pragma once
 
-#include <deque>
 #include <memory>
 #include <string>
 
@@ -32,16 +31,12 @@ class AttachTarget final : public StreamTarget, public std::enable_shared_from_t
   explicit AttachTarget(boost::asio::io_context& io) : socket_(io) {}
   void Read();
   void WriteNext();
-  // The socket failed: what is queued is dropped, each callback run.
-  void DropStdinQueue();
 
   boost::asio::posix::stream_descriptor socket_;
   std::string socket_dir_;
   bool stdout_ = false;
   bool stderr_ = false;
-  // Packets for the monitor, each with what runs once it is written (the last packet of a
-  // WriteStdin carries its callback); non-empty while writing_.
-  std::deque<std::pair<std::string, std::function<void()>>> stdin_queue_;
+  StdinQueue stdin_queue_;  // packets for the monitor; non-empty while writing_
   bool writing_ = false;
   bool close_stdin_ = false;
   bool cancelled_ = false;

@@ -197,17 +197,11 @@ void ExecTarget::WriteNext() {
                       if (ec) {
                         CloseQuietly(self->stdin_);
                         self->writing_ = false;
-                        self->DropStdinQueue();
+                        DropStdin(self->stdin_queue_);
                         return;
                       }
                       self->WriteNext();
                     });
-}
-
-void ExecTarget::DropStdinQueue() {
-  std::deque<std::pair<std::string, std::function<void()>>> dropped;
-  dropped.swap(stdin_queue_);
-  for (auto& [data, written] : dropped) written();
 }
 
 void ExecTarget::CloseStdin() {

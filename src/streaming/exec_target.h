@@ -7,7 +7,6 @@
 
 #include <sys/types.h>
 
-#include <deque>
 #include <memory>
 #include <optional>
 
@@ -41,8 +40,6 @@ class ExecTarget final : public StreamTarget, public std::enable_shared_from_thi
   explicit ExecTarget(boost::asio::io_context& io);
   void Read(boost::asio::posix::stream_descriptor& from, int stream);
   void WriteNext();
-  // Stdin failed: what is queued is dropped, each chunk's callback run.
-  void DropStdinQueue();
   void WaitExit();
   void OnExit();
   void MaybeDone();
@@ -57,7 +54,7 @@ class ExecTarget final : public StreamTarget, public std::enable_shared_from_thi
   pid_t pid_ = -1;
   int open_outputs_ = 0;
   std::optional<int> exit_code_;
-  std::deque<std::pair<std::string, std::function<void()>>> stdin_queue_;  // non-empty while writing_
+  StdinQueue stdin_queue_;  // non-empty while writing_
   bool writing_ = false;
   bool close_stdin_ = false;
   bool cancelled_ = false;

@@ -279,9 +279,7 @@ void SpdyRemoteCommand::OnData(uint32_t id, std::string data, bool fin) {
   if (auto it = streams_.find("stdin"); it != streams_.end() && it->second == id) {
     const auto size = static_cast<int64_t>(data.size());
     stdin_budget_.Take(size);
-    target_->WriteStdin(std::move(data), [weak = std::weak_ptr<SpdyRemoteCommand>(self()), size] {
-      if (std::shared_ptr<SpdyRemoteCommand> session = weak.lock()) session->stdin_budget_.Give(size);
-    });
+    target_->WriteStdin(std::move(data), stdin_budget_.GiveLater(size));
     if (fin) target_->CloseStdin();
     return;
   }

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 
@@ -30,5 +32,19 @@ class StreamTarget {
   // afterwards.
   virtual void Cancel() = 0;
 };
+
+// What a target has still to write to the process's stdin, each chunk with the callback
+// WriteStdin was given (none for all but the last packet of one call); the front chunk is
+// being written.
+using StdinQueue = std::deque<std::pair<std::string, std::function<void()>>>;
+
+// Empties `queue` (stdin failed: its data will not be written), running each chunk's callback.
+inline void DropStdin(StdinQueue& queue) {
+  StdinQueue dropped;
+  dropped.swap(queue);
+  for (auto& [data, written] : dropped) {
+    if (written) written();
+  }
+}
 
 }  // namespace cloison::streaming

@@ -37,9 +37,7 @@ void WebSocketRemoteCommand::OnMessage(uint8_t channel, std::string data) {
     if (!options_.stdin) return;
     const auto size = static_cast<int64_t>(data.size());
     stdin_budget_.Take(size);
-    target_->WriteStdin(std::move(data), [weak = std::weak_ptr<WebSocketRemoteCommand>(self()), size] {
-      if (std::shared_ptr<WebSocketRemoteCommand> session = weak.lock()) session->stdin_budget_.Give(size);
-    });
+    target_->WriteStdin(std::move(data), stdin_budget_.GiveLater(size));
   } else if (channel == kResize) {
     if (const std::optional<TerminalSize> size = ParseTerminalSize(data)) target_->Resize(size->width, size->height);
   } else if (channel == kClose && options_.version >= 5 && !data.empty() && data[0] == kStdin) {

@@ -30,5 +30,22 @@ TEST(InputBudget, HoldsPastTheLimitAndResumesAtHalf) {
   EXPECT_EQ(calls, std::vector<bool>({true, false}));
 }
 
+TEST(InputBudget, GiveLaterGivesBackOnlyWhileTheBudgetLives) {
+  std::vector<bool> calls;
+  std::function<void()> give_back;
+  {
+    InputBudget budget(10, [&](bool hold) { calls.push_back(hold); });
+    budget.Take(20);
+    give_back = budget.GiveLater(15);
+    EXPECT_EQ(budget.held(), 20);
+    give_back();
+    EXPECT_EQ(budget.held(), 5);
+    EXPECT_EQ(calls, std::vector<bool>({true, false}));
+    give_back = budget.GiveLater(5);
+  }
+  give_back();  // the budget (its session) is gone: nothing to give back to, and no call
+  EXPECT_EQ(calls, std::vector<bool>({true, false}));
+}
+
 }  // namespace
 }  // namespace cloison::streaming

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 namespace cloison::streaming {
 
@@ -17,27 +18,39 @@ inline constexpr int64_t kMaxHeldInput = 4 << 20;
 class InputBudget {
  public:
   // `hold(true)` stops the session's reads, `hold(false)` resumes them.
-  InputBudget(int64_t limit, std::function<void(bool hold)> hold) : limit_(limit), hold_(std::move(hold)) {}
+  InputBudget(int64_t limit, std::function<void(bool hold)> hold)
+      : count_(std::make_shared<Count>(Count{limit, std::move(hold)})) {}
 
   // Bytes handed on to the consumer.
-  void Take(int64_t bytes) { Move(bytes); }
+  void Take(int64_t bytes) { count_->Move(bytes); }
   // Bytes the consumer wrote, or dropped.
-  void Give(int64_t bytes) { Move(-bytes); }
-  int64_t held() const { return held_; }
+  void Give(int64_t bytes) { count_->Move(-bytes); }
+  // Give(bytes) for a consumer that calls back later: does nothing once this budget (and so
+  // the session holding it) is gone.
+  std::function<void()> GiveLater(int64_t bytes) const {
+    return [count = std::weak_ptr<Count>(count_), bytes] {
+      if (std::shared_ptr<Count> alive = count.lock()) alive->Move(-bytes);
+    };
+  }
+  int64_t held() const { return count_->held; }
 
  private:
-  void Move(int64_t delta) {
-    const bool was_holding = holding_;
-    held_ += delta;
-    if (!was_holding && held_ > limit_) holding_ = true;
-    if (was_holding && held_ <= limit_ / 2) holding_ = false;
-    if (holding_ != was_holding) hold_(holding_);
-  }
+  struct Count {
+    void Move(int64_t delta) {
+      const bool was_holding = holding;
+      held += delta;
+      if (!was_holding && held > limit) holding = true;
+      if (was_holding && held <= limit / 2) holding = false;
+      if (holding != was_holding) hold(holding);
+    }
 
-  const int64_t limit_;
-  std::function<void(bool)> hold_;
-  int64_t held_ = 0;
-  bool holding_ = false;
+    const int64_t limit;
+    std::function<void(bool)> hold;
+    int64_t held = 0;
+    bool holding = false;
+  };
+
+  std::shared_ptr<Count> count_;
 };
 
 }  // namespace cloison::streaming
