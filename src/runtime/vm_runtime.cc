@@ -91,15 +91,21 @@ void CollectOutput(util::UniqueFd (&fds)[2], std::string (&out)[2], const std::a
 // Where the pod's shim logs: <pod state dir>/shim.log.
 std::string ShimLogPath(const std::string& pod_state_dir) { return pod_state_dir + "/shim.log"; }
 
+// The address of the container's shim, as its monitor wrote it to <state_dir>/shim-address.
+absl::StatusOr<std::string> ShimAddressIn(const std::string& state_dir) {
+  absl::StatusOr<std::string> text = util::ReadFile(state_dir + "/shim-address");
+  if (!text.ok()) return text.status();
+  return std::string(absl::StripAsciiWhitespace(*text));
+}
+
 // Removes the socket a dead shim left at the address in <state_dir>/shim-address, as containerd
 // does after a dead shim's `delete`; nothing when a shim answers there.
 void RemoveDeadShimSocket(const std::string& state_dir) {
-  absl::StatusOr<std::string> read = util::ReadFile(state_dir + "/shim-address");
-  if (!read.ok()) return;
-  const std::string address(absl::StripAsciiWhitespace(*read));
-  const std::string path = absl::StartsWith(address, "unix://") ? address.substr(7) : address;
+  absl::StatusOr<std::string> address = ShimAddressIn(state_dir);
+  if (!address.ok()) return;
+  const std::string path(shim::SocketPath(*address));
   if (!absl::StartsWith(path, "/")) return;  // not a socket file (an abstract or vsock address)
-  if (shim::TtrpcClient::Connect(address, std::chrono::milliseconds(0)).ok()) return;
+  if (shim::TtrpcClient::Connect(*address, std::chrono::milliseconds(0)).ok()) return;
   unlink(path.c_str());
 }
 
@@ -156,11 +162,11 @@ absl::StatusOr<VmRuntime::TaskPlace> VmRuntime::FindTask(const std::string& id) 
 }
 
 absl::StatusOr<shim::TaskClient> VmRuntime::TaskService(const std::string& state_dir) {
-  absl::StatusOr<std::string> address = util::ReadFile(state_dir + "/shim-address");
+  absl::StatusOr<std::string> address = ShimAddressIn(state_dir);
   if (!address.ok()) {
     return absl::UnavailableError(absl::StrCat("no shim address in ", state_dir, ": ", address.status().message()));
   }
-  const std::string key(absl::StripAsciiWhitespace(*address));
+  const std::string& key = *address;
   absl::MutexLock lock(&mu_);
   auto it = connections_.find(key);
   if (it == connections_.end() || it->second->closed()) {
@@ -323,12 +329,12 @@ absl::StatusOr<std::vector<std::string>> VmRuntime::ExecCommand(const std::strin
                                                                 const std::string& /*pid_file*/) const {
   absl::StatusOr<TaskPlace> place = FindTask(id);
   if (!place.ok()) return place.status();
-  absl::StatusOr<std::string> address = util::ReadFile(place->state_dir + "/shim-address");
+  absl::StatusOr<std::string> address = ShimAddressIn(place->state_dir);
   if (!address.ok()) {
     return absl::FailedPreconditionError(absl::StrCat("container ", id, " has no shim: ", address.status().message()));
   }
   return std::vector<std::string>{options_.programs.monitor_path, "--shim-exec", "--id", id, "--shim-address",
-                                  std::string(absl::StripAsciiWhitespace(*address)), "--shim-namespace", options_.ns,
+                                  *address, "--shim-namespace", options_.ns,
                                   "--process-spec", process_file, "--state-dir", place->state_dir};
 }
 

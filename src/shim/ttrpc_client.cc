@@ -17,12 +17,12 @@
 #include "ttrpc/request.pb.h"
 
 namespace cloison::shim {
-namespace {
-
 absl::string_view SocketPath(absl::string_view address) {
   absl::ConsumePrefix(&address, "unix://");
   return address;
 }
+
+namespace {
 
 // One connect() attempt; the errno on failure.
 int TryConnect(const util::UnixAddress& address, util::UniqueFd& out) {

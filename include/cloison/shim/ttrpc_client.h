@@ -18,6 +18,9 @@ namespace cloison::shim {
 
 using TtrpcMetadata = std::vector<std::pair<std::string, std::string>>;
 
+// The socket of a shim address: "unix://<path>" or a plain path (or "@name") without the scheme.
+absl::string_view SocketPath(absl::string_view address);
+
 class TtrpcClient {
  public:
   // `address` is "unix:///abs/path", "unix://path" or a plain path (abstract sockets start
