@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
-#include <type_traits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -55,13 +54,7 @@ absl::Status CheckPresent(const json& object, absl::string_view key, absl::strin
 // Reads a field every record has into `out`: a string or an integer; DATA_LOSS otherwise.
 template <typename T>
 absl::Status ReadRequired(const json& object, absl::string_view key, absl::string_view where, T& out) {
-  if (absl::Status present = CheckPresent(object, key, where); !present.ok()) return present;
-  absl::StatusOr<T> value;
-  if constexpr (std::is_same_v<T, std::string>) {
-    value = util::StringField(object, key, where);
-  } else {
-    value = util::IntegerField(object, key, where);
-  }
+  absl::StatusOr<T> value = util::RequiredField<T>(object, key, where);
   if (!value.ok()) return absl::DataLossError(value.status().message());
   out = *std::move(value);
   return absl::OkStatus();

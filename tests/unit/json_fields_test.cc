@@ -52,6 +52,20 @@ TEST(JsonFields, IntegerFieldAsNarrowsToTheTypesRange) {
   EXPECT_EQ(IntegerFieldAs<int>(kDoc, "text", "doc").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(JsonFields, RequiredFieldsMustBeThereAndOfTheirType) {
+  const json record = json::parse(R"({"id": "abc", "pid": 42, "gone": null, "size": "12"})");
+  EXPECT_EQ(RequiredField<std::string>(record, "id", "record").value(), "abc");
+  EXPECT_EQ(RequiredField<int>(record, "pid", "record").value(), 42);
+  for (const char* key : {"absent", "gone"}) {
+    const absl::StatusOr<int64_t> missing = RequiredField<int64_t>(record, key, "record");
+    ASSERT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument) << key;
+    EXPECT_EQ(missing.status().message(), absl::StrCat("record: \"", key, "\" is missing"));
+  }
+  EXPECT_EQ(RequiredField<int64_t>(record, "size", "record").status().message(),
+            "record: \"size\" must be an integer, not string");
+  EXPECT_EQ(RequiredField<std::string>(json::array(), "id", "record").status().message(), "record: \"id\" is missing");
+}
+
 TEST(JsonFields, ANonObjectIsAnErrorNotAnException) {
   for (const json& not_object : {json(), json::array({1}), json("s"), json(3)}) {
     const absl::StatusOr<std::string> field = StringField(not_object, "name", "token answer");

@@ -24,12 +24,7 @@ class RecordIntegers {
   template <typename T>
   void Read(const char* key, T& out) {
     if (!status_.ok()) return;
-    const auto it = record_.find(key);
-    if (it == record_.end() || it->is_null()) {
-      status_ = absl::DataLossError(absl::StrCat(what_, ": \"", key, "\" is missing"));
-      return;
-    }
-    absl::StatusOr<T> value = util::IntegerFieldAs<T>(record_, key, what_);
+    absl::StatusOr<T> value = util::RequiredField<T>(record_, key, what_);
     if (!value.ok()) {
       status_ = absl::DataLossError(value.status().message());
       return;

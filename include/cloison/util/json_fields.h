@@ -41,4 +41,19 @@ absl::StatusOr<T> IntegerFieldAs(const nlohmann::json& object, absl::string_view
 absl::StatusOr<bool> BoolField(const nlohmann::json& object, absl::string_view key, absl::string_view where,
                                bool fallback = false);
 
+// A field that must be there (a stored record's): INVALID_ARGUMENT `<where>: "<key>" is missing`
+// when it is missing or null, else as StringField (T = std::string) or IntegerFieldAs<T>.
+template <typename T>
+absl::StatusOr<T> RequiredField(const nlohmann::json& object, absl::string_view key, absl::string_view where) {
+  const auto it = object.is_object() ? object.find(std::string(key)) : object.end();
+  if (it == object.end() || it->is_null()) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": \"", key, "\" is missing"));
+  }
+  if constexpr (std::is_same_v<T, std::string>) {
+    return StringField(object, key, where);
+  } else {
+    return IntegerFieldAs<T>(object, key, where);
+  }
+}
+
 }  // namespace cloison::util
