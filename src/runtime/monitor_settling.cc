@@ -22,6 +22,8 @@ namespace cloison::runtime {
 namespace {
 
 constexpr absl::Duration kSettleRecheck = absl::Milliseconds(20);
+// A SIGKILLed monitor ends within a millisecond or so; RemoveContainer waits for it.
+constexpr absl::Duration kKilledRecheck = absl::Milliseconds(1);
 
 // A monitor is alive when its pid runs cloison-monitor and is not a zombie waiting for a
 // slow init to reap it.
@@ -81,7 +83,7 @@ void KillMonitor(const std::string& state_dir, const std::string& id) {
   }
   kill(pid, SIGKILL);
   const absl::Time deadline = absl::Now() + absl::Seconds(1);
-  while (MonitorAlive(pid) && absl::Now() < deadline) absl::SleepFor(kSettleRecheck);
+  while (MonitorAlive(pid) && absl::Now() < deadline) absl::SleepFor(kKilledRecheck);
 }
 
 void RemoveExitFiles(const std::string& exit_file) {
