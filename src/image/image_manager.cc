@@ -54,7 +54,6 @@ ImageManager::ImageManager(std::string images_dir, config::ImageConfig config)
 
 absl::Status ImageManager::Start() {
   if (absl::Status s = SetPinnedImages(config_.pinned_images); !s.ok()) return s;
-  absl::MutexLock gc_lock(&gc_mu_);
   absl::MutexLock lock(&mu_);
   StoreUsageCache::Change change(usage_);
   for (absl::Status s : {content_.Start(), layers_.Start(), store_.Load()}) {
@@ -79,21 +78,38 @@ absl::Status ImageManager::SetPinnedImages(const std::vector<std::string>& patte
 absl::StatusOr<ImageRecord> ImageManager::Pull(const std::string& image, const Credentials& credentials) {
   absl::StatusOr<std::vector<Reference>> candidates = ResolveName(image, config_.search_registries);
   if (!candidates.ok()) return candidates.status();
-  absl::ReaderMutexLock gc_lock(&gc_mu_);
-  StoreUsageCache::Change change(usage_);  // also a failed pull may leave fetched blobs behind
+  StoreUsageCache::Change change(usage_);
   absl::Status last_error;
   for (const Reference& candidate : *candidates) {
-    absl::StatusOr<ImageRecord> pulled = puller_.Pull(candidate, credentials);
-    if (pulled.ok()) {
-      absl::MutexLock lock(&mu_);
-      if (absl::Status s = SaveMerged(*pulled); !s.ok()) return s;
-      return *store_.FindById(pulled->id);
-    }
+    absl::StatusOr<ImageRecord> pulled = PullCandidate(candidate, credentials);
+    if (pulled.ok()) return pulled;
     last_error = pulled.status();
     // A short name goes on to the next search registry when this one lacks the image.
     if (!absl::IsNotFound(last_error) && !absl::IsUnauthenticated(last_error)) break;
   }
   return last_error;
+}
+
+absl::StatusOr<ImageRecord> ImageManager::PullCandidate(const Reference& candidate, const Credentials& credentials) {
+  std::vector<std::string> claimed;  // this pull's claims, in claims_ too; under mu_
+  const auto claim = [&](const std::string& digest) {
+    absl::MutexLock lock(&mu_);
+    ++claims_[digest];
+    claimed.push_back(digest);
+  };
+  absl::StatusOr<ImageRecord> pulled = puller_.Pull(candidate, credentials, claim);
+  absl::MutexLock lock(&mu_);
+  if (pulled.ok()) {
+    if (absl::Status s = SaveMerged(*pulled); !s.ok()) pulled = s;
+  }
+  if (pulled.ok()) pulled = *store_.FindById(pulled->id);
+  for (const std::string& digest : claimed) {
+    if (auto it = claims_.find(digest); --it->second == 0) claims_.erase(it);
+  }
+  if (absl::Status s = CollectUnused(claimed); !s.ok()) {
+    spdlog::warn("collecting what the pull of {} left unused: {}", candidate.String(), s.message());
+  }
+  return pulled;
 }
 
 absl::Status ImageManager::SaveMerged(ImageRecord pulled) {
@@ -140,7 +156,6 @@ std::vector<ImageRecord> ImageManager::List() const {
 }
 
 absl::Status ImageManager::Remove(const std::string& image) {
-  absl::MutexLock gc_lock(&gc_mu_);
   absl::MutexLock lock(&mu_);
   const ImageRecord* found = FindLocked(image);
   if (found == nullptr) return absl::NotFoundError(absl::StrCat("image \"", image, "\" not found"));
@@ -183,28 +198,32 @@ absl::Status ImageManager::DeleteLocked(std::string id) {
 }
 
 absl::Status ImageManager::CollectGarbage() {
-  std::set<std::string> blobs_in_use;
-  std::set<std::string> layers_in_use;
+  std::vector<std::string> stored = content_.List();
+  for (std::string& layer : layers_.List()) stored.push_back(std::move(layer));
+  return CollectUnused(stored);
+}
+
+absl::Status ImageManager::CollectUnused(const std::vector<std::string>& digests) {
+  std::set<std::string> blobs_kept;
+  std::set<std::string> layers_kept;
   for (const ImageRecord& record : store_.List()) {
-    blobs_in_use.insert(record.id);
-    blobs_in_use.insert(record.manifest_digest);
+    blobs_kept.insert(record.id);
+    blobs_kept.insert(record.manifest_digest);
     for (const std::string& repo_digest : record.repo_digests) {
-      blobs_in_use.insert(repo_digest.substr(repo_digest.rfind('@') + 1));
+      blobs_kept.insert(repo_digest.substr(repo_digest.rfind('@') + 1));
     }
     for (const LayerRecord& layer : record.layers) {
-      blobs_in_use.insert(layer.digest);
-      layers_in_use.insert(layer.digest);
+      blobs_kept.insert(layer.digest);
+      layers_kept.insert(layer.digest);
     }
   }
-  for (const std::string& digest : content_.List()) {
-    if (blobs_in_use.contains(digest)) continue;
-    if (absl::Status s = content_.Delete(digest); !s.ok()) return s;
+  absl::Status first_error;
+  for (const std::string& digest : digests) {
+    if (!IsValidDigest(digest) || claims_.contains(digest)) continue;
+    if (!blobs_kept.contains(digest)) first_error.Update(content_.Delete(digest));
+    if (!layers_kept.contains(digest)) first_error.Update(layers_.Delete(digest));
   }
-  for (const std::string& digest : layers_.List()) {
-    if (layers_in_use.contains(digest)) continue;
-    if (absl::Status s = layers_.Delete(digest); !s.ok()) return s;
-  }
-  return absl::OkStatus();
+  return first_error;
 }
 
 absl::StatusOr<std::string> ImageManager::ReadConfig(const ImageRecord& record) const {

@@ -30,8 +30,20 @@ config::RegistryConfig RegistrySettings(const config::ImageConfig& config, const
 Puller::Puller(ContentStore& content, LayerStore& layers, config::ImageConfig config)
     : content_(content), layers_(layers), config_(std::move(config)), downloads_(config_.max_concurrent_downloads) {}
 
-absl::Status Puller::FetchBlobOnce(RegistryClient& client, const Descriptor& blob) {
-  return flights_.Do(blob.digest, [&]() -> absl::Status {
+absl::Status Puller::OwnOrShared(const std::string& key, const std::function<absl::Status()>& work) {
+  for (;;) {
+    bool ran_here = false;
+    absl::Status status = flights_.Do(key, [&] {
+      ran_here = true;
+      return work();
+    });
+    if (status.ok() || ran_here) return status;
+  }
+}
+
+absl::Status Puller::FetchBlobOnce(RegistryClient& client, const Descriptor& blob, const ClaimDigest& claim) {
+  claim(blob.digest);
+  return OwnOrShared(blob.digest, [&]() -> absl::Status {
     if (content_.Has(blob.digest)) return absl::OkStatus();
     util::SemaphoreGuard permit(downloads_);
     absl::StatusOr<std::unique_ptr<ContentStore::Writer>> writer = content_.NewWriter(blob.digest, blob.size);
@@ -40,19 +52,21 @@ absl::Status Puller::FetchBlobOnce(RegistryClient& client, const Descriptor& blo
   });
 }
 
-absl::Status Puller::EnsureLayer(RegistryClient& client, const Descriptor& layer) {
+absl::Status Puller::EnsureLayer(RegistryClient& client, const Descriptor& layer, const ClaimDigest& claim) {
   if (!IsSupportedLayerType(layer.media_type)) {
     return absl::FailedPreconditionError(
         absl::StrCat("layer ", layer.digest, " has unsupported media type \"", layer.media_type, "\""));
   }
-  return flights_.Do(absl::StrCat("unpack:", layer.digest), [&]() -> absl::Status {
+  claim(layer.digest);
+  return OwnOrShared(absl::StrCat("unpack:", layer.digest), [&]() -> absl::Status {
     if (layers_.Has(layer.digest)) return absl::OkStatus();
-    if (absl::Status s = FetchBlobOnce(client, layer); !s.ok()) return s;
+    if (absl::Status s = FetchBlobOnce(client, layer, claim); !s.ok()) return s;
     return layers_.Unpack(layer.digest, content_.BlobPath(layer.digest));
   });
 }
 
-absl::StatusOr<ImageRecord> Puller::Pull(const Reference& reference, const Credentials& credentials) {
+absl::StatusOr<ImageRecord> Puller::Pull(const Reference& reference, const Credentials& credentials,
+                                         const ClaimDigest& claim) {
   RegistryClient client(reference.registry, reference.repository,
                         RegistrySettings(config_, reference.registry), credentials);
   absl::StatusOr<FetchedManifest> top =
@@ -60,6 +74,7 @@ absl::StatusOr<ImageRecord> Puller::Pull(const Reference& reference, const Crede
   if (!top.ok()) return top.status();
   absl::StatusOr<ManifestKind> kind = ClassifyManifest(top->media_type, top->body);
   if (!kind.ok()) return kind.status();
+  claim(top->digest);
   if (absl::Status s = content_.Put(top->digest, top->body); !s.ok()) return s;
 
   FetchedManifest image_manifest = *top;
@@ -76,13 +91,14 @@ absl::StatusOr<ImageRecord> Puller::Pull(const Reference& reference, const Crede
     if (*platform_kind != ManifestKind::kImage) {
       return absl::FailedPreconditionError(absl::StrCat("index entry ", chosen->digest, " is not an image manifest"));
     }
+    claim(platform_manifest->digest);
     if (absl::Status s = content_.Put(platform_manifest->digest, platform_manifest->body); !s.ok()) return s;
     image_manifest = *platform_manifest;
   }
   absl::StatusOr<ImageManifest> manifest = ParseImageManifest(image_manifest.body);
   if (!manifest.ok()) return manifest.status();
 
-  if (absl::Status s = FetchBlobOnce(client, manifest->config); !s.ok()) return s;
+  if (absl::Status s = FetchBlobOnce(client, manifest->config, claim); !s.ok()) return s;
   std::vector<absl::Status> results(manifest->layers.size());
   {
     std::atomic<size_t> next_layer{0};
@@ -90,7 +106,7 @@ absl::StatusOr<ImageRecord> Puller::Pull(const Reference& reference, const Crede
     for (size_t i = 0; i < std::min(manifest->layers.size(), kMaxLayerWorkers); ++i) {
       workers.emplace_back([&] {
         for (size_t layer = next_layer++; layer < manifest->layers.size(); layer = next_layer++) {
-          results[layer] = EnsureLayer(client, manifest->layers[layer]);
+          results[layer] = EnsureLayer(client, manifest->layers[layer], claim);
         }
       });
     }

@@ -250,6 +250,15 @@ class LocalRegistry {
   LocalRegistry(const LocalRegistry&) = delete;
   LocalRegistry& operator=(const LocalRegistry&) = delete;
 
+  // Stops the registry (SIGKILL) and starts it again on the same port, storage and
+  // configuration, waiting until GET /v2/ answers again (a registry restarting mid-pull). Call
+  // it from the thread that called Start(). False, with the registry's log in `error`, when it
+  // does not come back within 15 s.
+  bool Restart(std::string* error) {
+    Stop(&registry_pid_);
+    return Serve(error) == ServeResult::kServing;
+  }
+
   RegistryAuth auth() const { return auth_; }
   int port() const { return port_; }
   std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
@@ -412,44 +421,16 @@ class LocalRegistry {
         *error = std::string("no free port: ") + std::strerror(errno);
         return false;
       }
-      const std::string config = dir_.Write(
+      config_path_ = dir_.Write(
           "config.yml",
           "version: 0.1\n"
           "log:\n  level: info\n  formatter: text\n  accesslog:\n    disabled: false\n"
           "storage:\n  filesystem:\n    rootdirectory: " + storage_dir() + "\n"
           "  delete:\n    enabled: true\n"
           "http:\n  addr: " + host() + "\n  secret: cloison-test-secret\n" + auth_yaml);
-      const int out = open(access_log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                           0644);
-      const int err = open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      registry_pid_ = registry_internal::Spawn({registry, "serve", config}, out, err);
-      if (out >= 0) close(out);
-      if (err >= 0) close(err);
-      const int expected = auth_ == RegistryAuth::kNone ? 200 : 401;
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-      bool exited = false;
-      while (std::chrono::steady_clock::now() < deadline) {
-        int status = 0;
-        if (waitpid(registry_pid_, &status, WNOHANG) == registry_pid_) {
-          registry_pid_ = -1;
-          exited = true;
-          break;
-        }
-        const int code = registry_internal::HttpGetStatus(port_, "/v2/");
-        if (code == expected) return true;
-        if (code > 0) {
-          *error = "GET /v2/ answered " + std::to_string(code) + ", expected " +
-                   std::to_string(expected) + "\n" + registry_internal::Tail(Log());
-          return false;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      if (!exited) {
-        Stop(&registry_pid_);
-        *error = "docker-registry did not answer GET /v2/ within 15 s\n" +
-                 registry_internal::Tail(Log());
-        return false;
-      }
+      const ServeResult served = Serve(error);
+      if (served == ServeResult::kServing) return true;
+      if (served == ServeResult::kFailed) return false;
       const std::string log = Log();
       if (log.find("address already in use") == std::string::npos) {
         *error = "docker-registry exited:\n" + registry_internal::Tail(log);
@@ -459,6 +440,41 @@ class LocalRegistry {
     }
     *error = "docker-registry could not bind a port:\n" + registry_internal::Tail(Log());
     return false;
+  }
+
+  enum class ServeResult { kServing, kExited, kFailed };
+
+  // Spawns `docker-registry serve config_path_` and waits until GET /v2/ answers as expected.
+  // kExited: the registry exited first (the caller reads why in its log).
+  ServeResult Serve(std::string* error) {
+    const std::string registry = registry_internal::FindProgram("docker-registry");
+    const int out = open(access_log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                         0644);
+    const int err = open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    registry_pid_ = registry_internal::Spawn({registry, "serve", config_path_}, out, err);
+    if (out >= 0) close(out);
+    if (err >= 0) close(err);
+    const int expected = auth_ == RegistryAuth::kNone ? 200 : 401;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(registry_pid_, &status, WNOHANG) == registry_pid_) {
+        registry_pid_ = -1;
+        *error = "docker-registry exited:\n" + registry_internal::Tail(Log());
+        return ServeResult::kExited;
+      }
+      const int code = registry_internal::HttpGetStatus(port_, "/v2/");
+      if (code == expected) return ServeResult::kServing;
+      if (code > 0) {
+        *error = "GET /v2/ answered " + std::to_string(code) + ", expected " +
+                 std::to_string(expected) + "\n" + registry_internal::Tail(Log());
+        return ServeResult::kFailed;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    Stop(&registry_pid_);
+    *error = "docker-registry did not answer GET /v2/ within 15 s\n" + registry_internal::Tail(Log());
+    return ServeResult::kFailed;
   }
 
   bool StartTokenServer(std::string* error) {
@@ -522,6 +538,7 @@ class LocalRegistry {
   pid_t registry_pid_ = -1;
   pid_t token_pid_ = -1;
   int port_ = -1;
+  std::string config_path_;
   std::string token_realm_;
   int push_counter_ = 0;
   mutable std::atomic<int> sync_counter_{0};

@@ -257,6 +257,26 @@ TEST_F(ImageManagerTest, BlobLongerThanItsSizeIsDataLossAndNotKept) {
   EXPECT_FALSE(ContentStore(dir_.path().string() + "/content").Has(Sha256Digest(layer_blob)));
 }
 
+// A pull that fails at its layer keeps none of what it fetched before: the manifest and the
+// config stayed in the content store, unused, until a removal or a restart collected garbage.
+TEST_F(ImageManagerTest, FailedPullKeepsNoBlobItFetched) {
+  const std::string config_blob = R"({"config":{}})";
+  const std::string layer_blob = "a layer the registry does not have";
+  const std::string manifest = absl::StrCat(
+      R"({"schemaVersion":2,"config":{"digest":")", Sha256Digest(config_blob), R"(","size":)", config_blob.size(),
+      R"(},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":")", Sha256Digest(layer_blob),
+      R"(","size":)", layer_blob.size(), "}]}");
+  TinyRegistry registry({{"/v2/partial/manifests/latest", {kOciManifest, manifest}},
+                         {absl::StrCat("/v2/partial/blobs/", Sha256Digest(config_blob)), {"", config_blob}}});
+  ImageManager manager(dir_.path().string(), PullSettings());
+  ASSERT_TRUE(manager.Start().ok());
+
+  const absl::StatusOr<ImageRecord> pulled = manager.Pull(absl::StrCat(registry.host(), "/partial"), {});
+  EXPECT_TRUE(absl::IsNotFound(pulled.status())) << pulled.status();
+  EXPECT_THAT(registry.requested(), ::testing::Contains(absl::StrCat("/v2/partial/blobs/", Sha256Digest(config_blob))));
+  EXPECT_THAT(ContentStore(dir_.path().string() + "/content").List(), ::testing::IsEmpty());
+}
+
 // containers/image reads at most 4 MiB of a manifest (MaxManifestBodySize); cloisond took 8.
 TEST_F(ImageManagerTest, ManifestOverFourMebibytesIsResourceExhausted) {
   std::string manifest = R"({"schemaVersion":2,"layers":[)";

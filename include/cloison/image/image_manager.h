@@ -1,7 +1,11 @@
 // The image service's logic: pulls (short names through the search registries), lookups by
 // id, tag or digest, removal with garbage collection of blobs and layers no image needs, and
 // the store's filesystem usage (measured again only after the store changed). Persistent
-// under <root>/images. Thread-safe. Containers hold the image they use (FindAndHold at
+// under <root>/images. Thread-safe. A pull claims each blob and layer it uses before looking
+// for it: garbage collection skips what pulls under way claim (so it never waits for a pull),
+// and a pull, when it ends, collects what it claimed that no image uses (a failed pull's
+// downloads, which a retry fetches again; layers its image id, already stored with others,
+// does not use). Containers hold the image they use (FindAndHold at
 // CreateContainer, Release at RemoveContainer): Remove refuses an image while it is held,
 // decided under the same lock as the lookup, so no container is ever made on a removed image.
 // IsPinned applies [image] pinned_images (pinned_images.h), which SetPinnedImages replaces
@@ -72,12 +76,18 @@ class ImageManager {
   StoreUsage Usage() const { return usage_.Get(); }
 
  private:
+  // Pull of one candidate, its claims released (and what no image uses of them collected) on
+  // return.
+  absl::StatusOr<ImageRecord> PullCandidate(const Reference& candidate, const Credentials& credentials);
   const ImageRecord* FindLocked(const std::string& image) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::Status SaveMerged(ImageRecord pulled) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Deletes image `id`'s record and collects what no image needs any more. (`id` by value: a
   // reference into the record would dangle once it is deleted.)
-  absl::Status DeleteLocked(std::string id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(gc_mu_, mu_);
+  absl::Status DeleteLocked(std::string id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Deletes every stored blob and layer that no record uses and no pull claims.
   absl::Status CollectGarbage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Deletes the blob and the layer of each of `digests` that no record uses and no pull claims.
+  absl::Status CollectUnused(const std::vector<std::string>& digests) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::string dir_;
   config::ImageConfig config_;
@@ -87,12 +97,10 @@ class ImageManager {
   mutable absl::Mutex pinned_mu_;
   PinnedImages pinned_ ABSL_GUARDED_BY(pinned_mu_);
 
-  // Pulls hold it shared for their whole run; garbage collection holds it exclusively, so
-  // content a pull has fetched but not recorded yet is never collected. Taken before mu_.
-  mutable absl::Mutex gc_mu_;
-  mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(gc_mu_);
+  mutable absl::Mutex mu_;
   ImageStore store_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, int> holds_ ABSL_GUARDED_BY(mu_);  // image id -> holds
+  std::map<std::string, int> holds_ ABSL_GUARDED_BY(mu_);    // image id -> holds
+  std::map<std::string, int> claims_ ABSL_GUARDED_BY(mu_);   // digest -> claims of pulls under way
   mutable StoreUsageCache usage_;
 };
 

@@ -1,10 +1,13 @@
 // Pulls one image reference into the content and layer stores: resolves the manifest (an
 // index or manifest list to this node's platform), fetches the config, then downloads and
 // unpacks the layers in parallel (bounded across all pulls). Every blob is fetched once
-// even when several pulls need it at the same time. Returns the image's record, which the
+// even when several pulls need it at the same time; a pull whose shared fetch (another pull's,
+// from that pull's registry, mirrors and credentials) failed fetches again itself, so one
+// registry's failure never fails a pull from another. Returns the image's record, which the
 // caller stores.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -22,15 +25,24 @@ namespace cloison::image {
 
 class RegistryClient;
 
+// Called with each digest (manifest, config or layer) a pull is about to look for, store or
+// unpack, before it does: the caller keeps that content from garbage collection until the
+// pull's record is stored or the pull failed. Called from several threads.
+using ClaimDigest = std::function<void(const std::string& digest)>;
+
 class Puller {
  public:
   Puller(ContentStore& content, LayerStore& layers, config::ImageConfig config);
 
-  absl::StatusOr<ImageRecord> Pull(const Reference& reference, const Credentials& credentials);
+  absl::StatusOr<ImageRecord> Pull(const Reference& reference, const Credentials& credentials,
+                                   const ClaimDigest& claim);
 
  private:
-  absl::Status FetchBlobOnce(RegistryClient& client, const Descriptor& blob);
-  absl::Status EnsureLayer(RegistryClient& client, const Descriptor& layer);
+  // Runs `work` under flight `key`, or waits for the run under way there; when that run was
+  // another pull's and failed, tries again (until a run of this pull's own ends the wait).
+  absl::Status OwnOrShared(const std::string& key, const std::function<absl::Status()>& work);
+  absl::Status FetchBlobOnce(RegistryClient& client, const Descriptor& blob, const ClaimDigest& claim);
+  absl::Status EnsureLayer(RegistryClient& client, const Descriptor& layer, const ClaimDigest& claim);
 
   ContentStore& content_;
   LayerStore& layers_;
