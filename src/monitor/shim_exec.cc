@@ -189,8 +189,9 @@ absl::Status ShimExec::Prepare() {
 }
 
 absl::Status ShimExec::ExecAndStart() {
+  // The address the shim reported when it started: nothing listening there is a dead shim.
   absl::StatusOr<std::unique_ptr<shim::TtrpcClient>> connection =
-      shim::TtrpcClient::Connect(options_.shim_address, kConnectTimeout);
+      shim::TtrpcClient::Connect(options_.shim_address, kConnectTimeout, shim::Listener::kReported);
   if (!connection.ok()) return connection.status();
   task_ = std::make_unique<shim::TaskClient>(std::shared_ptr<shim::TtrpcClient>(std::move(*connection)),
                                              options_.shim_namespace);

@@ -20,6 +20,7 @@
 #include "cloison/runtime/monitor_launch.h"
 #include "cloison/shim/shim_launcher.h"
 #include "cloison/util/atomic_file.h"
+#include "cloison/util/directory_entries.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/ids.h"
 #include "cloison/util/json_fields.h"
@@ -35,7 +36,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Bounds only the retries of a connect() to a live shim whose backlog is full: the address
+// was reported by the shim, so nothing listening there is a dead shim (shim::Listener).
 constexpr auto kConnectTimeout = std::chrono::seconds(5);
+// How long a shim asked to exit after its last task may take before it is killed: containerd's
+// io.containerd.timeout.shim.shutdown.
+constexpr auto kShimExitWait = std::chrono::seconds(3);
 constexpr auto kCallTimeout = std::chrono::seconds(30);
 constexpr auto kKilledExitWait = std::chrono::seconds(10);
 constexpr size_t kMaxExecOutput = 16 << 20;
@@ -170,7 +176,8 @@ absl::StatusOr<shim::TaskClient> VmRuntime::TaskService(const std::string& state
   absl::MutexLock lock(&mu_);
   auto it = connections_.find(key);
   if (it == connections_.end() || it->second->closed()) {
-    absl::StatusOr<std::unique_ptr<shim::TtrpcClient>> connected = shim::TtrpcClient::Connect(key, kConnectTimeout);
+    absl::StatusOr<std::unique_ptr<shim::TtrpcClient>> connected =
+        shim::TtrpcClient::Connect(key, kConnectTimeout, shim::Listener::kReported);
     if (!connected.ok()) {
       connections_.erase(key);
       return connected.status();
@@ -186,7 +193,9 @@ absl::Status VmRuntime::Kill(const std::string& id, int signal) {
   absl::StatusOr<shim::TaskClient> tasks = TaskService(place->state_dir);
   if (!tasks.ok()) return ShimGone(tasks.status()) ? absl::OkStatus() : tasks.status();
   const absl::Status killed = tasks->Kill(id, "", static_cast<uint32_t>(signal), false);
-  if (killed.ok() || absl::IsNotFound(killed)) return absl::OkStatus();
+  // UNAVAILABLE: the connection broke, the shim died during the call (or just before it: a
+  // connect() can reach the listener of a shim still closing its files as it dies).
+  if (killed.ok() || ShimGone(killed)) return absl::OkStatus();
   absl::StatusOr<shim::TaskState> state = tasks->State(id, "");
   if (!state.ok() ? absl::IsNotFound(state.status()) : state->status == "stopped") return absl::OkStatus();
   return absl::InternalError(absl::StrCat("shim kill ", id, ": ", killed.message()));
@@ -194,31 +203,105 @@ absl::Status VmRuntime::Kill(const std::string& id, int signal) {
 
 absl::Status VmRuntime::Delete(const std::string& id) {
   absl::StatusOr<TaskPlace> place = FindTask(id);
-  if (!place.ok()) return absl::IsNotFound(place.status()) ? absl::OkStatus() : place.status();
+  if (absl::IsNotFound(place.status())) {
+    RemoveTaskRecord(id);  // what a Create cut short while writing it left
+    return absl::OkStatus();
+  }
+  if (!place.ok()) return place.status();
   absl::Status result;
   absl::StatusOr<shim::TaskClient> tasks = TaskService(place->state_dir);
   if (tasks.ok()) {
-    // A live task is killed first: the shim refuses to delete a running one.
-    if (tasks->Kill(id, "", SIGKILL, true).ok()) (void)tasks->Wait(id, "", kKilledExitWait);
-    absl::StatusOr<shim::TaskExit> deleted = tasks->Delete(id, "");
-    if (deleted.ok() || absl::IsNotFound(deleted.status())) {
-      // Exits once its last task is gone; the connection then closes.
-      (void)tasks->Shutdown(id, false);
-    } else if (ShimGone(deleted.status())) {
-      result = DeleteWithoutShim(id, *place);
-    } else {
-      result = absl::InternalError(absl::StrCat("shim delete ", id, ": ", deleted.status().message()));
-    }
+    result = DeleteThroughShim(id, *place, *tasks);
   } else if (ShimGone(tasks.status())) {
     result = DeleteWithoutShim(id, *place);
   } else {
     result = tasks.status();
   }
-  if (result.ok()) unlink((options_.tasks_dir + "/" + id).c_str());
+  if (result.ok()) RemoveTaskRecord(id);
   return result;
 }
 
-absl::Status VmRuntime::DeleteWithoutShim(const std::string& id, const TaskPlace& place) const {
+void VmRuntime::RemoveTaskRecord(const std::string& id) const {
+  unlink((options_.tasks_dir + "/" + id).c_str());
+  // util::ReplaceFile's temporary file, left when cloisond was killed while Create wrote it.
+  const std::string temporary_prefix = id + ".tmp-";
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(options_.tasks_dir);
+  if (!entries.ok()) return;
+  for (const util::DirectoryEntry& entry : *entries) {
+    if (absl::StartsWith(entry.name, temporary_prefix)) unlink((options_.tasks_dir + "/" + entry.name).c_str());
+  }
+}
+
+absl::Status VmRuntime::DeleteThroughShim(const std::string& id, const TaskPlace& place,
+                                          const shim::TaskClient& tasks) {
+  // A live task is killed first: the shim refuses to delete a running one.
+  if (tasks.Kill(id, "", SIGKILL, true).ok()) (void)tasks.Wait(id, "", kKilledExitWait);
+  // The shim of the last task is held while it serves: once it has no task it may exit.
+  const bool last_task = !OtherTasksShareShim(id, place.state_dir);
+  absl::StatusOr<shim::ShimProcess> process = absl::FailedPreconditionError("other tasks use the shim");
+  if (last_task) {
+    absl::StatusOr<shim::ShimInfo> info = tasks.Connect(id);
+    process = info.ok() ? shim::ShimProcess::Hold(static_cast<int>(info->shim_pid)) : info.status();
+  }
+  absl::StatusOr<shim::TaskExit> deleted = tasks.Delete(id, "");
+  if (ShimGone(deleted.status())) return DeleteWithoutShim(id, place);
+  if (!deleted.ok() && !absl::IsNotFound(deleted.status())) {
+    return absl::InternalError(absl::StrCat("shim delete ", id, ": ", deleted.status().message()));
+  }
+  // The shim exits once it holds no task; it ignores this while others remain.
+  (void)tasks.Shutdown(id, false);
+  if (!last_task) return absl::OkStatus();
+  if (process.ok()) {
+    AwaitShimExit(id, *process, place.state_dir);
+  } else {
+    spdlog::warn("not waiting for the shim of {} to exit: {}", id, process.status().message());
+  }
+  return absl::OkStatus();
+}
+
+bool VmRuntime::OtherTasksShareShim(const std::string& id, const std::string& state_dir) const {
+  absl::StatusOr<std::string> address = ShimAddressIn(state_dir);
+  if (!address.ok()) return false;
+  absl::StatusOr<std::vector<util::DirectoryEntry>> entries = util::ListDirectory(options_.tasks_dir);
+  if (!entries.ok()) return true;  // unknown: as if the shim served others, so it is not killed
+  for (const util::DirectoryEntry& entry : *entries) {
+    // Records are files named after their tasks (beside them, `<id>.bundle` links for deletes).
+    if (entry.type != fs::file_type::regular || entry.name == id) continue;
+    absl::StatusOr<TaskPlace> other = FindTask(entry.name);
+    if (!other.ok()) continue;
+    absl::StatusOr<std::string> other_address = ShimAddressIn(other->state_dir);
+    if (other_address.ok() && *other_address == *address) return true;
+  }
+  return false;
+}
+
+void VmRuntime::AwaitShimExit(const std::string& id, const shim::ShimProcess& process, const std::string& state_dir) {
+  if (process.ExitsWithin(kShimExitWait)) {
+    spdlog::debug("the shim of {} (pid {}) exited after its last task", id, process.pid());
+  } else if (OtherTasksShareShim(id, state_dir)) {
+    // A container created meanwhile joined the shim (its `start` answered before the shutdown).
+    spdlog::info("the shim of {} (pid {}) stays: a task created meanwhile uses it", id, process.pid());
+    return;
+  } else if (absl::Status killed = process.Kill(); !killed.ok()) {
+    spdlog::error("the shim of {} did not exit after its last task: {}", id, killed.message());
+    return;
+  } else {
+    spdlog::warn("the shim of {} (pid {}) did not exit within {} s of its shutdown: killed", id, process.pid(),
+                 kShimExitWait.count());
+  }
+  // A killed shim leaves its socket (one that exits removes it itself).
+  RemoveDeadShimSocket(state_dir);
+  ForgetConnection(state_dir);
+}
+
+void VmRuntime::ForgetConnection(const std::string& state_dir) {
+  absl::StatusOr<std::string> address = ShimAddressIn(state_dir);
+  if (!address.ok()) return;
+  absl::MutexLock lock(&mu_);
+  connections_.erase(*address);
+}
+
+absl::Status VmRuntime::DeleteWithoutShim(const std::string& id, const TaskPlace& place) {
   // Without an address the monitor never got a shim started: nothing to clean up there.
   if (access((place.state_dir + "/shim-address").c_str(), F_OK) != 0) return absl::OkStatus();
   shim::ShimStartOptions cleanup;
@@ -247,7 +330,10 @@ absl::Status VmRuntime::DeleteWithoutShim(const std::string& id, const TaskPlace
   absl::Status deleted = shim::DeleteWithShimBinary(cleanup);
   std::error_code ec;
   fs::remove_all(link_dir, ec);
-  if (deleted.ok()) RemoveDeadShimSocket(place.state_dir);
+  if (deleted.ok()) {
+    RemoveDeadShimSocket(place.state_dir);
+    ForgetConnection(place.state_dir);
+  }
   if (!deleted.ok()) {
     spdlog::warn("{} delete for {} (its shim is gone): {}", options_.programs.runtime_path, id, deleted.message());
   }

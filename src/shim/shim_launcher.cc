@@ -1,10 +1,17 @@
 #include "cloison/shim/shim_launcher.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -19,6 +26,7 @@ namespace cloison::shim {
 namespace {
 
 constexpr int kDebugLogLevel = -4;  // BootstrapParams' LogLevel DEBUG
+constexpr auto kKilledShimWait = std::chrono::seconds(1);
 
 std::vector<std::string> ShimArgv(const ShimStartOptions& options) {
   std::vector<std::string> argv = {options.shim_path, "-namespace",      options.ns,
@@ -126,6 +134,42 @@ absl::Status DeleteWithShimBinary(const ShimStartOptions& options) {
   absl::StatusOr<util::CommandResult> result = util::RunCommand(argv, options.timeout, ShimInput(options));
   if (!result.ok()) return result.status();
   if (result->exit_code != 0) return absl::InternalError(CommandFailure("delete", *result));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ShimProcess> ShimProcess::Hold(int pid) {
+  if (pid <= 0) return absl::InvalidArgumentError(absl::StrCat("shim pid ", pid, " names no process"));
+  // Through syscall(2): glibc 2.36's <sys/pidfd.h> lacks extern "C", so C++ cannot link it.
+  util::UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd.valid()) {
+    if (errno == ESRCH) return absl::NotFoundError(absl::StrCat("shim pid ", pid, " is gone"));
+    return util::SystemCallError("pidfd_open(", pid, ")");
+  }
+  return ShimProcess(pid, std::move(pidfd));
+}
+
+bool ShimProcess::ExitsWithin(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd exited{pidfd_.get(), POLLIN, 0};
+    // A pidfd polls readable once its process has exited (a zombie counts).
+    const int ready =
+        poll(&exited, 1, static_cast<int>(std::clamp<int64_t>(left.count(), 0, std::numeric_limits<int>::max())));
+    if (ready > 0) return true;
+    if (ready == 0 || errno != EINTR) return false;
+  }
+}
+
+absl::Status ShimProcess::Kill() const {
+  if (syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0) != 0 && errno != ESRCH) {
+    return util::SystemCallError("pidfd_send_signal(", pid_, ", SIGKILL)");
+  }
+  if (!ExitsWithin(kKilledShimWait)) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("shim pid ", pid_, " still runs ", kKilledShimWait.count(), " s after SIGKILL"));
+  }
   return absl::OkStatus();
 }
 

@@ -157,8 +157,14 @@ class UnixTtrpcClient final : public TtrpcClient {
 
 }  // namespace
 
+bool ConnectWorthRetrying(int error, Listener listener) {
+  if (error == EAGAIN) return true;
+  return listener == Listener::kMayBeStarting && (error == ENOENT || error == ECONNREFUSED);
+}
+
 absl::StatusOr<std::unique_ptr<TtrpcClient>> TtrpcClient::Connect(absl::string_view address,
-                                                                  std::chrono::milliseconds timeout) {
+                                                                  std::chrono::milliseconds timeout,
+                                                                  Listener listener) {
   const absl::StatusOr<util::UnixAddress> socket_address =
       util::UnixSocketAddress(SocketPath(address), "ttrpc address");
   if (!socket_address.ok()) return socket_address.status();
@@ -167,8 +173,7 @@ absl::StatusOr<std::unique_ptr<TtrpcClient>> TtrpcClient::Connect(absl::string_v
     util::UniqueFd fd;
     const int error = TryConnect(*socket_address, fd);
     if (error == 0) return std::unique_ptr<TtrpcClient>(new UnixTtrpcClient(std::move(fd)));
-    const bool retryable = error == ENOENT || error == ECONNREFUSED || error == EAGAIN;
-    if (!retryable || std::chrono::steady_clock::now() >= deadline) {
+    if (!ConnectWorthRetrying(error, listener) || std::chrono::steady_clock::now() >= deadline) {
       return util::SystemCallErrorOf(absl::StatusCode::kUnavailable, error,
                                      absl::StrCat("connecting to ttrpc ", address));
     }

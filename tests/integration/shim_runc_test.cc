@@ -335,6 +335,14 @@ TEST_F(ShimRuncTest, DeleteWithTheShimBinaryCleansUpAfterADeadShim) {
   EXPECT_TRUE(WaitUntil([&] { return shared->closed(); }, kTimeout));
   EXPECT_EQ(tasks.State(id, "").status().code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(ProcessAlive(static_cast<pid_t>(*pid)));  // the container outlives its shim
+  // Its socket stays, refusing: at the address it reported, that is final (no retries until
+  // the minute's timeout).
+  ASSERT_TRUE(WaitUntil([&] { return ShimsOfNamespace().empty(); }, kTimeout));
+  EXPECT_TRUE(std::filesystem::exists(std::string(absl::StripPrefix(address, "unix://"))));
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_EQ(TtrpcClient::Connect(address, seconds(60), Listener::kReported).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, seconds(30));
 
   const absl::Status deleted = DeleteWithShimBinary(Options(id));
   ASSERT_TRUE(deleted.ok()) << deleted;
@@ -343,6 +351,31 @@ TEST_F(ShimRuncTest, DeleteWithTheShimBinaryCleansUpAfterADeadShim) {
       util::RunCommand({kRunc, "--root", "/run/containerd/runc/" + ns_, "state", id}, kTimeout);
   ASSERT_TRUE(state.ok()) << state.status();
   EXPECT_NE(state->exit_code, 0) << state->stdout_text;
+}
+
+// What cloisond's vm runtime relies on: `start` prints the address only once the socket
+// listens (a connect without retries reaches it), and a shim asked to exit without tasks does so
+// by itself, its socket removed, within containerd's 3 s shutdown timeout; ShimProcess holds
+// it by the pid its Connect answered.
+TEST_F(ShimRuncTest, TheReportedAddressListensAtOnceAndTheShimExitsOnShutdown) {
+  const std::string id = "c5-" + unique_;
+  MakeBundle(id, {"true"}, "sb-" + id);
+  const std::string address = Start(id);
+  ASSERT_FALSE(address.empty());
+  absl::StatusOr<std::unique_ptr<TtrpcClient>> connection =
+      TtrpcClient::Connect(address, milliseconds(0), Listener::kReported);
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  const TaskClient tasks(std::move(*connection), ns_);
+  absl::StatusOr<ShimInfo> info = tasks.Connect(id);
+  ASSERT_TRUE(info.ok()) << info.status();
+  absl::StatusOr<ShimProcess> shim = ShimProcess::Hold(static_cast<int>(info->shim_pid));
+  ASSERT_TRUE(shim.ok()) << shim.status();
+
+  ASSERT_TRUE(tasks.Shutdown(id, false).ok());
+  EXPECT_TRUE(shim->ExitsWithin(seconds(3))) << drains_[0]->text();
+  EXPECT_FALSE(std::filesystem::exists(std::string(absl::StripPrefix(address, "unix://"))));
+  EXPECT_EQ(TtrpcClient::Connect(address, seconds(60), Listener::kReported).status().code(),
+            absl::StatusCode::kUnavailable);
 }
 
 TEST_F(ShimRuncTest, StartFailureCarriesTheShimsStderr) {

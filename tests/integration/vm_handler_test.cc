@@ -14,7 +14,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -93,8 +95,8 @@ class VmHandler : public PodFixture {
   void TearDown() override {
     PodFixture::TearDown();
     if (daemon_.pid() <= 0) return;
-    // A shim asked to shut down once its last task is gone exits (and removes its socket) right
-    // after it answered: on a loaded machine, after RemovePodSandbox returned.
+    // RemovePodSandbox returns with the pod's shim gone (its last task's Delete waits for it);
+    // the waits here are for a shim that no Delete waited for.
     const std::string dir = daemon_.dir().path().string();
     WaitUntil([&] { return OurShims(dir).empty(); }, std::chrono::seconds(30));
     const std::vector<int> shims = OurShims(dir);
@@ -362,6 +364,108 @@ TEST_F(VmHandler, APodWhoseShimDiedStopsAndGoes) {
   EXPECT_TRUE(!std::filesystem::exists(tasks) || std::filesystem::is_empty(tasks))
       << "a task record or bundle link is left";
   EXPECT_NE(access(socket.c_str(), F_OK), 0) << "the dead shim's socket " << socket << " is left behind";
+}
+
+// How long `call` took.
+template <typename Call>
+std::chrono::steady_clock::duration Timed(Call call) {
+  const auto start = std::chrono::steady_clock::now();
+  call();
+  return std::chrono::steady_clock::now() - start;
+}
+
+// The pod's shim is SIGKILLed under two running containers. The address each container's
+// monitor wrote was reported by the shim's `start`, which listens before it prints it, so
+// cloisond takes the dead-shim path at once: every call that reaches the shim used to retry its
+// connection for 5 s first (StopContainer's kill, StopPodSandbox's kill of the infra container,
+// each of RemovePodSandbox's three deletes: 5, 5 and 15 s at least). The bounds leave more than
+// a second of margin to the old minimums. The first container's monitor is stopped until a
+// second into StopContainer, so that its exit is not recorded yet and the kill reaches the shim.
+TEST_F(VmHandler, CallsOnAPodWhoseShimDiedDoNotWaitForIt) {
+  const TestPod pod = RunPod("vm-shim-killed", kHandler);
+  ASSERT_FALSE(pod.id.empty());
+  const std::string first = RunContainer(pod, "first", {"sleep", "6161"});
+  const std::string second = RunContainer(pod, "second", {"sleep", "6262"});
+  const std::string dir = daemon_.dir().path().string();
+  const std::vector<int> shims = OurShims(dir);
+  ASSERT_EQ(shims.size(), 1u) << daemon_.Log();
+  std::vector<int> monitors = ProcessesNaming("--id " + first);
+  std::erase_if(monitors, [](int pid) { return ProcessName("/proc/" + std::to_string(pid)) != "cloison-monitor"; });
+  ASSERT_EQ(monitors.size(), 1u);
+  const int monitor = monitors[0];
+  ASSERT_EQ(kill(monitor, SIGSTOP), 0);
+  struct Resume {
+    int pid;
+    ~Resume() { kill(pid, SIGCONT); }
+  } resume_at_the_end{monitor};
+  kill(shims[0], SIGKILL);
+  // Until it is a zombie: a dying process's command line reads empty before it closed its files.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const absl::StatusOr<util::ProcStat> stat = util::ReadProcStat(shims[0]);
+        return !stat.ok() || stat->Exited();
+      },
+      std::chrono::seconds(10)));
+
+  std::thread resume([monitor] {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    kill(monitor, SIGCONT);
+  });
+  grpc::Status stopped;
+  const auto stop_took = Timed([&] { stopped = client_->Stop(first, 0); });
+  resume.join();
+  EXPECT_TRUE(stopped.ok()) << stopped.error_message() << daemon_.Log();
+  EXPECT_LT(stop_took, std::chrono::milliseconds(3800)) << "StopContainer";
+  v1::ContainerStatus status;
+  const auto status_took = Timed([&] { status = client_->StatusOf(first); });
+  EXPECT_EQ(status.state(), v1::CONTAINER_EXITED);
+  EXPECT_LT(status_took, std::chrono::milliseconds(3800)) << "ContainerStatus";
+
+  const auto stop_pod_took = Timed([&] { stopped = client_->StopPod(pod.id); });
+  EXPECT_TRUE(stopped.ok()) << stopped.error_message();
+  EXPECT_LT(stop_pod_took, std::chrono::milliseconds(3800)) << "StopPodSandbox";
+  // What cloisond leaves when killed while it writes a task record (util::ReplaceFile's
+  // temporary file): it goes with the task.
+  const std::filesystem::path tasks = daemon_.dir().path() / "state/runtimes" / kHandler / "tasks";
+  std::ofstream((tasks / (second + ".tmp-Ab12Cd")).string()) << R"({"state_dir":)";
+  grpc::Status removed;
+  const auto remove_pod_took = Timed([&] { removed = client_->RemovePod(pod.id); });
+  EXPECT_TRUE(removed.ok()) << removed.error_message() << daemon_.Log();
+  EXPECT_LT(remove_pod_took, std::chrono::seconds(10)) << "RemovePodSandbox";
+
+  EXPECT_THAT(OurShims(dir), ::testing::IsEmpty());
+  // `<shim> delete` force-deleted the tasks, whose processes outlived their shim.
+  EXPECT_THAT(ProcessesMatching("sleep 6161", ""), ::testing::IsEmpty());
+  EXPECT_THAT(ProcessesMatching("sleep 6262", ""), ::testing::IsEmpty());
+  EXPECT_THAT(client_->ListPods(), ::testing::IsEmpty());
+  EXPECT_TRUE(std::filesystem::is_empty(tasks)) << "a task record or its temporary file is left";
+}
+
+// RemovePodSandbox answers once the pod's shim is gone: the infra task's Delete (the shim's last
+// task) asks the shim to shut down and waits for its process to exit (it used to return right
+// after asking, and the shim could still run, and its socket be there, after the answer; the
+// rest of RemovePodSandbox usually hid that on a quiet machine, so the log line of the wait is
+// checked too). No kill was needed: the shim exits by itself.
+TEST_F(VmHandler, RemovePodSandboxAnswersOnceThePodsShimExited) {
+  const TestPod pod = RunPod("vm-shim-exits", kHandler);
+  ASSERT_FALSE(pod.id.empty());
+  RunContainer(pod, "sleeper", {"sleep", "6363"});
+  const std::string dir = daemon_.dir().path().string();
+  ASSERT_EQ(OurShims(dir).size(), 1u) << daemon_.Log();
+  const int shim = OurShims(dir)[0];
+  const std::string socket = SocketPath(
+      ReadText((daemon_.dir().path() / "state/sandboxes" / pod.id / "infra/shim-address").string()));
+  ASSERT_FALSE(socket.empty());
+
+  ASSERT_TRUE(client_->StopPod(pod.id).ok());
+  const grpc::Status removed = client_->RemovePod(pod.id);
+  ASSERT_TRUE(removed.ok()) << removed.error_message();
+  EXPECT_THAT(OurShims(dir), ::testing::IsEmpty());
+  EXPECT_NE(access(socket.c_str(), F_OK), 0) << socket << " is left behind";
+  const std::string log = daemon_.Log();
+  EXPECT_THAT(log,
+              HasSubstr("the shim of " + pod.id + " (pid " + std::to_string(shim) + ") exited after its last task"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("of its shutdown: killed")));
 }
 
 TEST_F(VmHandler, ContainersSurviveADaemonCrash) {

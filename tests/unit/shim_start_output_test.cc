@@ -1,4 +1,10 @@
-// The three forms a shim's `start` answers with, and output that is none of them.
+// The shim launcher: the three forms a shim's `start` answers with, and output that is none of
+// them; the end of a shim process asked to exit (ShimProcess), with child processes as shims.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <string>
 
 #include "cloison/shim/shim_launcher.h"
@@ -43,6 +49,55 @@ TEST(ParseStartOutput, GarbageIsInvalidArgument) {
         std::string("{not json"), std::string("\x08\x02\x12\x05hello", 9)}) {
     EXPECT_EQ(ParseStartOutput(garbage).status().code(), absl::StatusCode::kInvalidArgument) << garbage;
   }
+}
+
+// A child that exits by itself after `delay`, or never (it waits for signals).
+pid_t ForkShim(std::chrono::milliseconds delay) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (delay.count() > 0) {
+      usleep(static_cast<useconds_t>(delay.count() * 1000));
+      _exit(0);
+    }
+    for (;;) pause();
+  }
+  return pid;
+}
+
+// How the child `pid` ended: its exit code, or 128 + the signal that killed it.
+int Reap(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+TEST(ShimProcess, OneThatExitsIsSeenExiting) {
+  const pid_t pid = ForkShim(std::chrono::milliseconds(100));
+  ASSERT_GT(pid, 0);
+  absl::StatusOr<ShimProcess> shim = ShimProcess::Hold(pid);
+  ASSERT_TRUE(shim.ok()) << shim.status();
+  EXPECT_TRUE(shim->ExitsWithin(std::chrono::seconds(30)));
+  EXPECT_TRUE(shim->ExitsWithin(std::chrono::milliseconds(0)));  // a zombie has exited
+  EXPECT_EQ(Reap(pid), 0);
+}
+
+TEST(ShimProcess, OneThatStaysIsKilled) {
+  const pid_t pid = ForkShim(std::chrono::milliseconds(0));
+  ASSERT_GT(pid, 0);
+  absl::StatusOr<ShimProcess> shim = ShimProcess::Hold(pid);
+  ASSERT_TRUE(shim.ok()) << shim.status();
+  EXPECT_FALSE(shim->ExitsWithin(std::chrono::milliseconds(100)));
+  const absl::Status killed = shim->Kill();
+  EXPECT_TRUE(killed.ok()) << killed;
+  EXPECT_EQ(Reap(pid), 128 + SIGKILL);
+}
+
+TEST(ShimProcess, AnUnknownOrGonePidIsNotHeld) {
+  EXPECT_EQ(ShimProcess::Hold(0).status().code(), absl::StatusCode::kInvalidArgument);
+  const pid_t pid = ForkShim(std::chrono::milliseconds(1));
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(Reap(pid), 0);
+  EXPECT_EQ(ShimProcess::Hold(pid).status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

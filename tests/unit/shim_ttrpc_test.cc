@@ -5,6 +5,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -17,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "cloison/shim/events_server.h"
 #include "cloison/shim/task_client.h"
 #include "cloison/shim/ttrpc_client.h"
@@ -194,6 +197,61 @@ TEST_F(ShimTtrpcTest, ACallWithoutAnswerHitsItsDeadline) {
 TEST_F(ShimTtrpcTest, ConnectingToNothingIsUnavailable) {
   EXPECT_EQ(TtrpcClient::Connect(dir_ + "/nobody.sock", std::chrono::milliseconds(50)).status().code(),
             absl::StatusCode::kUnavailable);
+}
+
+// A socket file nobody listens on any more: what a SIGKILLed shim leaves at its address.
+void LeaveDeadSocket(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  util::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_EQ(bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd.get(), 4), 0);
+}
+
+TEST(ConnectWorthRetrying, NoListenerIsFinalAtAReportedAddressOnly) {
+  for (const int error : {ENOENT, ECONNREFUSED}) {
+    EXPECT_TRUE(ConnectWorthRetrying(error, Listener::kMayBeStarting)) << error;
+    EXPECT_FALSE(ConnectWorthRetrying(error, Listener::kReported)) << error;
+  }
+  EXPECT_TRUE(ConnectWorthRetrying(EAGAIN, Listener::kMayBeStarting));
+  EXPECT_TRUE(ConnectWorthRetrying(EAGAIN, Listener::kReported));  // a live shim, busy
+  for (const int error : {EACCES, ENOTSOCK, EPROTOTYPE}) {
+    EXPECT_FALSE(ConnectWorthRetrying(error, Listener::kMayBeStarting)) << error;
+    EXPECT_FALSE(ConnectWorthRetrying(error, Listener::kReported)) << error;
+  }
+}
+
+// A dead shim's address (its socket left behind, or removed): the connect fails at once
+// instead of retrying until its timeout (a minute here; the test would take that long).
+TEST_F(ShimTtrpcTest, AReportedAddressWithNoListenerFailsAtOnce) {
+  constexpr auto kLongTimeout = std::chrono::seconds(60);
+  const std::string left = dir_ + "/left.sock";
+  LeaveDeadSocket(left);
+  ASSERT_TRUE(std::filesystem::exists(left));
+  for (const std::string& address : {"unix://" + left, dir_ + "/removed.sock"}) {
+    const auto before = std::chrono::steady_clock::now();
+    const absl::Status status = TtrpcClient::Connect(address, kLongTimeout, Listener::kReported).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+    EXPECT_LT(std::chrono::steady_clock::now() - before, kLongTimeout / 2) << address;
+  }
+}
+
+// A shim still starting: its socket appears while the connect retries.
+TEST_F(ShimTtrpcTest, AStartingListenerIsWaitedFor) {
+  const std::string path = dir_ + "/late.sock";
+  absl::Notification connected;
+  std::thread late([&path, &connected] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // It reads until the client hangs up (the client sends no frame).
+    RawServer server(path, [](util::UniqueFd&) {});
+    connected.WaitForNotificationWithTimeout(absl::FromChrono(kTimeout));
+  });
+  absl::StatusOr<std::unique_ptr<TtrpcClient>> client = TtrpcClient::Connect(path, kTimeout);
+  connected.Notify();
+  EXPECT_TRUE(client.ok()) << client.status();
+  if (client.ok()) client->reset();
+  late.join();
 }
 
 // A connection whose every call answers `answer`: a shim's reply as the TaskClient sees it.

@@ -6,12 +6,17 @@
 // <pod_state_dir>/shim.log, which outlives the pod's containers and goes with the pod's state
 // dir); Start and ReopenLog go through the monitor's ctl socket. Kill, Delete, Update and ExecSync speak ttrpc to the
 // shim directly, over one cached connection per shim address, made again when it closed
-// (after a shim or cloisond restart). Which state dir and bundle a container id has is kept
-// in <runtime_root>/tasks/<id>, so the calls that get only an id work after a cloisond
-// restart. Delete removes the task, then asks the shim to exit once it has no task left; with
-// the shim gone it runs `<shim> delete` (in <runtime_root>/tasks/<id>.bundle/<id>, a link to
-// the bundle, when the bundle's dir is not named after the task: shims look for the task's files
-// there, as containerd lays bundles out). Interactive exec (ExecCommand) is relayed by
+// (after a shim or cloisond restart) and dropped once Delete saw its shim go. The address was reported by the shim's `start`, which
+// listens before it prints it: a connect() that finds no socket or is refused there fails at
+// once (the shim is dead: Kill succeeds, Delete takes the dead-shim path). Which state dir and
+// bundle a container id has is kept in <runtime_root>/tasks/<id>, so the calls that get only
+// an id work after a cloisond restart. Delete removes the task, then asks the shim to exit
+// once it has no task left; when no other task record names that shim, Delete waits for its
+// process to exit (3 s, as containerd's shim shutdown timeout; then, unless a task created
+// meanwhile names it, it is killed and its socket removed). With the shim gone it runs
+// `<shim> delete` (in <runtime_root>/tasks/<id>.bundle/<id>, a link to the bundle, when the
+// bundle's dir is not named after the task: shims look for the task's files there, as
+// containerd lays bundles out). Interactive exec (ExecCommand) is relayed by
 // `cloison-monitor --shim-exec`, which talks to the container's shim itself and writes no pid
 // file (the exec's pid is the shim's, maybe a VM's).
 #pragma once
@@ -26,6 +31,7 @@
 #include "cloison/runtime/handler_table.h"
 #include "cloison/runtime/monitor_launch.h"
 #include "cloison/runtime/runtime.h"
+#include "cloison/shim/shim_launcher.h"
 #include "cloison/shim/task_client.h"
 #include "cloison/shim/ttrpc_client.h"
 
@@ -63,9 +69,18 @@ class VmRuntime final : public Runtime {
   };
 
   absl::StatusOr<TaskPlace> FindTask(const std::string& id) const;
+  // Removes the task record of `id`, and the temporary file of a write of it cut short.
+  void RemoveTaskRecord(const std::string& id) const;
   // The task service of the shim serving the container whose state dir is `state_dir`.
   absl::StatusOr<shim::TaskClient> TaskService(const std::string& state_dir);
-  absl::Status DeleteWithoutShim(const std::string& id, const TaskPlace& place) const;
+  absl::Status DeleteThroughShim(const std::string& id, const TaskPlace& place, const shim::TaskClient& tasks);
+  absl::Status DeleteWithoutShim(const std::string& id, const TaskPlace& place);
+  // Whether another task record names the shim at the address in `state_dir` (`id`'s own aside).
+  bool OtherTasksShareShim(const std::string& id, const std::string& state_dir) const;
+  // Waits for the shim of `id`, asked to exit with its last task gone; kills one that stays.
+  void AwaitShimExit(const std::string& id, const shim::ShimProcess& process, const std::string& state_dir);
+  // Drops the cached connection to the shim at the address in `state_dir`, which is gone.
+  void ForgetConnection(const std::string& state_dir);
 
   const VmRuntimeOptions options_;
   absl::Mutex mu_;

@@ -5,11 +5,13 @@
 // (and PWD: the bundle as named, even when reached through a link),
 // and, when asked for, a BootstrapParams message on stdin (see send_bootstrap_params). Containers of one pod
 // share a shim when their config.json carries io.kubernetes.cri.sandbox-id: `start` then
-// answers the running shim's address.
+// answers the running shim's address. A shim asked to exit is awaited through ShimProcess, and
+// killed when it stays.
 #pragma once
 
 #include <chrono>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -47,5 +49,27 @@ absl::StatusOr<std::string> ParseStartOutput(absl::string_view output);
 
 // Runs `<shim> ... -bundle <bundle> delete`: the cleanup for a task whose shim is gone.
 absl::Status DeleteWithShimBinary(const ShimStartOptions& options);
+
+// A shim's serving process (the shim_pid of its Connect answer), held by a pidfd so that its
+// pid cannot name another process later: hold it while the shim still serves.
+class ShimProcess {
+ public:
+  // NOT_FOUND when `pid` is no (longer a) process; INVALID_ARGUMENT for pid 0 (unknown).
+  static absl::StatusOr<ShimProcess> Hold(int pid);
+
+  // Whether the process exits (or had exited) within `timeout`.
+  bool ExitsWithin(std::chrono::milliseconds timeout) const;
+  // SIGKILLs the process and waits (up to a second) for it to end; DEADLINE_EXCEEDED when it
+  // did not.
+  absl::Status Kill() const;
+
+  int pid() const { return pid_; }
+
+ private:
+  ShimProcess(int pid, util::UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+
+  int pid_;
+  util::UniqueFd pidfd_;
+};
 
 }  // namespace cloison::shim
