@@ -17,10 +17,12 @@
 #include "cloison/oci/image_config.h"
 #include "cloison/oci/resources.h"
 #include "cloison/oci/spec_builder.h"
+#include "cloison/runtime/leftover_cgroup.h"
 #include "cloison/runtime/monitor_launch.h"
 #include "cloison/runtime/monitor_settling.h"
 #include "cloison/runtime/runsc_quirks.h"
 #include "cloison/runtime/socket_dir.h"
+#include "cloison/runtime/stuck_execs.h"
 #include "cloison/sandbox/pod_readiness.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/ids.h"
@@ -37,6 +39,9 @@ namespace fs = std::filesystem;
 
 constexpr char kTargetIdField[] = "config.linux.security_context.namespace_options.target_id";
 constexpr std::chrono::seconds kKillGrace{30};
+// How long a SIGKILLed container may take to exit before the runtime execs that can hold it
+// are killed (runtime/stuck_execs.h).
+constexpr std::chrono::seconds kStuckExecWait{2};
 constexpr absl::Duration kExitRecheck = absl::Milliseconds(200);
 // The interrupted StartContainer calls whose monitors still ran the runtime at the recovery
 // deadline are looked at every kStartRecheck.
@@ -351,7 +356,10 @@ absl::Status ContainerManager::Discard(ContainerRecord& record) {
   absl::Status result;
   if (absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record.handler); handler.ok()) {
     const absl::Status deleted = handler->runtime->Delete(record.id);
-    if (deleted.ok()) runtime::KillMonitor(record.state_dir, record.id);
+    if (deleted.ok()) {
+      runtime::KillMonitor(record.state_dir, record.id);
+      runtime::RemoveLeftoverCgroup(record.state_dir, record.id);
+    }
     result.Update(deleted);
   }
   result.Update(rootfs_.Remove(record.id));
@@ -640,6 +648,11 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
     spdlog::info("container {} did not stop within {} s; sending SIGKILL", *id, timeout.count());
   }
   if (absl::Status s = handler->runtime->Kill(*id, SIGKILL); !s.ok()) return s;
+  if (WaitForExit(*id, kStuckExecWait)) return absl::OkStatus();
+  if (const int killed = runtime::KillRuntimeExecs(record->state_dir); killed > 0) {
+    spdlog::warn("container {} did not exit within {} s of SIGKILL: killed {} runtime exec process(es) holding it",
+                 *id, kStuckExecWait.count(), killed);
+  }
   if (!WaitForExit(*id, kKillGrace)) {
     return absl::DeadlineExceededError(absl::StrCat("container ", *id, " did not exit after SIGKILL"));
   }
@@ -663,7 +676,11 @@ absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
   absl::StatusOr<std::string> id = ResolveId(id_or_prefix);
   if (absl::IsNotFound(id.status())) return absl::OkStatus();  // removal is idempotent
   if (!id.ok()) return id.status();
-  if (absl::Status s = Stop(*id, std::chrono::seconds(0)); !s.ok()) return WithContext(s, "force-stopping");
+  if (absl::Status s = Stop(*id, std::chrono::seconds(0)); !s.ok()) {
+    // A removal racing this one took the container away meanwhile: removed, as asked.
+    if (absl::IsNotFound(s) && absl::IsNotFound(Get(*id).status())) return absl::OkStatus();
+    return WithContext(s, "force-stopping");
+  }
   std::shared_ptr<absl::Mutex> op = OperationLock(*id);
   absl::MutexLock op_lock(op.get());
   absl::StatusOr<ContainerRecord> record = Get(*id);

@@ -137,22 +137,48 @@ absl::Status OciRuntime::Kill(const std::string& id, int signal) {
   absl::StatusOr<util::CommandResult> result =
       util::RunCommand(RuntimeCommand({"kill", id, std::to_string(signal)}), kCliTimeout);
   if (!result.ok()) return result.status();
-  if (result->exit_code == 0 || MeansGone(Trimmed(*result)) || Stopped(id)) return absl::OkStatus();
+  if (result->exit_code == 0 || MeansGone(Trimmed(*result)) || StateOf(id) == KnownState::kStopped) {
+    return absl::OkStatus();
+  }
   return absl::InternalError(absl::StrCat(options_.programs.runtime_path, " kill ", id, ": ", Trimmed(*result)));
 }
 
-bool OciRuntime::Stopped(const std::string& id) const {
+OciRuntime::KnownState OciRuntime::StateOf(const std::string& id) const {
   absl::StatusOr<util::CommandResult> result = util::RunCommand(RuntimeCommand({"state", id}), kCliTimeout);
-  if (!result.ok() || result->exit_code != 0) return false;
+  if (!result.ok()) return KnownState::kUnclear;
+  if (result->exit_code != 0) return MeansGone(Trimmed(*result)) ? KnownState::kGone : KnownState::kUnclear;
   const nlohmann::json state = nlohmann::json::parse(result->stdout_text, nullptr, false);
-  return util::StringField(state, "status", "runtime state").value_or("") == "stopped";
+  const std::string status = util::StringField(state, "status", "runtime state").value_or("");
+  if (status == "stopped") return KnownState::kStopped;
+  return status.empty() ? KnownState::kUnclear : KnownState::kLive;
 }
 
-absl::Status OciRuntime::Delete(const std::string& id) {
+absl::Status OciRuntime::ForceDelete(const std::string& id) {
   absl::StatusOr<util::CommandResult> result = util::RunCommand(RuntimeCommand({"delete", "--force", id}), kCliTimeout);
   if (!result.ok()) return result.status();
   if (result->exit_code == 0 || MeansGone(Trimmed(*result))) return absl::OkStatus();
   return absl::InternalError(absl::StrCat(options_.programs.runtime_path, " delete ", id, ": ", Trimmed(*result)));
+}
+
+// runsc's delete --force fails, after it removed the container from its state, when the sandbox
+// dies during it (the sandbox's urpc connection resets) or when a killed sandbox or gofer stays a
+// zombie for the 5 s it waits (kill(pid, 0) succeeds on a zombie; their reaper is cloison-monitor
+// or, once that exited, init, which may reap later than that). The state then tells.
+absl::Status OciRuntime::Delete(const std::string& id) {
+  const absl::Status deleted = ForceDelete(id);
+  if (deleted.ok()) return deleted;
+  switch (StateOf(id)) {
+    case KnownState::kGone:
+      spdlog::info("{} delete {} failed ({}), but the runtime no longer knows the container",
+                   options_.programs.runtime_path, id, std::string(deleted.message()));
+      return absl::OkStatus();
+    case KnownState::kStopped:
+      return ForceDelete(id);
+    case KnownState::kLive:
+    case KnownState::kUnclear:
+      break;
+  }
+  return deleted;
 }
 
 absl::StatusOr<ExecResult> OciRuntime::ExecSync(const std::string& id, const std::string& state_dir,

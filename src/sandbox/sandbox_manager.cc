@@ -12,6 +12,7 @@
 #include "cloison/oci/namespaces.h"
 #include "cloison/oci/spec_builder.h"
 #include "cloison/oci/user_namespace.h"
+#include "cloison/runtime/leftover_cgroup.h"
 #include "cloison/runtime/monitor_settling.h"
 #include "cloison/runtime/runsc_quirks.h"
 #include "cloison/runtime/socket_dir.h"
@@ -400,7 +401,10 @@ absl::Status SandboxManager::ReleaseNodeResources(SandboxRecord& record) {
   if (!record.infra_container_id.empty()) {
     if (absl::StatusOr<runtime::ResolvedHandler> handler = runtimes_.Resolve(record.runtime_handler); handler.ok()) {
       const absl::Status deleted = handler->runtime->Delete(record.infra_container_id);
-      if (deleted.ok()) runtime::KillMonitor(InfraDir(record), record.infra_container_id);
+      if (deleted.ok()) {
+        runtime::KillMonitor(InfraDir(record), record.infra_container_id);
+        runtime::RemoveLeftoverCgroup(InfraDir(record), record.infra_container_id);
+      }
       result.Update(deleted);
     }
     runtime::RemoveExitFiles(ExitFile(record.infra_container_id));

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -300,6 +301,25 @@ TEST_F(PodLifecycle, RemoveImageRacingCreateContainerIsAtomic) {
     }
   }
   std::cout << created_rounds << " rounds created the container, " << removed_rounds << " removed the image\n";
+}
+
+// kubelet may ask again before an answer comes: every RemoveContainer of one container
+// succeeds, the ones that find it already gone too (they answered NOT_FOUND from the stop).
+TEST_F(PodLifecycle, ConcurrentRemovalsOfOneContainerAllSucceed) {
+  const TestPod pod = RunPod("removetwice");
+  for (int round = 0; round < 5; ++round) {
+    const std::string id = RunContainer(pod, "removed-" + std::to_string(round), {"sleep", "1000"});
+    std::array<grpc::Status, 3> removed;
+    {
+      std::vector<std::jthread> removers;
+      for (grpc::Status& status : removed) removers.emplace_back([&, id] { status = client_->Remove(id); });
+    }
+    for (const grpc::Status& status : removed) {
+      EXPECT_TRUE(status.ok()) << "round " << round << ": " << status.error_message();
+    }
+    v1::ContainerStatusResponse gone;
+    EXPECT_EQ(client_->Status(id, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
 }
 
 TEST_F(PodLifecycle, ContainersSurviveADaemonCrash) {

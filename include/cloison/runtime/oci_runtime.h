@@ -5,7 +5,9 @@
 // containerd does at StartContainer); otherwise (runsc) Create spawns the monitor, which runs
 // `<runtime> create`, and Start asks it to run `start`. Either way the monitor gives the runtime
 // kRuntimeCreateTimeout. Kill, Delete and Update run the CLI directly (a kill that fails on a
-// container `<runtime> state` reports stopped succeeds: runsc cannot signal a dead sandbox);
+// container `<runtime> state` reports stopped succeeds: runsc cannot signal a dead sandbox; a
+// `delete --force` that fails on a container the runtime no longer knows succeeds, and on one it
+// reports stopped is tried once more: runsc's can fail so while the sandbox dies);
 // ExecSync runs the monitor in exec mode (with direct_exec_sync, told to enter the container
 // itself when it can: include/cloison/monitor/direct_exec.h).
 #pragma once
@@ -51,7 +53,12 @@ class OciRuntime final : public Runtime {
   std::vector<std::string> RuntimeCommand(std::initializer_list<std::string> subcommand) const;
   std::vector<std::string> MonitorRuntimeArgs() const;
   absl::StatusOr<CreateResult> LaunchMonitor(const CreateRequest& request, bool run);
-  bool Stopped(const std::string& id) const;
+  // What `<runtime> state <id>` says of the container: unknown to the runtime (kGone), stopped,
+  // created/running/paused (kLive), or nothing clear (the command failed otherwise).
+  enum class KnownState { kGone, kStopped, kLive, kUnclear };
+  KnownState StateOf(const std::string& id) const;
+  // One `delete --force`; OK too when the runtime answers that the container is gone.
+  absl::Status ForceDelete(const std::string& id);
 
   OciRuntimeOptions options_;
 };
