@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -12,8 +11,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
 #include <list>
 #include <optional>
 
@@ -43,22 +40,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxMessage = 64 * 1024;
-
-void WriteSync(int fd, const std::string& line) {
-  size_t written = 0;
-  while (fd >= 0 && written < line.size()) {
-    const ssize_t n = write(fd, line.data() + written, line.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return;
-    written += static_cast<size_t>(n);
-  }
-}
-
-std::string SyncError(const absl::Status& status) {
-  nlohmann::json report{{"pid", -1}, {"message", std::string(status.message())}};
-  if (absl::IsDeadlineExceeded(status)) report["timed_out"] = true;
-  return report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
 
 std::string DescribeWaitStatus(int status) {
   if (WIFSIGNALED(status)) return absl::StrCat("killed by signal ", WTERMSIG(status));
@@ -148,7 +129,7 @@ int ContainerMonitor::Run() {
   absl::Status prepared = Prepare();
   absl::StatusOr<pid_t> pid = prepared.ok() ? Create() : absl::StatusOr<pid_t>(prepared);
   if (!pid.ok()) {
-    WriteSync(sync_fd_.get(), SyncError(pid.status()));
+    WriteAll(sync_fd_.get(), SyncFailureReport(pid.status(), absl::IsDeadlineExceeded(pid.status())));
     RemoveSockets();
     return 1;
   }
@@ -158,7 +139,7 @@ int ContainerMonitor::Run() {
     if (options_.wait_with_runtime) StartRuntimeWait();
   }
   OpenOomCounter();
-  WriteSync(sync_fd_.get(), absl::StrCat(R"({"pid":)", container_pid_, "}\n"));
+  WriteAll(sync_fd_.get(), SyncPidReport(container_pid_));
   sync_fd_.reset();
   OnSignal();  // the wait for the runtime left SIGCHLDs pending: a container may be gone already
   Serve();
@@ -166,22 +147,14 @@ int ContainerMonitor::Run() {
 }
 
 absl::Status ContainerMonitor::Prepare() {
-  sigset_t child_signal;
-  sigemptyset(&child_signal);
-  sigaddset(&child_signal, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &child_signal, nullptr);
-  signal_fd_.reset(signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!signal_fd_.valid()) return util::SystemCallError("signalfd");
+  absl::StatusOr<util::UniqueFd> signal_fd = OpenChildSignalFd();
+  if (!signal_fd.ok()) return signal_fd.status();
+  signal_fd_ = std::move(*signal_fd);
 
   if (absl::Status opened = output_.OpenLog(options_.log_path); !opened.ok()) return opened;
 
   if (absl::Status made = util::MakeDirs(options_.socket_dir, 0700); !made.ok()) return made;
-  absl::StatusOr<util::UniqueFd> ctl = Listen(ctl_path_, SOCK_SEQPACKET);
-  if (!ctl.ok()) return ctl.status();
-  ctl_.SetListener(std::move(*ctl));
-  absl::StatusOr<util::UniqueFd> attach = Listen(attach_path_, SOCK_SEQPACKET);
-  if (!attach.ok()) return attach.status();
-  attach_.SetListener(std::move(*attach));
+  if (absl::Status s = ListenCtlAndAttach(ctl_path_, attach_path_, ctl_, attach_); !s.ok()) return s;
 
   if (options_.tty) {
     absl::StatusOr<util::UniqueFd> console = Listen(console_path_, SOCK_STREAM);
@@ -294,11 +267,7 @@ absl::StatusOr<int> ContainerMonitor::WaitForRuntime(pid_t pid, absl::string_vie
       wait_ms = static_cast<int>(left);
     }
     pollfd pfd{signal_fd_.get(), POLLIN, 0};
-    if (poll(&pfd, 1, wait_ms) > 0) {
-      signalfd_siginfo info;
-      while (read(signal_fd_.get(), &info, sizeof(info)) > 0) {
-      }
-    }
+    if (poll(&pfd, 1, wait_ms) > 0) DrainSignalFd(signal_fd_.get());
   }
 }
 
@@ -351,9 +320,7 @@ int ContainerMonitor::PollTimeoutMs() const {
 }
 
 void ContainerMonitor::OnSignal() {
-  signalfd_siginfo info;
-  while (read(signal_fd_.get(), &info, sizeof(info)) > 0) {
-  }
+  DrainSignalFd(signal_fd_.get());
   int status = 0;
   pid_t pid = 0;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) OnChildExit(pid, status);
@@ -520,15 +487,7 @@ int ContainerMonitor::Finish() {
 }  // namespace
 
 int RunContainerMonitor(const MonitorOptions& options) {
-  if (fcntl(options.sync_fd, F_SETFD, FD_CLOEXEC) != 0) {
-    std::fprintf(stderr, "cloison-monitor: sync fd %d: %s\n", options.sync_fd, std::strerror(errno));
-    return 1;
-  }
-  if (absl::Status detached = Daemonize(options); !detached.ok()) {
-    WriteSync(options.sync_fd, SyncError(detached));
-    return 1;
-  }
-  return ContainerMonitor(options).Run();
+  return RunDetached(options, [&options] { return ContainerMonitor(options).Run(); });
 }
 
 }  // namespace cloison::monitor

@@ -6,10 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/monitor/process.h"
 #include "cloison/util/atomic_file.h"
 #include "cloison/util/errno_status.h"
+#include "nlohmann/json.hpp"
 
 namespace cloison::monitor {
 
@@ -33,6 +37,26 @@ absl::Status Daemonize(const MonitorOptions& options) {
   }
   if (chdir(options.bundle.c_str()) != 0) return util::SystemCallError("chdir ", options.bundle);
   return absl::OkStatus();
+}
+
+int RunDetached(const MonitorOptions& options, absl::FunctionRef<int()> monitor) {
+  if (fcntl(options.sync_fd, F_SETFD, FD_CLOEXEC) != 0) {
+    std::fprintf(stderr, "cloison-monitor: sync fd %d: %s\n", options.sync_fd, std::strerror(errno));
+    return 1;
+  }
+  if (absl::Status detached = Daemonize(options); !detached.ok()) {
+    WriteAll(options.sync_fd, SyncFailureReport(detached));
+    return 1;
+  }
+  return monitor();
+}
+
+std::string SyncPidReport(int64_t pid) { return absl::StrCat(R"({"pid":)", pid, "}\n"); }
+
+std::string SyncFailureReport(const absl::Status& status, bool timed_out) {
+  nlohmann::json report{{"pid", -1}, {"message", std::string(status.message())}};
+  if (timed_out) report["timed_out"] = true;
+  return report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace cloison::monitor

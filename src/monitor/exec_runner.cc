@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,12 +107,9 @@ int PollTimeout(Clock::time_point until) {
 }
 
 absl::StatusOr<ExecResult> Execute(const MonitorOptions& options) {
-  sigset_t child_signal;
-  sigemptyset(&child_signal);
-  sigaddset(&child_signal, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &child_signal, nullptr);
-  util::UniqueFd signal_fd(signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!signal_fd.valid()) return util::SystemCallError("signalfd");
+  absl::StatusOr<util::UniqueFd> child_signals = OpenChildSignalFd();
+  if (!child_signals.ok()) return child_signals.status();
+  const util::UniqueFd signal_fd = std::move(*child_signals);
 
   Sink sinks[2];
   util::UniqueFd write_ends[2];
@@ -172,9 +168,7 @@ absl::StatusOr<ExecResult> Execute(const MonitorOptions& options) {
     pollfd fds[3] = {{signal_fd.get(), POLLIN, 0}, {sinks[0].pipe.get(), POLLIN, 0}, {sinks[1].pipe.get(), POLLIN, 0}};
     if (poll(fds, 3, PollTimeout(wake)) < 0 && errno != EINTR) return util::SystemCallError("poll");
     if (fds[0].revents & POLLIN) {
-      signalfd_siginfo info;
-      while (read(signal_fd.get(), &info, sizeof(info)) > 0) {
-      }
+      DrainSignalFd(signal_fd.get());
       int wait_status = 0;
       if (!status && waitpid(*runtime, &wait_status, WNOHANG) == *runtime) {
         status = wait_status;

@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 
 #include "cloison/util/command.h"
 #include "cloison/util/errno_status.h"
@@ -51,6 +53,40 @@ bool ReadAvailable(int fd, std::string& out, size_t limit) {
     if (n < 0) return errno == EAGAIN;
     if (n == 0) return false;
     if (out.size() < limit) out.append(buffer, std::min(static_cast<size_t>(n), limit - out.size()));
+  }
+}
+
+bool WriteAll(int fd, absl::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = fd >= 0 ? write(fd, data.data(), data.size()) : -1;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+absl::StatusOr<util::UniqueFd> MakeFifo(const std::string& path, int flags) {
+  unlink(path.c_str());
+  if (mkfifo(path.c_str(), 0600) != 0) return util::SystemCallError("mkfifo ", path);
+  util::UniqueFd fd(open(path.c_str(), flags | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) return util::SystemCallError("open ", path);
+  return fd;
+}
+
+absl::StatusOr<util::UniqueFd> OpenChildSignalFd() {
+  sigset_t child_signal;
+  sigemptyset(&child_signal);
+  sigaddset(&child_signal, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &child_signal, nullptr);
+  util::UniqueFd signal_fd(signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!signal_fd.valid()) return util::SystemCallError("signalfd");
+  return signal_fd;
+}
+
+void DrainSignalFd(int signal_fd) {
+  signalfd_siginfo info;
+  while (read(signal_fd, &info, sizeof(info)) > 0) {
   }
 }
 

@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -39,24 +38,6 @@ constexpr int kSetupFailed = 126;
 constexpr int kKilled = 128 + SIGKILL;
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 constexpr auto kKilledExitWait = std::chrono::seconds(10);
-
-bool WriteAll(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    const ssize_t n = write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-absl::StatusOr<util::UniqueFd> MakeFifo(const std::string& path, int flags) {
-  if (mkfifo(path.c_str(), 0600) != 0) return util::SystemCallError("mkfifo ", path);
-  util::UniqueFd fd(open(path.c_str(), flags | O_CLOEXEC | O_NONBLOCK));
-  if (!fd.valid()) return util::SystemCallError("open ", path);
-  return fd;
-}
 
 // Restores the terminal settings of fd 0 when destroyed.
 class RawTerminal {
@@ -219,7 +200,7 @@ void ShimExec::StartWaiter() {
       std::lock_guard<std::mutex> lock(waited_mu_);
       waited_ = std::move(exited);
     }
-    WriteAll(wake_.write.get(), "x", 1);
+    WriteAll(wake_.write.get(), "x");
   });
 }
 
@@ -308,7 +289,7 @@ void ShimExec::OnOutput(int stream) {
   const ssize_t n = read(output_[stream].get(), buffer, sizeof(buffer));
   if (n > 0) {
     drain_.Output();
-    if (!WriteAll(stream == 0 ? 1 : 2, buffer, static_cast<size_t>(n))) ClientGone();
+    if (!WriteAll(stream == 0 ? 1 : 2, absl::string_view(buffer, static_cast<size_t>(n)))) ClientGone();
     return;
   }
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;

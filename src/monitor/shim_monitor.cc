@@ -4,9 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,7 +12,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -39,7 +36,6 @@
 #include "cloison/util/errno_status.h"
 #include "cloison/util/ids.h"
 #include "cloison/util/unix_socket.h"
-#include "nlohmann/json.hpp"
 
 namespace cloison::monitor {
 namespace {
@@ -47,21 +43,6 @@ namespace {
 constexpr size_t kChunk = 8192;  // shim log bytes per read
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 constexpr auto kCallTimeout = std::chrono::seconds(60);
-
-void WriteAll(int fd, absl::string_view data) {
-  while (fd >= 0 && !data.empty()) {
-    const ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
-std::string SyncError(const absl::Status& status) {
-  return nlohmann::json{{"pid", -1}, {"message", std::string(status.message())}}.dump(
-             -1, ' ', false, nlohmann::json::error_handler_t::replace) +
-         "\n";
-}
 
 // In a child forked from the (multi-threaded) monitor, so async-signal-safe calls only: copies
 // the shim's log FIFO `fifo` to `file` until every writer closed it (the shim exited).
@@ -79,15 +60,6 @@ std::string SyncError(const absl::Status& status) {
     if (n < 0 && errno != EAGAIN && errno != EINTR) _exit(1);
     if (n > 0) WriteAll(STDOUT_FILENO, absl::string_view(buffer, static_cast<size_t>(n)));
   }
-}
-
-// Creates the FIFO `path` (replacing a stale one) and opens it with `flags`.
-absl::StatusOr<util::UniqueFd> MakeFifo(const std::string& path, int flags) {
-  unlink(path.c_str());
-  if (mkfifo(path.c_str(), 0600) != 0) return util::SystemCallError("mkfifo ", path);
-  util::UniqueFd fd(open(path.c_str(), flags | O_CLOEXEC | O_NONBLOCK));
-  if (!fd.valid()) return util::SystemCallError("open ", path);
-  return fd;
 }
 
 class ShimMonitor {
@@ -169,7 +141,7 @@ int ShimMonitor::Run() {
   if (!pid.ok()) {
     RemoveSocketsAndFifos();
     KeepShimLogDrained();
-    WriteAll(sync_fd_.get(), SyncError(pid.status()));
+    WriteAll(sync_fd_.get(), SyncFailureReport(pid.status()));
     return 1;
   }
   task_pid_ = *pid;
@@ -180,7 +152,7 @@ int ShimMonitor::Run() {
     oom_ = std::move(*counter);
   }
   StartWaiter();
-  WriteAll(sync_fd_.get(), absl::StrCat(R"({"pid":)", task_pid_, "}\n"));
+  WriteAll(sync_fd_.get(), SyncPidReport(task_pid_));
   sync_fd_.reset();
   Serve();
   KeepShimLogDrained();
@@ -189,12 +161,9 @@ int ShimMonitor::Run() {
 
 absl::Status ShimMonitor::Prepare() {
   // The shim's server is reparented to this monitor (a subreaper) when `start` exits: reap it.
-  sigset_t child_signal;
-  sigemptyset(&child_signal);
-  sigaddset(&child_signal, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &child_signal, nullptr);
-  signal_fd_.reset(signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!signal_fd_.valid()) return util::SystemCallError("signalfd");
+  absl::StatusOr<util::UniqueFd> signal_fd = OpenChildSignalFd();
+  if (!signal_fd.ok()) return signal_fd.status();
+  signal_fd_ = std::move(*signal_fd);
   absl::StatusOr<Pipe> wake = MakePipe();
   if (!wake.ok()) return wake.status();
   wake_ = std::move(*wake);
@@ -204,12 +173,7 @@ absl::Status ShimMonitor::Prepare() {
   for (const std::string* dir : {&options_.socket_dir, &options_.state_dir}) {
     if (absl::Status made = util::MakeDirs(*dir, 0700); !made.ok()) return made;
   }
-  absl::StatusOr<util::UniqueFd> ctl = Listen(ctl_path_, SOCK_SEQPACKET);
-  if (!ctl.ok()) return ctl.status();
-  ctl_.SetListener(std::move(*ctl));
-  absl::StatusOr<util::UniqueFd> attach = Listen(attach_path_, SOCK_SEQPACKET);
-  if (!attach.ok()) return attach.status();
-  attach_.SetListener(std::move(*attach));
+  if (absl::Status s = ListenCtlAndAttach(ctl_path_, attach_path_, ctl_, attach_); !s.ok()) return s;
 
   for (int stream = 0; stream < (options_.tty ? 1 : 2); ++stream) {
     absl::StatusOr<util::UniqueFd> fifo = MakeFifo(FifoPath(stream == 0 ? "stdout" : "stderr"), O_RDONLY);
@@ -313,9 +277,7 @@ bool ShimMonitor::Done() const { return exit_ && output_.Drained(); }
 int ShimMonitor::PollTimeoutMs() const { return exit_ ? output_.DrainTimeoutMs() : -1; }
 
 void ShimMonitor::OnSignal() {
-  signalfd_siginfo info;
-  while (read(signal_fd_.get(), &info, sizeof(info)) > 0) {
-  }
+  DrainSignalFd(signal_fd_.get());
   int status = 0;
   while (waitpid(-1, &status, WNOHANG) > 0) {
   }
@@ -345,7 +307,10 @@ void ShimMonitor::OnWaiterDone() {
 void ShimMonitor::OnShimLog() {
   char buffer[kChunk];
   const ssize_t n = read(shim_log_fifo_.get(), buffer, sizeof(buffer));
-  if (n > 0) return WriteAll(shim_log_file_.get(), absl::string_view(buffer, static_cast<size_t>(n)));
+  if (n > 0) {
+    WriteAll(shim_log_file_.get(), absl::string_view(buffer, static_cast<size_t>(n)));
+    return;
+  }
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   shim_log_fifo_.reset();
 }
@@ -430,15 +395,7 @@ int ShimMonitor::Finish() {
 }  // namespace
 
 int RunShimMonitor(const MonitorOptions& options) {
-  if (fcntl(options.sync_fd, F_SETFD, FD_CLOEXEC) != 0) {
-    std::fprintf(stderr, "cloison-monitor: sync fd %d: %s\n", options.sync_fd, std::strerror(errno));
-    return 1;
-  }
-  if (absl::Status detached = Daemonize(options); !detached.ok()) {
-    WriteAll(options.sync_fd, SyncError(detached));
-    return 1;
-  }
-  return ShimMonitor(options).Run();
+  return RunDetached(options, [&options] { return ShimMonitor(options).Run(); });
 }
 
 }  // namespace cloison::monitor

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cloison/monitor/attach_hub.h"
+#include "cloison/monitor/ctl_server.h"
 #include "cloison/util/errno_status.h"
 #include "cloison/util/unix_address.h"
 
@@ -22,6 +24,17 @@ absl::StatusOr<util::UniqueFd> Listen(const std::string& path, int type) {
     return util::SystemCallError("listen on ", path);
   }
   return fd;
+}
+
+absl::Status ListenCtlAndAttach(const std::string& ctl_path, const std::string& attach_path, CtlServer& ctl,
+                                AttachHub& attach) {
+  absl::StatusOr<util::UniqueFd> ctl_listener = Listen(ctl_path, SOCK_SEQPACKET);
+  if (!ctl_listener.ok()) return ctl_listener.status();
+  absl::StatusOr<util::UniqueFd> attach_listener = Listen(attach_path, SOCK_SEQPACKET);
+  if (!attach_listener.ok()) return attach_listener.status();
+  ctl.SetListener(std::move(*ctl_listener));
+  attach.SetListener(std::move(*attach_listener));
+  return absl::OkStatus();
 }
 
 util::UniqueFd AcceptPending(int listen_fd) {

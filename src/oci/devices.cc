@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cloison/util/errno_status.h"
 
 namespace cloison::oci {
 namespace {
@@ -100,7 +101,8 @@ absl::StatusOr<DeviceRules> CriDevices(
       if (error == ENOENT || error == ENOTDIR) {
         return absl::NotFoundError(absl::StrCat(message, " does not exist"));
       }
-      return absl::ErrnoToStatus(error, absl::StrCat(message, " cannot be resolved"));
+      return util::SystemCallErrorOf(absl::ErrnoToStatusCode(error), error,
+                                     absl::StrCat(message, " cannot be resolved"));
     }
     if (IsDeviceNode(st)) {
       AddNode(st, device.container_path(), access, rules, /*with_rule=*/true);

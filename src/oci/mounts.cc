@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "cloison/util/errno_status.h"
 
 namespace cloison::oci {
 namespace {
@@ -110,7 +111,7 @@ absl::StatusOr<Mount> CriMount(const ::runtime::v1::Mount& m, int i, std::string
     if (error == ENOENT || error == ENOTDIR) {
       return absl::NotFoundError(absl::StrCat(message, " does not exist"));
     }
-    return absl::ErrnoToStatus(error, absl::StrCat(message, " cannot be resolved"));
+    return util::SystemCallErrorOf(absl::ErrnoToStatusCode(error), error, absl::StrCat(message, " cannot be resolved"));
   }
 
   Mount mount{CleanAbsolute(m.container_path()), "bind", real.get(), {"rbind"}};

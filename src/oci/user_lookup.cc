@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cloison/util/errno_status.h"
 #include "cloison/util/unique_fd.h"
 
 namespace cloison::oci {
@@ -46,12 +47,14 @@ absl::StatusOr<std::optional<std::string>> ReadInRoot(int root_fd, const char* p
   if (!fd.valid()) {
     const int error = errno;
     if (error == ENOENT) return std::nullopt;
-    return absl::ErrnoToStatus(error, absl::StrCat("opening /", path, " in the container rootfs"));
+    return util::SystemCallErrorOf(absl::ErrnoToStatusCode(error), error,
+                                   absl::StrCat("opening /", path, " in the container rootfs"));
   }
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) {
     const int error = errno;
-    return absl::ErrnoToStatus(error, absl::StrCat("stat /", path, " in the container rootfs"));
+    return util::SystemCallErrorOf(absl::ErrnoToStatusCode(error), error,
+                                   absl::StrCat("stat /", path, " in the container rootfs"));
   }
   if (!S_ISREG(st.st_mode)) {
     return absl::FailedPreconditionError(
@@ -68,7 +71,8 @@ absl::StatusOr<std::optional<std::string>> ReadInRoot(int root_fd, const char* p
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const int error = errno;
-      return absl::ErrnoToStatus(error, absl::StrCat("reading /", path, " in the container rootfs"));
+      return util::SystemCallErrorOf(absl::ErrnoToStatusCode(error), error,
+                                     absl::StrCat("reading /", path, " in the container rootfs"));
     }
     if (n == 0) break;
     content.append(buffer, static_cast<size_t>(n));
@@ -175,7 +179,8 @@ absl::StatusOr<UserDatabase> ReadUserDatabase(const std::string& rootfs) {
   UniqueFd root(open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) {
     const int error = errno;
-    return absl::ErrnoToStatus(error, absl::StrCat("opening container rootfs ", rootfs));
+    return util::SystemCallErrorOf(absl::ErrnoToStatusCode(error), error,
+                                   absl::StrCat("opening container rootfs ", rootfs));
   }
   UserDatabase db;
   absl::StatusOr<std::optional<std::string>> passwd = ReadInRoot(root.get(), "etc/passwd");

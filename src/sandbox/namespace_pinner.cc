@@ -167,7 +167,6 @@ class PinChild {
 
 absl::Status ReportToStatus(const ChildReport& report, const PinRequest& request,
                             const std::vector<SysctlWrite>& sysctls) {
-  const std::string reason = std::strerror(report.error);
   switch (report.step) {
     case kReady:
       return absl::OkStatus();
@@ -178,8 +177,8 @@ absl::Status ReportToStatus(const ChildReport& report, const PinRequest& request
     case kUnshare:
       return util::SystemCallErrorOf(report.error, "unshare pod namespaces");
     case kHostname:
-      return absl::InvalidArgumentError(
-          absl::StrCat("hostname \"", request.hostname, "\": sethostname: ", reason));
+      return util::SystemCallErrorOf(absl::StatusCode::kInvalidArgument, report.error,
+                                     absl::StrCat("hostname \"", request.hostname, "\": sethostname"));
     case kLoopback:
       return util::SystemCallErrorOf(report.error, "bring up lo in the pod network namespace");
     default:
@@ -191,8 +190,8 @@ absl::Status ReportToStatus(const ChildReport& report, const PinRequest& request
     return absl::InvalidArgumentError(absl::StrCat(field, "no such sysctl (", sysctl.path, ")"));
   }
   if (report.step == kSysctlWrite && (report.error == EINVAL || report.error == ERANGE)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, "the kernel rejects value \"", sysctl.value, "\": ", reason));
+    return util::SystemCallErrorOf(absl::StatusCode::kInvalidArgument, report.error,
+                                   absl::StrCat(field, "the kernel rejects value \"", sysctl.value, "\""));
   }
   return util::SystemCallErrorOf(report.error, absl::StrCat(field, "write ", sysctl.path));
 }
@@ -246,10 +245,13 @@ absl::Status WriteIdMap(pid_t pid, const char* file, const std::string& text) {
   UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd.valid()) return util::SystemCallError("open ", path);
   const ssize_t written = write(fd.get(), text.data(), text.size());
+  if (written < 0) {
+    const int error = errno;
+    return util::SystemCallErrorOf(absl::StatusCode::kInvalidArgument, error,
+                                   absl::StrCat("write ", path, " (\"", text, "\")"));
+  }
   if (written != static_cast<ssize_t>(text.size())) {
-    const int error = written < 0 ? errno : 0;
-    return absl::InvalidArgumentError(
-        absl::StrCat("write ", path, " (\"", text, "\"): ", error != 0 ? std::strerror(error) : "short write"));
+    return absl::InvalidArgumentError(absl::StrCat("write ", path, " (\"", text, "\"): short write"));
   }
   return absl::OkStatus();
 }

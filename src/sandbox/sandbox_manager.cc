@@ -54,6 +54,25 @@ std::string HostHostname() {
   return name;
 }
 
+// Erases `key` from `names` under `mu` when destroyed: what a call announced there (a pod name
+// it is creating, a pod it is stopping) ends with the call, whichever way it returns.
+class EraseOnExit {
+ public:
+  EraseOnExit(absl::Mutex& mu, std::set<std::string>& names, std::string key)
+      : mu_(mu), names_(names), key_(std::move(key)) {}
+  ~EraseOnExit() {
+    absl::MutexLock lock(&mu_);
+    names_.erase(key_);
+  }
+  EraseOnExit(const EraseOnExit&) = delete;
+  EraseOnExit& operator=(const EraseOnExit&) = delete;
+
+ private:
+  absl::Mutex& mu_;
+  std::set<std::string>& names_;
+  const std::string key_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::optional<oci::UserNamespaceMappings>> PodUserNamespace(const v1::PodSandboxConfig& config) {
@@ -186,14 +205,7 @@ absl::StatusOr<std::string> SandboxManager::Run(const v1::PodSandboxConfig& conf
       return absl::AlreadyExistsError(absl::StrCat("pod sandbox ", key, " is being created"));
     }
   }
-  struct Unreserve {
-    SandboxManager* self;
-    std::string key;
-    ~Unreserve() {
-      absl::MutexLock lock(&self->mu_);
-      self->reserved_names_.erase(key);
-    }
-  } unreserve{this, key};
+  const EraseOnExit unreserve(mu_, reserved_names_, key);
 
   SandboxRecord record;
   record.id = util::NewObjectId();
@@ -443,64 +455,59 @@ absl::Status SandboxManager::ReleaseNodeResources(SandboxRecord& record) {
   return result;
 }
 
-absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
-  absl::StatusOr<std::string> resolved = ResolveId(id_or_prefix);
-  if (!resolved.ok()) return resolved.status();
-  const std::string id = *std::move(resolved);
-  std::shared_ptr<absl::Mutex> op = OperationLock(id);
+absl::Status SandboxManager::WithPodLocked(const std::string& id_or_prefix,
+                                           absl::FunctionRef<absl::Status(const SandboxRecord&)> operation) {
+  absl::StatusOr<std::string> id = ResolveId(id_or_prefix);
+  if (!id.ok()) return id.status();
+  std::shared_ptr<absl::Mutex> op = OperationLock(*id);
   absl::MutexLock op_lock(op.get());
-  absl::StatusOr<SandboxRecord> record = Get(id);
+  absl::StatusOr<SandboxRecord> record = Get(*id);
   if (!record.ok()) return record.status();
-  {
-    // Its infra container's exit is this call's doing from here on (OnContainerExit).
-    absl::MutexLock lock(&mu_);
-    stopping_.insert(id);
-  }
-  struct StoppingDone {
-    SandboxManager* self;
-    std::string id;
-    ~StoppingDone() {
-      absl::MutexLock lock(&self->mu_);
-      self->stopping_.erase(id);
+  return operation(*record);
+}
+
+absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
+  return WithPodLocked(id_or_prefix, [&](const SandboxRecord& record) {
+    const std::string& id = record.id;
+    {
+      // Its infra container's exit is this call's doing from here on (OnContainerExit).
+      absl::MutexLock lock(&mu_);
+      stopping_.insert(id);
     }
-  } stopping_done{this, id};
-  if (stop_containers_) {
-    if (absl::Status s = stop_containers_(id); !s.ok()) return WithContext(s, "stopping the pod's containers");
-  }
-  if (absl::Status s = StopInfraContainer(*record); !s.ok()) return s;
-  // The pod's IPs go back now (CNI DEL, idempotent); the namespaces and /dev/shm stay until
-  // RemovePodSandbox: containers that were stopped may still be inspected, and kubelet removes
-  // the pod right after.
-  if (absl::Status s = network_.TearDownPod(id); !s.ok()) return WithContext(s, "tearing down the pod network");
-  return Update(id, [&](SandboxRecord& stored) {
-    // An infra exit may have made it NOTREADY (and announced it) already.
-    const bool was_ready = stored.state == SandboxState::kReady;
-    stored.state = SandboxState::kNotReady;
-    stored.infra_running = false;
-    stored.pod_ips.clear();
-    if (was_ready) events_.Publish(PodEventType::kStopped, id, id);
+    const EraseOnExit stopping_done(mu_, stopping_, id);
+    if (stop_containers_) {
+      if (absl::Status s = stop_containers_(id); !s.ok()) return WithContext(s, "stopping the pod's containers");
+    }
+    if (absl::Status s = StopInfraContainer(record); !s.ok()) return s;
+    // The pod's IPs go back now (CNI DEL, idempotent); the namespaces and /dev/shm stay until
+    // RemovePodSandbox: containers that were stopped may still be inspected, and kubelet removes
+    // the pod right after.
+    if (absl::Status s = network_.TearDownPod(id); !s.ok()) return WithContext(s, "tearing down the pod network");
+    return Update(id, [&](SandboxRecord& stored) {
+      // An infra exit may have made it NOTREADY (and announced it) already.
+      const bool was_ready = stored.state == SandboxState::kReady;
+      stored.state = SandboxState::kNotReady;
+      stored.infra_running = false;
+      stored.pod_ips.clear();
+      if (was_ready) events_.Publish(PodEventType::kStopped, id, id);
+    });
   });
 }
 
 absl::Status SandboxManager::UpdateResources(const std::string& id_or_prefix,
                                              const v1::LinuxContainerResources& overhead,
                                              const v1::LinuxContainerResources& resources) {
-  absl::StatusOr<std::string> resolved = ResolveId(id_or_prefix);
-  if (!resolved.ok()) return resolved.status();
-  const std::string id = *std::move(resolved);
-  std::shared_ptr<absl::Mutex> op = OperationLock(id);
-  absl::MutexLock op_lock(op.get());
-  absl::StatusOr<SandboxRecord> record = Get(id);
-  if (!record.ok()) return record.status();
-  v1::LinuxPodSandboxConfig pod_linux = record->config.linux();
-  *pod_linux.mutable_overhead() = overhead;
-  *pod_linux.mutable_resources() = resources;
-  const PodCgroup cgroup{record->cgroup_parent, absl::EndsWith(record->cgroup_parent, ".slice"),
-                         record->created_cgroups};
-  if (absl::Status s = UpdatePodCgroup(cgroup, pod_linux); !s.ok()) return s;
-  return Update(id, [&](SandboxRecord& stored) {
-    *stored.config.mutable_linux()->mutable_overhead() = overhead;
-    *stored.config.mutable_linux()->mutable_resources() = resources;
+  return WithPodLocked(id_or_prefix, [&](const SandboxRecord& record) {
+    v1::LinuxPodSandboxConfig pod_linux = record.config.linux();
+    *pod_linux.mutable_overhead() = overhead;
+    *pod_linux.mutable_resources() = resources;
+    const PodCgroup cgroup{record.cgroup_parent, absl::EndsWith(record.cgroup_parent, ".slice"),
+                           record.created_cgroups};
+    if (absl::Status s = UpdatePodCgroup(cgroup, pod_linux); !s.ok()) return s;
+    return Update(record.id, [&](SandboxRecord& stored) {
+      *stored.config.mutable_linux()->mutable_overhead() = overhead;
+      *stored.config.mutable_linux()->mutable_resources() = resources;
+    });
   });
 }
 

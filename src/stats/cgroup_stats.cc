@@ -39,6 +39,32 @@ uint64_t Get(const std::map<std::string, uint64_t>& values, const std::string& k
   return it == values.end() ? 0 : it->second;
 }
 
+// The memory.stat keys of the counters a MemorySample takes: cgroup v1's totals over the
+// cgroup's subtree, or v2's (which always count the subtree).
+struct MemoryStatKeys {
+  const char* inactive_file;
+  const char* rss;
+  const char* page_faults;
+  const char* major_page_faults;
+};
+constexpr MemoryStatKeys kV1MemoryStat{"total_inactive_file", "total_rss", "total_pgfault",
+                                       "total_pgmajfault"};
+constexpr MemoryStatKeys kV2MemoryStat{"inactive_file", "anon", "pgfault", "pgmajfault"};
+
+// The memory of a cgroup using `usage` bytes, from its memory.stat `stat_path`: the working set
+// is the usage less the inactive file pages. No limit.
+MemorySample MemoryFromStat(uint64_t usage, const std::string& stat_path, const MemoryStatKeys& keys) {
+  const std::map<std::string, uint64_t> stat = ReadKeyed(stat_path);
+  MemorySample m;
+  m.usage_bytes = usage;
+  const uint64_t inactive = Get(stat, keys.inactive_file);
+  m.working_set_bytes = usage > inactive ? usage - inactive : 0;
+  m.rss_bytes = Get(stat, keys.rss);
+  m.page_faults = Get(stat, keys.page_faults);
+  m.major_page_faults = Get(stat, keys.major_page_faults);
+  return m;
+}
+
 // v1 counts memory and swap together in memsw: swap is the difference. Its limit is the memsw
 // limit less the memory limit, unlimited when either is.
 std::optional<SwapSample> ReadV1Swap(const std::string& dir, uint64_t memory_usage, std::optional<uint64_t> memory_limit) {
@@ -70,14 +96,7 @@ CgroupSample ReadV1(const std::vector<util::CgroupHierarchy>& hierarchies, const
   if (const util::CgroupHierarchy* memory = WithController(hierarchies, "memory")) {
     const std::string dir = memory->mount_point + rel;
     if (std::optional<uint64_t> usage = ReadNumber(dir + "/memory.usage_in_bytes")) {
-      const std::map<std::string, uint64_t> stat = ReadKeyed(dir + "/memory.stat");
-      MemorySample m;
-      m.usage_bytes = *usage;
-      const uint64_t inactive = Get(stat, "total_inactive_file");
-      m.working_set_bytes = *usage > inactive ? *usage - inactive : 0;
-      m.rss_bytes = Get(stat, "total_rss");
-      m.page_faults = Get(stat, "total_pgfault");
-      m.major_page_faults = Get(stat, "total_pgmajfault");
+      MemorySample m = MemoryFromStat(*usage, dir + "/memory.stat", kV1MemoryStat);
       std::optional<uint64_t> limit = ReadNumber(dir + "/memory.limit_in_bytes");
       if (limit && *limit < kUnlimited) m.limit_bytes = limit;
       sample.memory = m;
@@ -95,14 +114,7 @@ CgroupSample ReadV2(const std::string& dir) {
   const std::map<std::string, uint64_t> cpu = ReadKeyed(dir + "/cpu.stat");
   if (cpu.contains("usage_usec")) sample.cpu_usage_ns = Get(cpu, "usage_usec") * 1000;
   if (std::optional<uint64_t> usage = ReadNumber(dir + "/memory.current")) {
-    const std::map<std::string, uint64_t> stat = ReadKeyed(dir + "/memory.stat");
-    MemorySample m;
-    m.usage_bytes = *usage;
-    const uint64_t inactive = Get(stat, "inactive_file");
-    m.working_set_bytes = *usage > inactive ? *usage - inactive : 0;
-    m.rss_bytes = Get(stat, "anon");
-    m.page_faults = Get(stat, "pgfault");
-    m.major_page_faults = Get(stat, "pgmajfault");
+    MemorySample m = MemoryFromStat(*usage, dir + "/memory.stat", kV2MemoryStat);
     m.limit_bytes = ReadNumber(dir + "/memory.max");  // "max" does not parse: unlimited
     sample.memory = m;
   }

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/status/status.h"
+#include "cloison/monitor/daemonize.h"
 #include "nlohmann/json.hpp"
 #include "test_tmpdir.h"
 
@@ -91,6 +93,32 @@ TEST(ExitFile, AnUnobservedExitCarriesItsMessage) {
   EXPECT_EQ(nlohmann::json::parse(ExitInfoJson(lost)),
             nlohmann::json::parse(
                 R"({"exit_code":255,"signal":0,"exited_at":5,"oom_killed":false,"message":"lost the shim"})"));
+}
+
+// The other report of the monitor, on the sync pipe (daemonize.h): runtime/monitor_launch.cc
+// reads "pid", "message" and "timed_out".
+TEST(SyncReport, PidOrFailureAsOneJsonLine) {
+  EXPECT_EQ(SyncPidReport(4321), "{\"pid\":4321}\n");
+  const std::string failed = SyncFailureReport(absl::DeadlineExceededError("create took too long"));
+  ASSERT_EQ(failed.back(), '\n');
+  EXPECT_EQ(nlohmann::json::parse(failed), nlohmann::json::parse(R"({"pid":-1,"message":"create took too long"})"));
+  const std::string timed_out = SyncFailureReport(absl::DeadlineExceededError("create took too long"), true);
+  EXPECT_EQ(nlohmann::json::parse(timed_out),
+            nlohmann::json::parse(R"({"pid":-1,"message":"create took too long","timed_out":true})"));
+  // A runtime's message that is no UTF-8 still makes a JSON line.
+  EXPECT_TRUE(nlohmann::json::accept(SyncFailureReport(absl::InternalError("bad \xff byte"))));
+}
+
+TEST(RunDetached, AnUnusableSyncFdFailsWithoutRunningTheMonitor) {
+  MonitorOptions options;
+  options.sync_fd = -1;
+  bool ran = false;
+  EXPECT_EQ(RunDetached(options, [&ran] {
+              ran = true;
+              return 0;
+            }),
+            1);
+  EXPECT_FALSE(ran);
 }
 
 }  // namespace

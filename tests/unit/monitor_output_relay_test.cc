@@ -1,7 +1,15 @@
+// OutputRelay: the container's output into the CRI log and to attach clients, and its drain
+// once the container exited. Also the descriptor helpers of process.h its pipes and FIFOs come
+// from, and the SIGCHLD signalfd that wakes the monitor's loop.
 #include "cloison/monitor/output_relay.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -138,6 +146,58 @@ TEST(OutputRelay, OutputThatNeverStopsEndsTheDrainAtTheLimit) {
   ASSERT_TRUE(ended) << "the drain went on past kDrainLimit while output kept coming";
   EXPECT_NE(relay.output(0), -1);
   EXPECT_EQ(relay.DrainTimeoutMs(), 0);
+}
+
+TEST(WriteAll, WritesMoreThanAPipeHoldsAtOnce) {
+  absl::StatusOr<Pipe> pipe = MakePipe();
+  ASSERT_TRUE(pipe.ok()) << pipe.status();
+  const std::string data(1 << 20, 'x');  // a pipe holds 64 KiB: the writes are partial
+  std::string read_back;
+  std::thread reader([&] {
+    char buffer[8192];
+    for (ssize_t n; (n = read(pipe->read.get(), buffer, sizeof(buffer))) > 0;) {
+      read_back.append(buffer, static_cast<size_t>(n));
+    }
+  });
+  EXPECT_TRUE(WriteAll(pipe->write.get(), data));
+  pipe->write.reset();
+  reader.join();
+  EXPECT_EQ(read_back.size(), data.size());
+  EXPECT_FALSE(WriteAll(-1, "x"));
+  EXPECT_TRUE(WriteAll(-1, ""));
+}
+
+TEST(MakeFifo, ReplacesAStaleFileAndOpensNonBlocking) {
+  testing::TempDir dir;
+  const std::string path = dir.Write("stdout", "stale");
+  absl::StatusOr<util::UniqueFd> fifo = MakeFifo(path, O_RDWR);
+  ASSERT_TRUE(fifo.ok()) << fifo.status();
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_TRUE(fcntl(fifo->get(), F_GETFL) & O_NONBLOCK);
+  EXPECT_TRUE(fcntl(fifo->get(), F_GETFD) & FD_CLOEXEC);
+
+  const absl::Status missing = MakeFifo((dir.path() / "no-dir/stdin").string(), O_RDWR).status();
+  EXPECT_TRUE(absl::IsInternal(missing)) << missing;
+  EXPECT_THAT(missing.message(), HasSubstr("mkfifo " + (dir.path() / "no-dir/stdin").string() + ": "));
+}
+
+TEST(ChildSignalFd, BecomesReadableWhenAChildExitsUntilDrained) {
+  sigset_t mask_before;
+  pthread_sigmask(SIG_SETMASK, nullptr, &mask_before);
+  absl::StatusOr<util::UniqueFd> signals = OpenChildSignalFd();
+  ASSERT_TRUE(signals.ok()) << signals.status();
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  pollfd ready{signals->get(), POLLIN, 0};
+  EXPECT_EQ(poll(&ready, 1, 60 * 1000), 1);
+  DrainSignalFd(signals->get());
+  ready.revents = 0;
+  EXPECT_EQ(poll(&ready, 1, 0), 0);
+  EXPECT_EQ(waitpid(child, nullptr, 0), child);
+  pthread_sigmask(SIG_SETMASK, &mask_before, nullptr);
 }
 
 }  // namespace

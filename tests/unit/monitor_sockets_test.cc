@@ -1,5 +1,6 @@
 // monitor::Listen: listens on an absolute socket path (replacing a stale socket there); an empty,
 // relative or "@name" path is INVALID_ARGUMENT naming the field, and nothing is bound or unlinked.
+// ListenCtlAndAttach: both of a monitor's listeners, handed to its ctl server and attach hub.
 #include "cloison/monitor/sockets.h"
 
 #include <sys/socket.h>
@@ -12,6 +13,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "cloison/monitor/attach_hub.h"
+#include "cloison/monitor/ctl_server.h"
 #include "cloison/util/unix_address.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -66,6 +69,42 @@ TEST(MonitorListen, RefusesAbstractNamesAndRelativePaths) {
   EXPECT_TRUE(absl::IsInvalidArgument(relative)) << relative;
   EXPECT_THAT(relative.message(), HasSubstr("monitor socket path \"ctl\" is not an absolute path"));
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "ctl"));
+}
+
+TEST(ListenCtlAndAttach, HandsEachListenerToItsServer) {
+  cloison::testing::TempDir dir;
+  const std::string ctl_path = (dir.path() / "ctl").string();
+  const std::string attach_path = (dir.path() / "attach").string();
+  std::string request;
+  CtlServer ctl([&request](uint64_t, absl::string_view packet) { request = std::string(packet); });
+  AttachHub attach(false, false);
+  const absl::Status listening = ListenCtlAndAttach(ctl_path, attach_path, ctl, attach);
+  ASSERT_TRUE(listening.ok()) << listening;
+  EXPECT_TRUE(ConnectsTo(attach_path));
+
+  // A packet sent to the ctl socket reaches the ctl server's handler: one poll round accepts
+  // the client, the next reads it.
+  const absl::StatusOr<util::UnixAddress> address = util::UnixSocketAddress(ctl_path);
+  ASSERT_TRUE(address.ok()) << address.status();
+  util::UniqueFd client(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  ASSERT_EQ(connect(client.get(), address->get(), address->length), 0) << std::strerror(errno);
+  const std::string packet = R"({"op":"state"})";
+  ASSERT_EQ(send(client.get(), packet.data(), packet.size(), 0), static_cast<ssize_t>(packet.size()));
+  for (int round = 0; round < 2; ++round) {
+    PollSet poll;
+    ctl.Watch(poll);
+    poll.Run(10 * 1000);
+  }
+  EXPECT_EQ(request, packet);
+}
+
+TEST(ListenCtlAndAttach, ABadAttachPathFailsNamingIt) {
+  cloison::testing::TempDir dir;
+  CtlServer ctl([](uint64_t, absl::string_view) {});
+  AttachHub attach(false, false);
+  const absl::Status listening = ListenCtlAndAttach((dir.path() / "ctl").string(), "attach", ctl, attach);
+  EXPECT_TRUE(absl::IsInvalidArgument(listening)) << listening;
+  EXPECT_THAT(listening.message(), HasSubstr("\"attach\" is not an absolute path"));
 }
 
 }  // namespace

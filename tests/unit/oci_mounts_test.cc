@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -212,6 +214,17 @@ TEST_F(Mounts, MissingHostPathIsNotFound) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(result.status().message()), HasSubstr("config.mounts[0].host_path"));
+}
+
+TEST_F(Mounts, UnresolvableHostPathKeepsItsErrnosCodeAndText) {
+  std::filesystem::create_symlink(dir_.path() / "loop", dir_.path() / "loop");
+  AddMount("/data", (dir_.path() / "loop").string());
+  absl::StatusOr<MountsResult> result = Build();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::ErrnoToStatusCode(ELOOP)) << result.status();
+  EXPECT_EQ(std::string(result.status().message()),
+            "config.mounts[0].host_path: \"" + (dir_.path() / "loop").string() + "\" cannot be resolved: " +
+                std::strerror(ELOOP));
 }
 
 TEST_F(Mounts, OtherInvalidMounts) {

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -108,6 +110,18 @@ TEST(UserLookup, SymlinkToTheHostsEtcPasswdNeverReadsIt) {
   fs::remove(rootfs / "etc/passwd");
   fs::create_symlink("../../../../../../../../../etc/passwd", rootfs / "etc/passwd");
   EXPECT_EQ(UidOf(rootfs.string(), "root"), -1);
+}
+
+// A file that cannot be opened fails with the code its errno maps to, naming the file and the
+// errno's text (a symlink to itself: ELOOP).
+TEST(UserLookup, AnUnopenableFileIsNamedWithItsErrno) {
+  testing::TempDir dir;
+  const fs::path rootfs = dir.path() / "rootfs";
+  fs::create_directories(rootfs / "etc");
+  fs::create_symlink("/etc/passwd", rootfs / "etc/passwd");
+  const absl::Status status = ReadUserDatabase(rootfs.string()).status();
+  EXPECT_EQ(status.code(), absl::ErrnoToStatusCode(ELOOP)) << status;
+  EXPECT_EQ(status.message(), std::string("opening /etc/passwd in the container rootfs: ") + std::strerror(ELOOP));
 }
 
 TEST(UserLookup, NonRegularFileIsAnError) {

@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cloison/sandbox/namespace_pinner.h"
 #include "cloison/util/atomic_file.h"
@@ -159,7 +160,8 @@ TEST_F(PinNamespacesTest, AMapTheKernelRefusesLeavesNothingBehind) {
   request.dir = dir_;
   absl::StatusOr<PinnedNamespaces> pinned = PinNamespaces(request);
   EXPECT_EQ(pinned.status().code(), absl::StatusCode::kInvalidArgument) << pinned.status();
-  EXPECT_THAT(std::string(pinned.status().message()), HasSubstr("uid_map"));
+  EXPECT_THAT(std::string(pinned.status().message()),
+              HasSubstr(absl::StrCat("/uid_map (\"", request.uid_map, "\"): ", std::strerror(EINVAL))));
   EXPECT_THAT(MountsUnder(dir_), IsEmpty());
 }
 

@@ -72,8 +72,11 @@ TEST(CgroupSample, ReadsV2Files) {
   const CgroupSample sample = ReadCgroupSample({{dir.path().string(), {}, true}}, "/pod/c");
   EXPECT_EQ(sample.cpu_usage_ns, 1500000u);
   ASSERT_TRUE(sample.memory.has_value());
+  EXPECT_EQ(sample.memory->usage_bytes, 8192u);
   EXPECT_EQ(sample.memory->working_set_bytes, 7168u);
   EXPECT_EQ(sample.memory->rss_bytes, 4096u);
+  EXPECT_EQ(sample.memory->page_faults, 3u);
+  EXPECT_EQ(sample.memory->major_page_faults, 1u);
   EXPECT_EQ(sample.memory->limit_bytes, 16384u);
   EXPECT_EQ(sample.pids, 4u);
   EXPECT_FALSE(sample.swap.has_value());  // no memory.swap.* files

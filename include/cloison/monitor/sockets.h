@@ -10,9 +10,18 @@
 
 namespace cloison::monitor {
 
+class AttachHub;
+class CtlServer;
+
 // Listens on `path` (a stale socket there is replaced) with the given socket type;
 // INVALID_ARGUMENT unless `path` is an absolute path that fits in a unix socket address.
 absl::StatusOr<util::UniqueFd> Listen(const std::string& path, int type);
+
+// Listens on a container monitor's ctl socket at `ctl_path` and its attach socket at
+// `attach_path` (SOCK_SEQPACKET, their directory must exist) and hands the listeners to `ctl`
+// and `attach`.
+absl::Status ListenCtlAndAttach(const std::string& ctl_path, const std::string& attach_path, CtlServer& ctl,
+                                AttachHub& attach);
 
 // Accepts one pending connection; an invalid fd when none is pending.
 util::UniqueFd AcceptPending(int listen_fd);

@@ -115,6 +115,11 @@ class SandboxManager {
 
  private:
   std::shared_ptr<absl::Mutex> OperationLock(const std::string& id);
+  // Runs `operation` on the record of pod `id_or_prefix` read under the pod's operation lock,
+  // held until it returns (the pod's other Stop, Remove and UpdateResources calls wait); its
+  // answer, or NOT_FOUND when no pod has that id.
+  absl::Status WithPodLocked(const std::string& id_or_prefix,
+                             absl::FunctionRef<absl::Status(const SandboxRecord&)> operation);
   absl::StatusOr<std::string> ResolveIdLocked(const std::string& id) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::string> ResolveId(const std::string& id) const ABSL_LOCKS_EXCLUDED(mu_);
   // A record no other thread writes yet (Run, Recover).
