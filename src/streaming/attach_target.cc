@@ -51,9 +51,12 @@ void AttachTarget::Start(Output output, Done done) {
 }
 
 void AttachTarget::Read() {
+  if (reading_ || cancelled_ || !socket_.is_open() || held_output_ > kMaxHeldOutput) return;
+  reading_ = true;
   auto buffer = std::make_shared<std::string>(kMaxPacket, '\0');
   socket_.async_read_some(asio::buffer(*buffer), [self = shared_from_this(), buffer](const boost::system::error_code& ec,
                                                                                      size_t n) {
+    self->reading_ = false;
     if (self->cancelled_) return;
     if (ec || n == 0) {
       CloseQuietly(self->socket_);
@@ -64,7 +67,12 @@ void AttachTarget::Read() {
     }
     const int stream = (*buffer)[0] == 3 ? 2 : 1;
     if ((stream == 1 && self->stdout_) || (stream == 2 && self->stderr_)) {
-      self->output_(stream, buffer->substr(1, n - 1), nullptr);
+      const auto size = static_cast<int64_t>(n - 1);
+      self->held_output_ += size;
+      self->output_(stream, buffer->substr(1, n - 1), [self, size] {
+        self->held_output_ -= size;
+        self->Read();
+      });
     }
     self->Read();
   });

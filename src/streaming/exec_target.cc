@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -55,6 +56,14 @@ absl::StatusOr<Pty> MakePty() {
   if (ptsname_r(master.get(), name, sizeof(name)) != 0) return util::SystemCallError("ptsname");
   util::UniqueFd slave(open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!slave.valid()) return util::SystemCallError("open ", name);
+  // Raw from the start, as the runtime sets it once it runs: the container's own terminal
+  // does the line editing, echo and ^D. Input that came before the runtime set it would be
+  // edited and echoed here too, and a ^D would end the runtime's input instead of reaching the
+  // command.
+  termios mode{};
+  if (tcgetattr(slave.get(), &mode) != 0) return util::SystemCallError("tcgetattr ", name);
+  cfmakeraw(&mode);
+  if (tcsetattr(slave.get(), TCSANOW, &mode) != 0) return util::SystemCallError("tcsetattr ", name);
   winsize size{};
   size.ws_row = 24;
   size.ws_col = 80;
@@ -63,14 +72,19 @@ absl::StatusOr<Pty> MakePty() {
 }
 
 // Forks and execs `argv` with `in`, `out`, `err` as its stdio; with `terminal`, in a new session
-// whose controlling terminal is `in`. Only async-signal-safe calls between fork and exec.
+// whose controlling terminal is `in`. The runtime gets SIGTERM, which it forwards to the command,
+// if cloisond dies: no session can reach the command any more (the forking thread, the
+// streaming server's, lasts as long as cloisond). Only async-signal-safe calls between fork and
+// exec.
 absl::StatusOr<pid_t> ForkExec(const std::vector<std::string>& argv, int in, int out, int err, bool terminal) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) return util::SystemCallError("fork");
   if (pid == 0) {
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(126);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -219,6 +233,7 @@ void ExecTarget::Resize(uint16_t width, uint16_t height) {
 }
 
 void ExecTarget::WaitExit() {
+  watching_exit_ = true;
   pidfd_.async_wait(asio::posix::stream_descriptor::wait_read,
                     [self = shared_from_this()](const boost::system::error_code&) { self->OnExit(); });
 }
@@ -262,6 +277,9 @@ void ExecTarget::Cancel() {
     if (text.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &pid) && pid > 0) kill(pid, SIGKILL);
     kill(pid_, SIGTERM);  // the runtime forwards it to the command if the pid file was not there yet
   }
+  // A session cancelled before it started the target (its client left during the handshake or
+  // before opening its streams) has not watched the exit yet: the runtime is reaped all the same.
+  if (!exit_code_ && !watching_exit_) WaitExit();
   // The chunk being written stays until its handler, which the close below aborts, runs.
   CloseQuietly(stdin_);
   CloseQuietly(stdout_);

@@ -2,7 +2,8 @@
 // stderr, or with a new pseudo-terminal (as its controlling terminal) for tty; resize sets the
 // terminal size, which the runtime copies into the container's terminal on SIGWINCH. The exit
 // is watched through a pidfd. Cancel kills the command (its host pid from the plan's pid file)
-// and the runtime; the runtime is always reaped and the plan's work_dir removed.
+// and the runtime; the runtime is always reaped (also when Cancel comes before Start) and the
+// plan's work_dir removed.
 #pragma once
 
 #include <sys/types.h>
@@ -58,6 +59,7 @@ class ExecTarget final : public StreamTarget, public std::enable_shared_from_thi
   bool writing_ = false;
   bool close_stdin_ = false;
   bool cancelled_ = false;
+  bool watching_exit_ = false;  // the pidfd is watched (from Start, or Cancel before it)
   bool done_ = false;
   Output output_;
   Done on_done_;

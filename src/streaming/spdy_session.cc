@@ -24,6 +24,10 @@ constexpr size_t kMaxBufferedInput = 17 << 20;  // one maximal frame plus change
 // A resize line is some 30 bytes; a client that sends more without a newline sends garbage.
 constexpr size_t kMaxResizeLine = 4096;
 constexpr auto kStreamCreationTimeout = std::chrono::seconds(30);
+// Past this many bytes queued for the client, the session stops reading it until half of them
+// are written: a client that sends PINGs or opens streams without reading the answers would
+// otherwise have one queued for each.
+constexpr size_t kMaxQueuedOutput = 4 << 20;
 
 }  // namespace
 
@@ -44,7 +48,7 @@ void SpdySession::Start(std::string leftover, std::string upgrade_response, std:
 }
 
 void SpdySession::Read() {
-  if (gone_ || reading_ || read_held_) return;
+  if (gone_ || reading_ || read_held_ || output_backlog_) return;
   reading_ = true;
   channel_->ReadSome([self = shared_from_this()](const boost::system::error_code& ec, std::string bytes) {
     self->reading_ = false;
@@ -171,6 +175,8 @@ void SpdySession::Finish() {
 
 void SpdySession::Queue(std::string bytes, std::function<void()> written) {
   if (gone_ || finishing_) return;
+  queued_bytes_ += bytes.size();
+  if (queued_bytes_ > kMaxQueuedOutput) output_backlog_ = true;
   out_.emplace_back(std::move(bytes), std::move(written));
   if (!writing_) WriteNext();
 }
@@ -187,13 +193,19 @@ void SpdySession::WriteNext() {
   channel_->Write(out_.front().first, [self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec) {
       self->out_.clear();
+      self->queued_bytes_ = 0;
       self->writing_ = false;
       return self->Gone();
     }
     self->idle_.Touch();
+    self->queued_bytes_ -= self->out_.front().first.size();
     std::function<void()> written = std::move(self->out_.front().second);
     self->out_.pop_front();
     if (written) written();
+    if (self->output_backlog_ && self->queued_bytes_ <= kMaxQueuedOutput / 2) {
+      self->output_backlog_ = false;
+      self->Read();
+    }
     self->WriteNext();
   });
 }

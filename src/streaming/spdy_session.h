@@ -1,9 +1,10 @@
 // SPDY/3.1 sessions after an HTTP upgrade (or inside a WebSocket tunnel, see byte_channel.h),
 // on the streaming server's io_context thread. SpdySession owns the connection: frame parsing and writing (one write at a time, queued),
 // one header compressor and decompressor for the connection, SYN_REPLY to every stream the
-// client opens, PING echo, WINDOW_UPDATE for what it received. It does not hold back its own
-// sends for the peer's windows: Go's spdystream (kubelet's and crictl's side) never sends a
-// WINDOW_UPDATE, so a sender that waited would stall after 64 KiB.
+// client opens, PING echo, WINDOW_UPDATE for what it received; while more than 4 MiB wait to be
+// written to the client (one that does not read its answers), it stops reading it. It does not
+// hold back its own sends for the peer's windows: Go's spdystream (kubelet's and crictl's side)
+// never sends a WINDOW_UPDATE, so a sender that waited would stall after 64 KiB.
 // SpdyRemoteCommand speaks remote command v1-v4 over it (one stream per streamType: error,
 // stdin, stdout, stderr, and from v3 resize; the error stream carries the JSON Status from v4,
 // the failure's text before); SpdyPortForward speaks portforward.k8s.io (a data and an
@@ -77,6 +78,8 @@ class SpdySession : public std::enable_shared_from_this<SpdySession> {
   bool gone_ = false;
   bool reading_ = false;
   bool read_held_ = false;
+  size_t queued_bytes_ = 0;     // in out_
+  bool output_backlog_ = false;  // too much queued: not reading the client until half is written
   uint32_t last_stream_ = 0;
   // Bytes received per open client stream (0 = the session) not yet window-updated.
   std::map<uint32_t, uint32_t> unacked_;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "attach_target.h"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "boost/beast/websocket.hpp"
@@ -30,6 +31,11 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
+// After a failed accept (EMFILE, ENFILE, ENOBUFS: the connection stays in the backlog, so
+// accepting again at once fails again at once), the next try waits this long, doubled at each
+// failure in a row up to kMaxAcceptBackoff, as Go's net/http server does.
+constexpr auto kFirstAcceptBackoff = std::chrono::milliseconds(5);
+constexpr auto kMaxAcceptBackoff = std::chrono::seconds(1);
 constexpr char kPortForwardProtocol[] = "portforward.k8s.io";
 // SPDY inside WebSocket binary messages (client-go's SPDY-over-WebSocket dialer, which crictl
 // port-forward --transport websocket uses).
@@ -112,9 +118,19 @@ std::vector<std::string> QueryValues(absl::string_view target, absl::string_view
   return values;
 }
 
+// The most ports one WebSocket port forward serves: the i-th has channels 2i and 2i+1, and a
+// channel is one byte.
+constexpr size_t kMaxWebSocketForwardedPorts = 128;
+
 // The ports a WebSocket port forward serves: the PortForward request's, else the URL's `port`
-// query parameters. INVALID_ARGUMENT for none or one that is not 1-65535.
+// query parameters. INVALID_ARGUMENT for none, one that is not 1-65535, or more than
+// kMaxWebSocketForwardedPorts.
 absl::StatusOr<std::vector<uint16_t>> ForwardedPorts(const PortForwardRequest& forward, absl::string_view target) {
+  if (forward.ports.size() > kMaxWebSocketForwardedPorts) {
+    return absl::InvalidArgumentError(absl::StrCat("port forwarding over WebSocket serves at most ",
+                                                   kMaxWebSocketForwardedPorts, " ports; the request has ",
+                                                   forward.ports.size()));
+  }
   if (!forward.ports.empty()) return forward.ports;
   std::vector<uint16_t> ports;
   for (const std::string& text : QueryValues(target, "port")) {
@@ -123,6 +139,10 @@ absl::StatusOr<std::vector<uint16_t>> ForwardedPorts(const PortForwardRequest& f
       return absl::InvalidArgumentError(absl::StrCat("query parameter port: \"", text, "\" is not a port"));
     }
     ports.push_back(static_cast<uint16_t>(port));
+    if (ports.size() > kMaxWebSocketForwardedPorts) {
+      return absl::InvalidArgumentError(absl::StrCat("query parameter port: more than ", kMaxWebSocketForwardedPorts,
+                                                     " ports; port forwarding over WebSocket serves at most that"));
+    }
   }
   if (ports.empty()) {
     return absl::InvalidArgumentError(
@@ -139,19 +159,23 @@ bool IsSpdyUpgrade(const http::request<http::string_body>& request) {
 
 struct StreamingServer::Impl {
   Impl(Backend& backend_ref, std::chrono::seconds idle_timeout_value)
-      : backend(backend_ref), idle_timeout(idle_timeout_value), acceptor(io) {}
+      : backend(backend_ref), idle_timeout(idle_timeout_value), acceptor(io), accept_retry(io) {}
   ~Impl() {
     io.stop();
     if (thread.joinable()) thread.join();
   }
 
   void Accept();
+  // Accepts again after a failed accept, once the backoff has passed.
+  void AcceptLater(const beast::error_code& failure);
 
   Backend& backend;
   const std::chrono::seconds idle_timeout;
   RequestCache cache;
   asio::io_context io;
   tcp::acceptor acceptor;
+  asio::steady_timer accept_retry;
+  std::chrono::milliseconds accept_backoff{0};  // zero while accepting succeeds
   std::string base_url;
   std::thread thread;
 };
@@ -325,8 +349,23 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 void StreamingServer::Impl::Accept() {
   acceptor.async_accept([this](const beast::error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<HttpConnection>(std::move(socket), io, cache, backend, idle_timeout)->Run();
+    if (ec) return AcceptLater(ec);
+    accept_backoff = std::chrono::milliseconds(0);
+    std::make_shared<HttpConnection>(std::move(socket), io, cache, backend, idle_timeout)->Run();
     Accept();
+  });
+}
+
+void StreamingServer::Impl::AcceptLater(const beast::error_code& failure) {
+  if (accept_backoff.count() == 0) {
+    spdlog::warn("streaming server: accepting a connection: {}; retrying", failure.message());
+    accept_backoff = kFirstAcceptBackoff;
+  } else {
+    accept_backoff = std::min<std::chrono::milliseconds>(2 * accept_backoff, kMaxAcceptBackoff);
+  }
+  accept_retry.expires_after(accept_backoff);
+  accept_retry.async_wait([this](const beast::error_code& ec) {
+    if (!ec) Accept();
   });
 }
 

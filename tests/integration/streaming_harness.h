@@ -93,13 +93,18 @@ class Watchdog {
 
 class WsClient {
  public:
-  // Connects and upgrades; returns 101, or -1 when the server refused the upgrade.
+  // `deadline`: how long the connection may last (Watchdog).
+  explicit WsClient(std::chrono::seconds deadline = kDeadline) : deadline_(deadline) {}
+
+  // Connects and upgrades; returns 101, or -1 when the connection or the upgrade failed.
   // `url_text` may carry a query.
   int Open(const std::string& url_text, const std::string& protocols) {
     const Url url = ParseUrl(url_text);
     asio::ip::tcp::endpoint endpoint(asio::ip::make_address(url.host), url.port);
-    ws_.next_layer().connect(endpoint);
-    watchdog_ = std::make_unique<Watchdog>(ws_.next_layer().native_handle());
+    beast::error_code connected;
+    ws_.next_layer().connect(endpoint, connected);
+    if (connected) return -1;
+    watchdog_ = std::make_unique<Watchdog>(ws_.next_layer().native_handle(), deadline_);
     ws_.set_option(websocket::stream_base::decorator([protocols](websocket::request_type& request) {
       if (!protocols.empty()) request.set(beast::http::field::sec_websocket_protocol, protocols);
     }));
@@ -121,6 +126,15 @@ class WsClient {
   void SendRaw(const std::string& message, bool text) {
     ws_.text(text);
     ws_.write(asio::buffer(message));
+  }
+
+  // Send and SendRaw for a server that may have gone: whether the message was written.
+  bool TrySend(char channel, const std::string& data) { return TrySendRaw(std::string(1, channel) + data, false); }
+  bool TrySendRaw(const std::string& message, bool text) {
+    beast::error_code ec;
+    ws_.text(text);
+    ws_.write(asio::buffer(message), ec);
+    return !ec;
   }
 
   // The next message, nullopt once the server closed.
@@ -145,9 +159,17 @@ class WsClient {
   }
 
   void Drop() { ws_.next_layer().close(); }
+  // Ends what this side sends (TCP shutdown, no close frame), still reading.
+  void HalfClose() {
+    beast::error_code ignored;
+    ws_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
   const std::string& protocol() const { return protocol_; }
+  // Whether the Watchdog had to end the connection.
+  bool timed_out() const { return watchdog_ && watchdog_->fired(); }
 
  private:
+  std::chrono::seconds deadline_ = kDeadline;
   asio::io_context io_;
   websocket::stream<asio::ip::tcp::socket> ws_{io_};
   std::unique_ptr<Watchdog> watchdog_;
@@ -159,8 +181,11 @@ class WsClient {
 
 class SpdyClient {
  public:
-  // `deadline`: how long the connection may last (Watchdog).
-  explicit SpdyClient(std::chrono::seconds deadline = kDeadline) : deadline_(deadline) {}
+  // `deadline`: how long the connection may last (Watchdog). `server_may_vanish`: a failed
+  // connect or write is no test failure (the server was killed, or dropped the connection):
+  // Open returns -1, writes stop.
+  explicit SpdyClient(std::chrono::seconds deadline = kDeadline, bool server_may_vanish = false)
+      : deadline_(deadline), server_may_vanish_(server_may_vanish) {}
   ~SpdyClient() {
     watchdog_.reset();
     if (fd_ >= 0) close(fd_);
@@ -169,7 +194,8 @@ class SpdyClient {
   // Connects and asks to upgrade; returns the HTTP status and keeps the response head.
   int Open(const std::string& url_text, const std::vector<std::string>& protocols) {
     const Url url = ParseUrl(url_text);
-    fd_ = Connect(url);
+    fd_ = server_may_vanish_ ? TryConnect(url) : Connect(url);
+    if (fd_ < 0) return -1;
     watchdog_ = std::make_unique<Watchdog>(fd_, deadline_);
     std::string request = "POST " + url.path + " HTTP/1.1\r\nHost: " + url.host +
                           "\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n";
@@ -246,8 +272,28 @@ class SpdyClient {
     if (tunnel_) return tunnel_->Drop();
     shutdown(fd_, SHUT_RDWR);
   }
+  // Ends what this side sends (TCP shutdown, no GOAWAY), still reading.
+  void HalfClose() {
+    if (tunnel_) return tunnel_->HalfClose();
+    shutdown(fd_, SHUT_WR);
+  }
+  // Bytes as they are, framed or not.
+  void SendRaw(const std::string& bytes) { WriteAll(bytes); }
+  // Whether the Watchdog had to end the connection.
+  bool timed_out() const { return (watchdog_ && watchdog_->fired()) || (tunnel_ && tunnel_->timed_out()); }
 
  private:
+  static int TryConnect(const Url& url) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(url.port);
+    inet_pton(AF_INET, url.host.c_str(), &addr.sin_addr);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) return fd;
+    close(fd);
+    return -1;
+  }
+
   bool Fill() {
     if (tunnel_) {
       std::optional<std::string> message = tunnel_->Read();
@@ -265,6 +311,7 @@ class SpdyClient {
     if (tunnel_) return tunnel_->SendRaw(bytes, false);
     for (size_t done = 0; done < bytes.size();) {
       const ssize_t n = write(fd_, bytes.data() + done, bytes.size() - done);
+      if (n <= 0 && server_may_vanish_) return;
       ASSERT_GT(n, 0) << std::strerror(errno);
       done += static_cast<size_t>(n);
     }
@@ -279,6 +326,7 @@ class SpdyClient {
   spdy::HeaderDecompressor decompressor_;
   uint32_t next_id_ = 1;
   std::chrono::seconds deadline_;
+  bool server_may_vanish_ = false;
 };
 
 // The exit code a v4 error stream reports (0 for Success).
