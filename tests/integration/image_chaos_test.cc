@@ -34,6 +34,7 @@
 #include <sstream>
 #include <thread>
 
+#include "chaos_rounds.h"
 #include "pod_fixture.h"
 
 namespace cloison::testing {
@@ -43,24 +44,7 @@ namespace fs = std::filesystem;
 
 constexpr uint32_t kCommittedSeeds[] = {1, 2, 3, 5, 6, 10, 14, 17, 24, 31, 43, 51};
 
-std::vector<uint32_t> Seeds() {
-  const char* listed = std::getenv("CLOISON_IMAGE_CHAOS_SEEDS");
-  if (listed == nullptr || *listed == '\0') return {std::begin(kCommittedSeeds), std::end(kCommittedSeeds)};
-  std::vector<uint32_t> seeds;
-  std::stringstream text(listed);
-  for (std::string seed; std::getline(text, seed, ',');) seeds.push_back(static_cast<uint32_t>(std::stoul(seed)));
-  return seeds;
-}
-
-// The names in `dir`; none when it does not exist.
-std::vector<std::string> EntriesOf(const fs::path& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    names.push_back(it->path().filename().string());
-  }
-  return names;
-}
+std::vector<uint32_t> Seeds() { return ChaosSeeds("CLOISON_IMAGE_CHAOS_SEEDS", kCommittedSeeds); }
 
 // What ImageFsInfo should report for `dir`: the blocks and inodes of everything under it
 // (itself excluded, hard links once), walked here independently of cloisond.
@@ -470,26 +454,11 @@ class ImageChaos : public PodFixture {
     proxy_->Set(FaultyProxy::Fault::kNone, 0, 0);
     if (crash_after.count() >= 0) {
       std::mt19937 random(seed * 17);
-      if (random() % 3 == 0) CrashDuringRecovery(std::chrono::milliseconds(random() % 150));
+      if (random() % 3 == 0) CrashDuringRecovery(daemon_, std::chrono::milliseconds(random() % 150));
       RestartDaemon();
     } else {
       ASSERT_FALSE(daemon_.Exited(std::chrono::milliseconds(0)).exited) << "cloisond died by itself\n" << daemon_.Log();
     }
-  }
-
-  // Starts cloisond and SIGKILLs it `delay` after its process appeared: while it recovers
-  // (removing the leftovers of interrupted pulls and collecting garbage), or soon after.
-  void CrashDuringRecovery(std::chrono::milliseconds delay) {
-    const std::string dir = daemon_.dir().path().string();
-    std::jthread killer([&] {
-      std::vector<int> pids;
-      WaitUntil([&] { return !(pids = ProcessesMatching(CLOISOND_PATH, dir)).empty(); }, std::chrono::seconds(5));
-      std::this_thread::sleep_for(delay);
-      for (int pid : pids) kill(pid, SIGKILL);
-    });
-    (void)daemon_.Start();
-    killer.join();
-    ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
   }
 
   // The layer digests of image `id`'s record on disk.

@@ -25,6 +25,7 @@
 #include <sstream>
 #include <thread>
 
+#include "chaos_rounds.h"
 #include "pod_fixture.h"
 
 namespace cloison::testing {
@@ -51,24 +52,7 @@ constexpr char kShimRuncRoot[] = "/run/containerd/runc/cloison";
 
 bool OnVmHandler() { return Handler() == kVmHandler; }
 
-std::vector<uint32_t> Seeds() {
-  const char* listed = std::getenv("CLOISON_CHAOS_SEEDS");
-  if (listed == nullptr || *listed == '\0') return {std::begin(kCommittedSeeds), std::end(kCommittedSeeds)};
-  std::vector<uint32_t> seeds;
-  std::stringstream text(listed);
-  for (std::string seed; std::getline(text, seed, ',');) seeds.push_back(static_cast<uint32_t>(std::stoul(seed)));
-  return seeds;
-}
-
-// The names in `dir`; none when it does not exist.
-std::vector<std::string> EntriesOf(const fs::path& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    names.push_back(it->path().filename().string());
-  }
-  return names;
-}
+std::vector<uint32_t> Seeds() { return ChaosSeeds("CLOISON_CHAOS_SEEDS", kCommittedSeeds); }
 
 class LifecycleChaos : public PodFixture {
  protected:
@@ -305,26 +289,11 @@ class LifecycleChaos : public PodFixture {
     if (crash_after.count() >= 0) {
       // Sometimes a second crash, while cloisond recovers (or just after).
       std::mt19937 random(seed * 17);
-      if (random() % 3 == 0) CrashDuringRecovery(std::chrono::milliseconds(random() % 120));
+      if (random() % 3 == 0) CrashDuringRecovery(daemon_, std::chrono::milliseconds(random() % 120));
       RestartDaemon();
     } else {
       ASSERT_FALSE(daemon_.Exited(std::chrono::milliseconds(0)).exited) << "cloisond died by itself\n" << daemon_.Log();
     }
-  }
-
-  // Starts cloisond and SIGKILLs it `delay` after its process appeared: while it recovers,
-  // or soon after.
-  void CrashDuringRecovery(std::chrono::milliseconds delay) {
-    const std::string dir = daemon_.dir().path().string();
-    std::jthread killer([&] {
-      std::vector<int> pids;
-      WaitUntil([&] { return !(pids = ProcessesMatching(CLOISOND_PATH, dir)).empty(); }, std::chrono::seconds(5));
-      std::this_thread::sleep_for(delay);
-      for (int pid : pids) kill(pid, SIGKILL);
-    });
-    (void)daemon_.Start();
-    killer.join();
-    ASSERT_TRUE(daemon_.Exited(std::chrono::seconds(5)).exited);
   }
 
   // Everything listed answers and is CRI-legal, every container belongs to a listed pod, and
@@ -378,8 +347,8 @@ class LifecycleChaos : public PodFixture {
     EXPECT_THAT(RuntimeContainersLeft(), ::testing::IsEmpty());
     EXPECT_THAT(PodCgroupsLeft(), ::testing::IsEmpty());
     if (OnVmHandler()) {
-      // A shim told to shut down with its last task exits (and removes its socket) just after
-      // it answered.
+      // RemovePodSandbox answers once the pod's shim exited (or was killed); the wait covers
+      // a shim whose pid the Delete could not hold.
       EXPECT_TRUE(WaitUntil([&] { return ServingShimsLeft().empty() && ShimSocketsLeft().empty(); },
                             std::chrono::seconds(10)));
       for (int pid : ServingShimsLeft()) {

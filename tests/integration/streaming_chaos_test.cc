@@ -31,6 +31,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "chaos_rounds.h"
 #include "streaming_harness.h"
 
 namespace cloison::testing {
@@ -50,24 +51,7 @@ constexpr auto kSessionDeadline = std::chrono::seconds(15);
 constexpr int kThreadSlack = 3;
 constexpr int kFdSlack = 2;
 
-std::vector<uint32_t> Seeds() {
-  const char* listed = std::getenv("CLOISON_STREAM_CHAOS_SEEDS");
-  if (listed == nullptr || *listed == '\0') return {std::begin(kCommittedSeeds), std::end(kCommittedSeeds)};
-  std::vector<uint32_t> seeds;
-  std::stringstream text(listed);
-  for (std::string seed; std::getline(text, seed, ',');) seeds.push_back(static_cast<uint32_t>(std::stoul(seed)));
-  return seeds;
-}
-
-// The names in `dir`; none when it does not exist.
-std::vector<std::string> EntriesOf(const fs::path& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    names.push_back(it->path().filename().string());
-  }
-  return names;
-}
+std::vector<uint32_t> Seeds() { return ChaosSeeds("CLOISON_STREAM_CHAOS_SEEDS", kCommittedSeeds); }
 
 int CountOf(const fs::path& dir) { return static_cast<int>(EntriesOf(dir).size()); }
 
